@@ -1,0 +1,53 @@
+using System.CommandLine;
+using Siren.Core;
+
+namespace Siren.Cli;
+
+/// <summary>
+/// Runs the parsed command and turns user errors into one line on stderr and exit code 2; an
+/// unexpected failure gets one line too (exit 3), with the stack trace only under SIREN_DEBUG=1.
+/// </summary>
+public static class CliHost
+{
+    public static int Run(RootCommand root, string[] args)
+    {
+        ParseResult parsed = root.Parse(args);
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (SirenException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("error: cancelled.");
+            return 130;
+        }
+        catch (Exception e) when (Environment.GetEnvironmentVariable("SIREN_DEBUG") != "1")
+        {
+            Console.Error.WriteLine($"error: unexpected {e.GetType().Name}: {e.Message} (set SIREN_DEBUG=1 for the stack trace and report it).");
+            return 3;
+        }
+    }
+
+    /// <summary>Progress lines on stderr, at most one per 5 % step, so logs stay short.</summary>
+    public static IProgress<double> Progress(string stage) => new StepProgress(stage);
+
+    public static void Log(string line) => Console.Error.WriteLine(line);
+
+    private sealed class StepProgress(string stage) : IProgress<double>
+    {
+        private int _lastStep = -1;
+
+        public void Report(double value)
+        {
+            int step = (int)Math.Floor(Math.Clamp(value, 0, 1) * 20);
+            int last = Volatile.Read(ref _lastStep);
+            if (step <= last || Interlocked.CompareExchange(ref _lastStep, step, last) != last) return;
+            Console.Error.WriteLine($"{stage}: {step * 5}%");
+        }
+    }
+}

@@ -1,0 +1,8 @@
+using System.CommandLine;
+using Siren.Cli;
+
+// Every verb lives in Commands/<Verb>Command.cs with its help text and an example.
+var root = new RootCommand("Siren.Native: structural blocks (SIREn) from cryo-EM volume ensembles.")
+{
+};
+return CliHost.Run(root, args);

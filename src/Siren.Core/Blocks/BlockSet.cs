@@ -1,0 +1,82 @@
+using System.Text.Json;
+using Siren.Core.IO;
+using Siren.Core.Mrc;
+
+namespace Siren.Core.Blocks;
+
+/// <summary>A structural block: flat voxel indices (z·B² + y·B + x), ascending, and the pass that found it.</summary>
+public sealed record Block(int Id, int[] Voxels, string Pass = BlockSet.PositivePass);
+
+/// <summary>
+/// The blocks of one stage as written to blocks.json:
+/// <c>{"box": B, "apix": A, "blocks": [{"id": k, "pass": "positive", "voxels": [...]}]}</c>, plus one
+/// block_&lt;id&gt;.mrc mask each (float32 0/1 on the maps' grid).
+/// </summary>
+public sealed record BlockSet(int Box, double Apix, IReadOnlyList<Block> Blocks)
+{
+    public const string FileName = "blocks.json";
+    public const string PositivePass = "positive";
+    public const string ComplementPass = "complement";
+
+    /// <summary>Reads blocks.json from a stage folder (OUT/02_expand) or from the file itself.</summary>
+    public static BlockSet Read(string folderOrFile)
+    {
+        string path = Directory.Exists(folderOrFile) ? Path.Combine(folderOrFile, FileName) : folderOrFile;
+        if (!File.Exists(path))
+            throw new SirenException($"no blocks at '{path}'. Fix: run siren sketch/expand first, or pass the stage folder that holds {FileName}.");
+        try
+        {
+            using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            JsonElement root = doc.RootElement;
+            int box = root.GetProperty("box").GetInt32();
+            double apix = root.GetProperty("apix").GetDouble();
+            var blocks = new List<Block>();
+            foreach (JsonElement b in root.GetProperty("blocks").EnumerateArray())
+            {
+                int[] voxels = b.GetProperty("voxels").EnumerateArray().Select(v => v.GetInt32()).ToArray();
+                string pass = b.TryGetProperty("pass", out JsonElement p) ? p.GetString() ?? PositivePass : PositivePass;
+                blocks.Add(new Block(b.GetProperty("id").GetInt32(), voxels, pass));
+            }
+            return new BlockSet(box, apix, blocks);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new SirenException($"'{path}' is not a valid blocks file: {e.Message} Fix: regenerate it with siren sketch/expand.", e);
+        }
+    }
+
+    /// <summary>Writes blocks.json and one block_&lt;id&gt;.mrc per block into <paramref name="folder"/>, replacing stale block files.</summary>
+    public void Write(string folder, Vec3 voxelSize, Vec3 origin)
+    {
+        AtomicFile.EnsureDirectory(folder);
+        foreach (string stale in Directory.EnumerateFiles(folder, "block_*.mrc"))
+            File.Delete(stale);
+        foreach (Block block in Blocks)
+        {
+            var mask = MrcVolume.Zeros(Box, voxelSize, origin);
+            foreach (int v in block.Voxels) mask.Data[v] = 1f;
+            MrcWriter.Write(Path.Combine(folder, $"block_{block.Id}.mrc"), mask, label: $"Siren.Native {block.Pass} block {block.Id}");
+        }
+        AtomicFile.Write(Path.Combine(folder, FileName), stream =>
+        {
+            using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = false });
+            w.WriteStartObject();
+            w.WriteNumber("box", Box);
+            w.WriteNumber("apix", Apix);
+            w.WriteStartArray("blocks");
+            foreach (Block block in Blocks)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("id", block.Id);
+                w.WriteString("pass", block.Pass);
+                w.WriteNumber("size", block.Voxels.Length);
+                w.WriteStartArray("voxels");
+                foreach (int v in block.Voxels) w.WriteNumberValue(v);
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+}

@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Siren.Core.IO;
+
+namespace Siren.Core.Blocks;
+
+/// <summary>
+/// manifest.json beside every stage's outputs: the command, its parameters and inputs, counts, the
+/// backend that ran, per-stage seconds and the Siren.Native version, so a result can be reproduced.
+/// </summary>
+public sealed class RunManifest
+{
+    public const string FileName = "manifest.json";
+    private readonly JsonObject _parameters = new();
+    private readonly JsonObject _results = new();
+    private readonly JsonObject _timings = new();
+
+    public RunManifest(string command) => Command = command;
+
+    public string Command { get; }
+
+    public static string Version =>
+        typeof(RunManifest).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0] ?? "0.0.0";
+
+    public RunManifest Parameter(string name, JsonNode? value) { _parameters[name] = value; return this; }
+    public RunManifest Result(string name, JsonNode? value) { _results[name] = value; return this; }
+    public JsonNode? GetParameter(string name) => _parameters[name];
+
+    /// <summary>Runs <paramref name="stage"/> and records its wall time in seconds.</summary>
+    public T Time<T>(string stage, Func<T> work)
+    {
+        var sw = Stopwatch.StartNew();
+        T result = work();
+        _timings[stage] = Math.Round(sw.Elapsed.TotalSeconds, 4);
+        return result;
+    }
+
+    public void Time(string stage, Action work) => Time<bool>(stage, () => { work(); return true; });
+
+    public JsonObject ToJson() => new()
+    {
+        ["tool"] = "Siren.Native",
+        ["version"] = Version,
+        ["command"] = Command,
+        ["created_utc"] = DateTime.UtcNow.ToString("O"),
+        ["parameters"] = _parameters.DeepClone(),
+        ["results"] = _results.DeepClone(),
+        ["seconds"] = _timings.DeepClone(),
+    };
+
+    public void Write(string folder) =>
+        AtomicFile.WriteAllText(Path.Combine(folder, FileName), ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+
+    /// <summary>Reads the parameters object of a manifest written by <see cref="Write"/>.</summary>
+    public static JsonObject ReadParameters(string folder)
+    {
+        string path = Path.Combine(folder, FileName);
+        if (!File.Exists(path))
+            throw new SirenException($"no {FileName} in '{folder}'. Fix: run the previous stage (siren sketch) with this --outdir first.");
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(path))?["parameters"]?.AsObject()
+                ?? throw new SirenException($"'{path}' has no parameters. Fix: rerun the stage that wrote it.");
+        }
+        catch (JsonException e)
+        {
+            throw new SirenException($"'{path}' is not valid JSON: {e.Message} Fix: rerun the stage that wrote it.", e);
+        }
+    }
+}

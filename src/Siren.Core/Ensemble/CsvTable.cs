@@ -1,0 +1,68 @@
+namespace Siren.Core.Ensemble;
+
+/// <summary>
+/// A small comma-separated table with a header row; enough for the threshold and label files of the
+/// original (pandas to_csv output, possibly with an unnamed index column). Quoted fields are unquoted.
+/// </summary>
+public sealed class CsvTable
+{
+    private CsvTable(string path, string[] header, List<string[]> rows)
+    {
+        Path = path; Header = header; Rows = rows;
+    }
+
+    public string Path { get; }
+    public string[] Header { get; }
+    public List<string[]> Rows { get; }
+
+    public static CsvTable Read(string path)
+    {
+        string[] lines;
+        try { lines = File.ReadAllLines(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SirenException($"cannot read '{path}': {e.Message} Fix: check the path.", e);
+        }
+        var nonEmpty = lines.Where(l => l.Trim().Length > 0).ToList();
+        if (nonEmpty.Count == 0) throw new SirenException($"'{path}' is empty. Fix: pass a CSV with a header row.");
+        string[] header = Split(nonEmpty[0]).Select(h => h.Trim()).ToArray();
+        var rows = new List<string[]>();
+        for (int i = 1; i < nonEmpty.Count; i++)
+        {
+            string[] row = Split(nonEmpty[i]);
+            if (row.Length != header.Length)
+                throw new SirenException($"'{path}' line {i + 1} has {row.Length} fields where the header has {header.Length}. Fix: repair the CSV.");
+            rows.Add(row.Select(f => f.Trim()).ToArray());
+        }
+        return new CsvTable(path, header, rows);
+    }
+
+    public int Column(string name)
+    {
+        int i = Array.IndexOf(Header, name);
+        if (i < 0) throw new SirenException($"'{Path}' has no column '{name}' (columns: {string.Join(", ", Header)}). Fix: use the original's column names.");
+        return i;
+    }
+
+    private static string[] Split(string line)
+    {
+        var fields = new List<string>();
+        var current = new System.Text.StringBuilder();
+        bool quoted = false;
+        for (int i = 0; i < line.Length; i++)
+        {
+            char c = line[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"') { current.Append('"'); i++; }
+                else if (c == '"') quoted = false;
+                else current.Append(c);
+            }
+            else if (c == '"') quoted = true;
+            else if (c == ',') { fields.Add(current.ToString()); current.Clear(); }
+            else current.Append(c);
+        }
+        fields.Add(current.ToString().TrimEnd('\r'));
+        return fields.ToArray();
+    }
+}

@@ -1,0 +1,118 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace Siren.Core.Mrc;
+
+/// <summary>
+/// Reads MRC2014 maps permissively (zero machine stamp, any axis order, extended headers) and strictly
+/// where a silent error would corrupt results (truncated data, size mismatch, unknown mode).
+/// </summary>
+public static class MrcReader
+{
+    public static MrcHeader ReadHeader(string path)
+    {
+        using SafeFileHandle handle = Open(path);
+        return ReadHeader(handle, path, out _);
+    }
+
+    public static MrcVolume Read(string path)
+    {
+        using SafeFileHandle handle = Open(path);
+        MrcHeader header = ReadHeader(handle, path, out long length);
+        int bytesPer = MrcModeInfo.BytesPerVoxel(header.Mode);
+        long dataBytes = header.VoxelCount * bytesPer;
+        long expected = header.DataOffset + dataBytes;
+        if (length < expected)
+            throw new SirenException($"'{path}' is truncated: the header promises {header.Columns}×{header.Rows}×{header.Sections} voxels of mode {(int)header.Mode} ({expected} bytes) but the file has {length}. Fix: regenerate or re-copy the map.");
+        if (length > expected)
+            throw new SirenException($"'{path}' does not match its header: {length} bytes where {header.Columns}×{header.Rows}×{header.Sections} voxels of mode {(int)header.Mode} need {expected}. Fix: check NSYMBT and the dimensions, or re-export the map.");
+        if (dataBytes > int.MaxValue)
+            throw new SirenException($"'{path}' is too large ({dataBytes} bytes of voxels) to read in one piece. Fix: Fourier-crop the map to a smaller box.");
+
+        byte[] raw = GC.AllocateUninitializedArray<byte>((int)dataBytes);
+        ReadExactly(handle, raw, header.DataOffset, path);
+        float[] fileOrder = Decode(raw, header);
+        var (nx, ny, nz) = header.CanonicalDims;
+        float[] data = header.MapC == 1 && header.MapR == 2 && header.MapS == 3 ? fileOrder : ToCanonical(fileOrder, header, nx, ny, nz);
+        return new MrcVolume(nx, ny, nz, data, header.VoxelSize, header.Origin);
+    }
+
+    private static SafeFileHandle Open(string path)
+    {
+        try
+        {
+            return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SirenException($"cannot read '{path}': {e.Message} Fix: check the path and its permissions.", e);
+        }
+    }
+
+    private static MrcHeader ReadHeader(SafeFileHandle handle, string path, out long length)
+    {
+        length = RandomAccess.GetLength(handle);
+        Span<byte> buffer = stackalloc byte[MrcHeader.Size];
+        int read = RandomAccess.Read(handle, buffer, 0);
+        return MrcHeader.Parse(buffer[..read], path);
+    }
+
+    private static void ReadExactly(SafeFileHandle handle, byte[] target, long offset, string path)
+    {
+        int done = 0;
+        while (done < target.Length)
+        {
+            int n = RandomAccess.Read(handle, target.AsSpan(done), offset + done);
+            if (n == 0) throw new SirenException($"'{path}' is truncated: reading stopped after {done} of {target.Length} voxel bytes. Fix: regenerate or re-copy the map.");
+            done += n;
+        }
+    }
+
+    private static float[] Decode(byte[] raw, MrcHeader header)
+    {
+        int count = (int)header.VoxelCount;
+        bool swap = header.BigEndian != !BitConverter.IsLittleEndian;
+        var result = new float[count];
+        switch (header.Mode)
+        {
+            case MrcMode.Float32:
+                if (!swap) { MemoryMarshal.Cast<byte, float>(raw).CopyTo(result); break; }
+                for (int i = 0; i < count; i++) result[i] = BinaryPrimitives.ReadSingleBigEndian(raw.AsSpan(4 * i));
+                break;
+            case MrcMode.Int8:
+                for (int i = 0; i < count; i++) result[i] = (sbyte)raw[i];
+                break;
+            case MrcMode.Int16:
+                for (int i = 0; i < count; i++)
+                    result[i] = swap ? BinaryPrimitives.ReadInt16BigEndian(raw.AsSpan(2 * i)) : BinaryPrimitives.ReadInt16LittleEndian(raw.AsSpan(2 * i));
+                break;
+            case MrcMode.UInt16:
+                for (int i = 0; i < count; i++)
+                    result[i] = swap ? BinaryPrimitives.ReadUInt16BigEndian(raw.AsSpan(2 * i)) : BinaryPrimitives.ReadUInt16LittleEndian(raw.AsSpan(2 * i));
+                break;
+            case MrcMode.Float16:
+                for (int i = 0; i < count; i++)
+                    result[i] = (float)(swap ? BinaryPrimitives.ReadHalfBigEndian(raw.AsSpan(2 * i)) : BinaryPrimitives.ReadHalfLittleEndian(raw.AsSpan(2 * i)));
+                break;
+        }
+        return result;
+    }
+
+    /// <summary>Moves voxels from file order (sections, rows, columns) to x-fastest canonical order.</summary>
+    private static float[] ToCanonical(float[] fileOrder, MrcHeader h, int nx, int ny, int nz)
+    {
+        var result = new float[fileOrder.Length];
+        Span<int> stride = stackalloc int[3];
+        stride[0] = 1; stride[1] = nx; stride[2] = nx * ny;
+        int sc = stride[h.MapC - 1], sr = stride[h.MapR - 1], ss = stride[h.MapS - 1];
+        int i = 0;
+        for (int s = 0; s < h.Sections; s++)
+            for (int r = 0; r < h.Rows; r++)
+            {
+                int baseIndex = s * ss + r * sr;
+                for (int c = 0; c < h.Columns; c++) result[baseIndex + c * sc] = fileOrder[i++];
+            }
+        return result;
+    }
+}

@@ -1,0 +1,11 @@
+namespace Siren.Core;
+
+/// <summary>
+/// An error the user can fix: bad input, a missing file, an unwritable folder. The message is one line
+/// that names the file and says what to do; the CLI prints it without a stack trace and exits non-zero.
+/// </summary>
+public sealed class SirenException : Exception
+{
+    public SirenException(string message) : base(message) { }
+    public SirenException(string message, Exception inner) : base(message, inner) { }
+}
