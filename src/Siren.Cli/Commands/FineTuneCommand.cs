@@ -1,0 +1,90 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Siren.Core;
+using Siren.Core.Blocks;
+using Siren.Core.IO;
+using Siren.Core.Thresholding;
+
+namespace Siren.Cli.Commands;
+
+/// <summary>
+/// siren fine-tune: adapt the shipped model's head to 20–40 user-labelled maps, in C#.
+/// Example: siren fine-tune --voldir maps/ --labels labels.csv --outdir ft/ && siren predict-thresholds --voldir maps/ --outdir thr/ --head ft/head.json
+/// </summary>
+public static class FineTuneCommand
+{
+    public static Command Create()
+    {
+        var voldir = new Option<string>("--voldir") { Description = "Maps (raw, any cubic box, or a siren preprocess folder).", Required = true };
+        var labels = new Option<string>("--labels") { Description = "CSV with vol_id, contour_level: your levels for maps of --voldir, in their units.", Required = true };
+        var outdir = new Option<string>("--outdir") { Description = "Output folder for head.json and fine_tune_loss.csv.", Required = true };
+        var epochs = new Option<int>("--epochs") { Description = "Full-batch Adam steps.", DefaultValueFactory = _ => 300 };
+        var rate = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 1e-3 };
+        var heldOut = new Option<double>("--held-out") { Description = "Fraction of labelled maps kept out of training to measure the error before and after.", DefaultValueFactory = _ => 0.25 };
+        var seed = new Option<int>("--seed") { Description = "Seed for the held-out split.", DefaultValueFactory = _ => 0 };
+        var cmd = new Command("fine-tune", """
+            Fine-tune the shipped threshold model's last layers (the MLP head over its pooled features) on
+            user-labelled maps, with the paper's soft enclosed-fraction loss: mean over voxels of
+            (σ(10(v − p)) − σ(10(v − t)))², p predicted and t labelled (normalized levels). Prints the loss per
+            step and the held-out loss and median volume error |log(V(p)/V(t))| before and after; writes
+            OUTDIR/head.json for siren predict-thresholds --head.
+            Example: siren fine-tune --voldir maps/ --labels labels.csv --outdir ft/
+            """)
+        {
+            voldir, labels, outdir, epochs, rate, heldOut, seed,
+        };
+        cmd.SetAction(pr =>
+        {
+            string outRoot = AtomicFile.EnsureDirectory(pr.GetValue(outdir)!);
+            var labelled = Preprocess.ReadLabels(pr.GetValue(labels)!);
+            var maps = ThresholdPredictor.LoadFolder(pr.GetValue(voldir)!, rawLevels: true, CliHost.Log)
+                .Where(m => labelled.ContainsKey(m.MapId)).ToList();
+            if (maps.Count < 2)
+                throw new SirenException($"'{pr.GetValue(labels)}' labels {maps.Count} map(s) of --voldir; fine-tuning needs at least 2 (20–40 recommended). Fix: label more maps (vol_id = number after the last '_').");
+
+            using var predictor = new ThresholdPredictor();
+            var examples = new List<FineTuneExample>();
+            foreach (var chunk in maps.Chunk(8))
+            {
+                var (_, features) = predictor.Run(chunk.Select(m => m.Normalized).ToList());
+                for (int i = 0; i < chunk.Length; i++)
+                {
+                    var stats = chunk[i].RawStats ?? chunk[i].Stats;
+                    examples.Add(new FineTuneExample(chunk[i].MapId, chunk[i].Normalized, features![i], stats.Normalize(labelled[chunk[i].MapId])));
+                }
+            }
+            var rng = new Random(pr.GetValue(seed));
+            var shuffled = examples.OrderBy(_ => rng.Next()).ToList();
+            int held = (int)Math.Round(shuffled.Count * Math.Clamp(pr.GetValue(heldOut), 0, 0.9));
+            var heldSet = shuffled.Take(held).ToList();
+            var trainSet = shuffled.Skip(held).ToList();
+
+            int total = pr.GetValue(epochs);
+            var lossCsv = new StringBuilder("epoch,loss\n");
+            var (head, report) = FineTuner.Train(ThresholdPredictor.ShippedHead(), trainSet, heldSet, total, pr.GetValue(rate), onEpoch: (e, loss) =>
+            {
+                lossCsv.Append(CultureInfo.InvariantCulture, $"{e},{loss:R}\n");
+                if (e == 1 || e % Math.Max(1, total / 10) == 0 || e == total) CliHost.Log($"step {e}/{total}: loss {loss:0.000000}");
+            });
+            head.Write(Path.Combine(outRoot, "head.json"));
+            AtomicFile.WriteAllText(Path.Combine(outRoot, "fine_tune_loss.csv"), lossCsv.ToString());
+            CliHost.Log($"trained on {report.TrainMaps} maps, held out {report.HeldOutMaps}");
+            if (report.HeldOutMaps > 0)
+                CliHost.Log($"held-out loss {report.HeldOutLossBefore:0.000000} → {report.HeldOutLossAfter:0.000000}; median volume error {report.HeldOutVolumeErrorBefore:P1} → {report.HeldOutVolumeErrorAfter:P1} (|log V(p)/V(t)|)");
+
+            new RunManifest("fine-tune")
+                .Parameter("voldir", Path.GetFullPath(pr.GetValue(voldir)!)).Parameter("labels", Path.GetFullPath(pr.GetValue(labels)!))
+                .Parameter("epochs", total).Parameter("lr", pr.GetValue(rate)).Parameter("held_out", pr.GetValue(heldOut)).Parameter("seed", pr.GetValue(seed))
+                .Result("train_maps", report.TrainMaps).Result("held_out_maps", report.HeldOutMaps)
+                .Result("loss_first", report.TrainLoss[0]).Result("loss_last", report.TrainLoss[^1])
+                .Result("held_out_loss_before", Finite(report.HeldOutLossBefore)).Result("held_out_loss_after", Finite(report.HeldOutLossAfter))
+                .Result("held_out_volume_error_before", Finite(report.HeldOutVolumeErrorBefore)).Result("held_out_volume_error_after", Finite(report.HeldOutVolumeErrorAfter))
+                .Write(outRoot);
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static double? Finite(double x) => double.IsFinite(x) ? x : null;
+}

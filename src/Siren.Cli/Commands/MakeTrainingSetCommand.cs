@@ -1,0 +1,41 @@
+using System.CommandLine;
+using Siren.Core.Blocks;
+using Siren.Core.Thresholding;
+
+namespace Siren.Cli.Commands;
+
+/// <summary>
+/// Hidden: simulated maps with known contour levels for training/train.sh.
+/// Example: siren make-training-set --out /tmp/thr/train --count 2000 --seed 1 --ribosome ../shared/data/ecoli50s_model
+/// </summary>
+public static class MakeTrainingSetCommand
+{
+    public static Command Create()
+    {
+        var outOpt = new Option<string>("--out") { Description = "Output folder (labels.csv plus normalized_f16.bin, or maps/ with --raw-maps).", Required = true };
+        var countOpt = new Option<int>("--count") { Description = "Number of maps.", DefaultValueFactory = _ => 2000 };
+        var seedOpt = new Option<ulong>("--seed") { Description = "Seed for every random choice (map i uses seed and i).", DefaultValueFactory = _ => 1 };
+        var familiesOpt = new Option<string>("--families") { Description = $"Comma-separated shape families (training: {string.Join(",", TrainingSet.TrainingFamilies)}; held out: {string.Join(",", TrainingSet.HeldOutFamilies)}).", DefaultValueFactory = _ => string.Join(",", TrainingSet.TrainingFamilies) };
+        var ribosomeOpt = new Option<string?>("--ribosome") { Description = "Folder of the 50S model PDB files (needed for ribosome_subset)." };
+        var rawOpt = new Option<bool>("--raw-maps") { Description = "Write each map as maps/vol_NNNNN.mrc instead of the packed normalized float16 file." };
+        var cmd = new Command("make-training-set", "Simulated maps with known contour levels for training the threshold model (see docs/thresholds.md).")
+        {
+            outOpt, countOpt, seedOpt, familiesOpt, ribosomeOpt, rawOpt,
+        };
+        cmd.Hidden = true;
+        cmd.SetAction(pr =>
+        {
+            string outdir = pr.GetValue(outOpt)!;
+            var families = pr.GetValue(familiesOpt)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var manifest = new RunManifest("make-training-set")
+                .Parameter("count", pr.GetValue(countOpt)).Parameter("seed", pr.GetValue(seedOpt))
+                .Parameter("families", string.Join(",", families)).Parameter("raw_maps", pr.GetValue(rawOpt));
+            manifest.Time("generate", () => TrainingSet.Write(outdir, pr.GetValue(countOpt), pr.GetValue(seedOpt), families,
+                pr.GetValue(ribosomeOpt), pr.GetValue(rawOpt), CliHost.Progress("simulate")));
+            manifest.Write(outdir);
+            CliHost.Log($"wrote {pr.GetValue(countOpt)} maps to {outdir}");
+            return 0;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,77 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Siren.Core;
+using Siren.Core.Blocks;
+using Siren.Core.IO;
+using Siren.Core.Thresholding;
+
+namespace Siren.Cli.Commands;
+
+/// <summary>
+/// siren predict-thresholds (alias eval_model): per-map contour levels from the threshold model.
+/// Example: siren predict-thresholds --voldir maps/ --outdir thr/ --labels labels.csv
+/// </summary>
+public static class PredictThresholdsCommand
+{
+    public static Command Create()
+    {
+        var voldir = new Option<string>("--voldir") { Description = "Raw maps of any cubic box, or a folder written by siren preprocess (normalized maps + map_stats_downsampled.csv).", Required = true };
+        var outdir = new Option<string>("--outdir") { Description = "Output folder for predictions.csv.", Required = true };
+        var model = new Option<string?>("--model") { Description = "ONNX model with input 'map' [N,1,64,64,64] and output 'threshold' [N,1] (default: the shipped model; see training/convert_original.py for the original's weights)." };
+        var head = new Option<string?>("--head") { Description = "head.json from siren fine-tune, replacing the model's last layers." };
+        var labels = new Option<string?>("--labels") { Description = "CSV with vol_id, contour_level: also plot predictions against these labels (predictions_vs_labels.png)." };
+        var batch = new Option<int>("--batch-size") { Description = "Maps per ONNX Runtime call.", DefaultValueFactory = _ => 8 };
+        var levels = new Option<string>("--levels") { Description = "'raw': levels for the maps as given (full-box range for cropped maps); 'downsampled': for the box-64 maps.", DefaultValueFactory = _ => "raw" };
+        levels.AcceptOnlyFromAmong("raw", "downsampled");
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads (0: all cores).", DefaultValueFactory = _ => 0 };
+        var cmd = new Command("predict-thresholds", """
+            Predict each map's contour level with the threshold model (ONNX Runtime, CPU). Maps are Fourier-cropped
+            to box 64 and normalized as siren preprocess does; the model's level p ∈ [-1, 1] is turned back into
+            map units as t = (p + 1)/2 · (vol_max − vol_min) + vol_min. Writes predictions.csv with vol_id,
+            prediction, denormalized_predictions, vol_min, vol_max (the file siren sketch --thresholds reads).
+            Example: siren predict-thresholds --voldir maps/ --outdir thr/
+            """)
+        {
+            voldir, outdir, model, head, labels, batch, levels, threads,
+        };
+        cmd.Aliases.Add("eval_model");
+        cmd.SetAction(pr =>
+        {
+            string outRoot = AtomicFile.EnsureDirectory(pr.GetValue(outdir)!);
+            bool raw = pr.GetValue(levels) == "raw";
+            var manifest = new RunManifest("predict-thresholds")
+                .Parameter("voldir", Path.GetFullPath(pr.GetValue(voldir)!))
+                .Parameter("levels", pr.GetValue(levels)).Parameter("batch_size", pr.GetValue(batch));
+            ThresholdHead? fineTuned = pr.GetValue(head) is { } h ? ThresholdHead.Read(h) : null;
+            using var predictor = new ThresholdPredictor(pr.GetValue(model), fineTuned, pr.GetValue(threads));
+            manifest.Parameter("model", predictor.ModelSource).Parameter("head", pr.GetValue(head) is { } hp ? Path.GetFullPath(hp) : null);
+
+            var maps = manifest.Time("load", () => ThresholdPredictor.LoadFolder(pr.GetValue(voldir)!, raw, CliHost.Log));
+            var clock = Stopwatch.StartNew();
+            var predictions = manifest.Time("predict", () => predictor.Predict(maps, pr.GetValue(batch), raw, CliHost.Progress("predict")));
+            double perMap = clock.Elapsed.TotalMilliseconds / Math.Max(1, maps.Count);
+            CliHost.Log($"predicted {maps.Count} maps in {clock.Elapsed.TotalSeconds:0.00} s ({perMap:0.0} ms per map, model only)");
+
+            var sb = new StringBuilder("vol_id,prediction,denormalized_predictions,vol_min,vol_max\n");
+            foreach (var p in predictions)
+                sb.Append(CultureInfo.InvariantCulture, $"{p.MapId},{p.Prediction:R},{p.Denormalized:R},{p.Stats.Min:R},{p.Stats.Max:R}\n");
+            AtomicFile.WriteAllText(Path.Combine(outRoot, "predictions.csv"), sb.ToString());
+
+            if (pr.GetValue(labels) is { } labelPath)
+            {
+                var labelled = Preprocess.ReadLabels(labelPath);
+                var pairs = predictions.Where(p => labelled.ContainsKey(p.MapId)).Select(p => (Label: labelled[p.MapId], p.Denormalized)).ToList();
+                if (pairs.Count == 0)
+                    throw new SirenException($"'{labelPath}' labels none of the maps in --voldir. Fix: vol_id must be the map number (vol_007.mrc → 7).");
+                PredictionPlot.Write(Path.Combine(outRoot, "predictions_vs_labels.png"), pairs);
+                manifest.Result("labelled_maps", pairs.Count);
+            }
+            manifest.Result("maps", maps.Count).Result("ms_per_map", Math.Round(perMap, 2));
+            manifest.Write(outRoot);
+            return 0;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Siren.Core.IO;
+
+namespace Siren.Core.Thresholding;
+
+/// <summary>
+/// The model's last layers, p = w2 · relu(W1 f + b1) + b2, over the pooled feature vector f that the
+/// ONNX graph exports as its "features" output. Kept outside the graph so <see cref="FineTuner"/> can
+/// retrain it in C# and predict-thresholds can load the result (--head) without Python.
+/// </summary>
+public sealed class ThresholdHead
+{
+    public ThresholdHead(int features, int hidden, float[] w1, float[] b1, float[] w2, float b2)
+    {
+        if (w1.Length != features * hidden || b1.Length != hidden || w2.Length != hidden)
+            throw new ArgumentException($"head shapes do not match features={features}, hidden={hidden}");
+        Features = features; Hidden = hidden; W1 = w1; B1 = b1; W2 = w2; B2 = b2;
+    }
+
+    public int Features { get; }
+    public int Hidden { get; }
+    /// <summary>Hidden × Features, row-major (PyTorch's Linear.weight layout).</summary>
+    public float[] W1 { get; }
+    public float[] B1 { get; }
+    public float[] W2 { get; }
+    public float B2 { get; set; }
+
+    public ThresholdHead Clone() => new(Features, Hidden, (float[])W1.Clone(), (float[])B1.Clone(), (float[])W2.Clone(), B2);
+
+    public double Predict(ReadOnlySpan<float> features)
+    {
+        Span<double> hidden = stackalloc double[Hidden];
+        return Forward(features, hidden);
+    }
+
+    /// <summary>Forward pass that leaves the post-ReLU hidden activations in <paramref name="hidden"/> for backprop.</summary>
+    internal double Forward(ReadOnlySpan<float> features, Span<double> hidden)
+    {
+        if (features.Length != Features)
+            throw new SirenException($"the model exports {features.Length} features but the head expects {Features}. Fix: use the head written for this model.");
+        double p = B2;
+        for (int h = 0; h < Hidden; h++)
+        {
+            double a = B1[h];
+            ReadOnlySpan<float> row = W1.AsSpan(h * Features, Features);
+            for (int f = 0; f < Features; f++) a += row[f] * features[f];
+            hidden[h] = a > 0 ? a : 0;
+            p += W2[h] * hidden[h];
+        }
+        return p;
+    }
+
+    public void Write(string path) =>
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new HeadFile(Features, Hidden, W1, B1, W2, B2), HeadJson.Default.HeadFile));
+
+    public static ThresholdHead Read(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            return Read(stream, path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SirenException($"cannot read head '{path}': {e.Message} Fix: pass the head.json written by siren fine-tune.", e);
+        }
+    }
+
+    public static ThresholdHead Read(Stream stream, string source)
+    {
+        try
+        {
+            var file = JsonSerializer.Deserialize(stream, HeadJson.Default.HeadFile)
+                ?? throw new SirenException($"'{source}' is empty. Fix: pass the head.json written by siren fine-tune.");
+            return new ThresholdHead(file.Features, file.Hidden, file.W1, file.B1, file.W2, file.B2);
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException)
+        {
+            throw new SirenException($"'{source}' is not a threshold head: {e.Message} Fix: pass the head.json written by siren fine-tune.", e);
+        }
+    }
+
+    internal sealed record HeadFile(
+        [property: JsonPropertyName("features")] int Features,
+        [property: JsonPropertyName("hidden")] int Hidden,
+        [property: JsonPropertyName("w1")] float[] W1,
+        [property: JsonPropertyName("b1")] float[] B1,
+        [property: JsonPropertyName("w2")] float[] W2,
+        [property: JsonPropertyName("b2")] float B2);
+}
+
+[JsonSerializable(typeof(ThresholdHead.HeadFile))]
+internal sealed partial class HeadJson : JsonSerializerContext;

@@ -1,0 +1,160 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Siren.Core.Ensemble;
+
+namespace Siren.Core.Thresholding;
+
+/// <summary>One map's predicted level: on the model's scale and in map units.</summary>
+public sealed record ThresholdPrediction(int MapId, double Prediction, double Denormalized, MapStats Stats);
+
+/// <summary>
+/// Runs a threshold model with ONNX Runtime on the CPU. The contract (ours, and what
+/// training/convert_original.py produces from the original's weights): input "map" [N,1,64,64,64] float32
+/// normalized maps, output "threshold" [N,1] normalized levels; our models add "features" [N,F], the
+/// pooled vector the head (<see cref="ThresholdHead"/>) reads, so a fine-tuned head can replace the
+/// built-in last layers.
+/// </summary>
+public sealed class ThresholdPredictor : IDisposable
+{
+    public const string InputName = "map";
+    public const string ThresholdOutput = "threshold";
+    public const string FeaturesOutput = "features";
+    public const string ShippedModelResource = "Siren.Core.Thresholds.siren_threshold.onnx";
+    public const string ShippedHeadResource = "Siren.Core.Thresholds.siren_threshold_head.json";
+    private const int Box = Preprocess.ModelBox;
+    private const int Voxels = Box * Box * Box;
+
+    private readonly InferenceSession _session;
+    private readonly ThresholdHead? _head;
+
+    /// <param name="modelPath">An ONNX file with the contract above; null for the model shipped inside Siren.Core.</param>
+    /// <param name="head">A fine-tuned head that replaces the model's own last layers (needs a "features" output).</param>
+    public ThresholdPredictor(string? modelPath = null, ThresholdHead? head = null, int threads = 0)
+    {
+        var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        if (threads > 0) options.IntraOpNumThreads = threads;
+        ModelSource = modelPath is null ? "shipped model" : Path.GetFullPath(modelPath);
+        try
+        {
+            _session = modelPath is null ? new InferenceSession(ReadResource(ShippedModelResource), options) : new InferenceSession(modelPath, options);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new SirenException($"cannot load threshold model {ModelSource}: {e.Message} Fix: pass an ONNX file with input 'map' [N,1,64,64,64] and output 'threshold' [N,1] (see training/convert_original.py).", e);
+        }
+        if (!_session.InputMetadata.ContainsKey(InputName) || !_session.OutputMetadata.ContainsKey(ThresholdOutput))
+            throw new SirenException($"{ModelSource} has inputs [{string.Join(", ", _session.InputMetadata.Keys)}] and outputs [{string.Join(", ", _session.OutputMetadata.Keys)}]; expected input '{InputName}' and output '{ThresholdOutput}'. Fix: export it with training/export or convert_original.py.");
+        HasFeatures = _session.OutputMetadata.ContainsKey(FeaturesOutput);
+        if (head is not null && !HasFeatures)
+            throw new SirenException($"{ModelSource} has no '{FeaturesOutput}' output, so a fine-tuned head cannot be used with it. Fix: use the shipped model (omit --model) with --head.");
+        _head = head;
+    }
+
+    public string ModelSource { get; }
+    public bool HasFeatures { get; }
+
+    /// <summary>The head shipped with the built-in model (equal to its last layers).</summary>
+    public static ThresholdHead ShippedHead()
+    {
+        using var stream = new MemoryStream(ReadResource(ShippedHeadResource));
+        return ThresholdHead.Read(stream, "shipped head");
+    }
+
+    /// <summary>Normalized predictions (and features, when the model has them) for a batch of normalized box-64 maps.</summary>
+    public (float[] Predictions, float[][]? Features) Run(IReadOnlyList<float[]> maps)
+    {
+        int n = maps.Count;
+        var input = new float[(long)n * Voxels];
+        for (int i = 0; i < n; i++)
+        {
+            if (maps[i].Length != Voxels) throw new ArgumentException($"map {i} has {maps[i].Length} values; expected 64³");
+            maps[i].CopyTo(input, (long)i * Voxels);
+        }
+        var tensor = new DenseTensor<float>(input, [n, 1, Box, Box, Box]);
+        var outputs = HasFeatures ? new[] { ThresholdOutput, FeaturesOutput } : new[] { ThresholdOutput };
+        using var results = _session.Run([NamedOnnxValue.CreateFromTensor(InputName, tensor)], outputs);
+        float[] predictions = results.First(r => r.Name == ThresholdOutput).AsEnumerable<float>().ToArray();
+        if (predictions.Length != n)
+            throw new SirenException($"{ModelSource} returned {predictions.Length} thresholds for {n} maps; the contract is [N,1]. Fix: re-export the model.");
+        float[][]? features = null;
+        if (HasFeatures)
+        {
+            float[] flat = results.First(r => r.Name == FeaturesOutput).AsEnumerable<float>().ToArray();
+            int f = flat.Length / n;
+            features = new float[n][];
+            for (int i = 0; i < n; i++) features[i] = flat.AsSpan(i * f, f).ToArray();
+            if (_head is not null)
+                for (int i = 0; i < n; i++) predictions[i] = (float)_head.Predict(features[i]);
+        }
+        return (predictions, features);
+    }
+
+    /// <summary>Predicts levels for prepared maps, in batches; <paramref name="rawLevels"/> denormalizes with the full-box range when a map was cropped.</summary>
+    public IReadOnlyList<ThresholdPrediction> Predict(IReadOnlyList<PreparedMap> maps, int batchSize = 8, bool rawLevels = true, IProgress<double>? progress = null)
+    {
+        if (batchSize < 1) throw new SirenException($"batch size {batchSize} must be at least 1. Fix: pass --batch-size 8.");
+        var result = new List<ThresholdPrediction>(maps.Count);
+        for (int start = 0; start < maps.Count; start += batchSize)
+        {
+            var batch = maps.Skip(start).Take(batchSize).ToList();
+            var (predictions, _) = Run(batch.Select(m => m.Normalized).ToList());
+            for (int i = 0; i < batch.Count; i++)
+            {
+                MapStats stats = rawLevels ? batch[i].RawStats ?? batch[i].Stats : batch[i].Stats;
+                result.Add(new ThresholdPrediction(batch[i].MapId, predictions[i], stats.Denormalize(predictions[i]), stats));
+            }
+            progress?.Report((double)result.Count / maps.Count);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Levels for every map of a folder: raw maps of any box are preprocessed in memory; a folder written by
+    /// <c>siren preprocess</c> (normalized maps with map_stats_*.csv) is read as it is.
+    /// </summary>
+    public IReadOnlyList<ThresholdPrediction> Predict(string voldir, int batchSize = 8, bool rawLevels = true,
+        IProgress<double>? progress = null, Action<string>? log = null)
+    {
+        var maps = LoadFolder(voldir, rawLevels, log);
+        return Predict(maps, batchSize, rawLevels, progress);
+    }
+
+    /// <summary>Per-map thresholds in the form binarization takes.</summary>
+    public Thresholds PredictThresholds(string voldir, int batchSize = 8) =>
+        Thresholds.PerMap(Predict(voldir, batchSize).ToDictionary(p => p.MapId, p => p.Denormalized), $"{ModelSource} on {Path.GetFullPath(voldir)}");
+
+    /// <summary>Prepared maps of a folder: normalized ones when it has a stats CSV, otherwise preprocessed now.</summary>
+    public static IReadOnlyList<PreparedMap> LoadFolder(string voldir, bool rawLevels = true, Action<string>? log = null)
+    {
+        string downStats = Path.Combine(voldir, Preprocess.StatsDownsampledFile);
+        if (!File.Exists(downStats)) return Preprocess.PrepareFolder(voldir);
+
+        string rawStatsPath = Path.Combine(voldir, Preprocess.StatsRawFile);
+        var stats = Preprocess.ReadStats(downStats);
+        var raw = rawLevels && File.Exists(rawStatsPath) ? Preprocess.ReadStats(rawStatsPath) : null;
+        log?.Invoke($"'{voldir}' is a preprocessed folder; levels use {(raw is null ? Preprocess.StatsDownsampledFile : Preprocess.StatsRawFile)}.");
+        var result = new List<PreparedMap>();
+        foreach (var file in VolumeFolder.List(voldir))
+        {
+            var volume = Mrc.MrcReader.Read(file.Path);
+            if (volume.Nx != Box || !volume.IsCubic)
+                throw new SirenException($"'{file.Path}' is {volume.Nx}×{volume.Ny}×{volume.Nz} in a preprocessed folder; normalized maps are 64³. Fix: pass the raw maps instead and let predict-thresholds preprocess them.");
+            if (!stats.TryGetValue(file.MapId, out MapStats s))
+                throw new SirenException($"'{downStats}' has no row for map {file.MapId}. Fix: rerun siren preprocess on the raw maps.");
+            MapStats? r = raw is not null && raw.TryGetValue(file.MapId, out MapStats rs) ? rs : null;
+            result.Add(new PreparedMap(file.MapId, file.Path, volume.Data, s, r, volume.VoxelSize));
+        }
+        return result;
+    }
+
+    private static byte[] ReadResource(string name)
+    {
+        using var stream = typeof(ThresholdPredictor).Assembly.GetManifestResourceStream(name)
+            ?? throw new SirenException($"this build has no embedded '{name}'. Fix: rebuild Siren.Core (the model is src/Siren.Core/Thresholds/Models/), or pass --model.");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+
+    public void Dispose() => _session.Dispose();
+}

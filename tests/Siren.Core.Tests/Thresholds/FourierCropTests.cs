@@ -1,0 +1,66 @@
+using Siren.Core.Mrc;
+using Siren.Core.Thresholding;
+
+namespace Siren.Core.Tests.Thresholds;
+
+public class FourierCropTests
+{
+    [Fact]
+    public void CropToTheSameBoxIsIdentity()
+    {
+        var rng = new Random(3);
+        var data = Enumerable.Range(0, 64 * 64 * 64).Select(_ => (float)rng.NextDouble()).ToArray();
+        float[] cropped = FourierCrop.Downsample(data, 64, 64);
+        for (int i = 0; i < data.Length; i++) Assert.Equal(data[i], cropped[i], 4);
+    }
+
+    [Theory]
+    [InlineData(96)]
+    [InlineData(90)]
+    public void BandLimitedCosineIsResampledExactly(int n)
+    {
+        // A cosine with 3 periods per box, phased at the box centre (the fftshift pivot), survives the
+        // crop unchanged and is read on the coarse grid, centre to centre; the (64/n)³ scale keeps amplitude.
+        var data = new float[n * n * n];
+        for (int z = 0; z < n; z++)
+            for (int y = 0; y < n; y++)
+                for (int x = 0; x < n; x++)
+                    data[(z * n + y) * n + x] = 1 + (float)(Math.Cos(2 * Math.PI * 3 * (x - n / 2) / n) * Math.Cos(2 * Math.PI * 2 * (z - n / 2) / n));
+        var volume = new MrcVolume(n, n, n, data, Vec3.All(2f), default);
+        var cropped = FourierCrop.Downsample(volume);
+
+        Assert.Equal(64, cropped.Nx);
+        Assert.Equal(2f * n / 64, cropped.VoxelSize.X, 5);
+        for (int z = 0; z < 64; z += 7)
+            for (int y = 0; y < 64; y += 5)
+                for (int x = 0; x < 64; x++)
+                {
+                    double expected = 1 + Math.Cos(2 * Math.PI * 3 * (x - 32) / 64.0) * Math.Cos(2 * Math.PI * 2 * (z - 32) / 64.0);
+                    Assert.Equal(expected, cropped.Data[(z * 64 + y) * 64 + x], 4);
+                }
+    }
+
+    [PythonFact("numpy")]
+    public void MatchesNumpyReference()
+    {
+        // The original's utils.downsample, run by numpy on the same random map.
+        const int n = 80;
+        var rng = new Random(11);
+        var data = Enumerable.Range(0, n * n * n).Select(_ => (float)rng.NextDouble()).ToArray();
+        string dir = TestPaths.NewTempDir();
+        string input = Path.Combine(dir, "in.bin"), output = Path.Combine(dir, "out.bin");
+        File.WriteAllBytes(input, System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan()).ToArray());
+        PythonReference.Script(PythonReference.With("numpy")!, """
+            import sys, numpy as np
+            n, b = 80, 64
+            vol = np.fromfile(sys.argv[1], dtype=np.float32).reshape(n, n, n)
+            ft = np.fft.fftshift(np.fft.fftn(np.fft.fftshift(vol)))
+            s, e = n // 2 - b // 2, n // 2 + b // 2
+            out = np.fft.ifftshift(np.fft.ifftn(np.fft.ifftshift(ft[s:e, s:e, s:e]))).real * (b / n) ** 3
+            out.astype(np.float32).tofile(sys.argv[2])
+            """, input, output);
+        float[] expected = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(output)).ToArray();
+        float[] actual = FourierCrop.Downsample(data, n, 64);
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 5);
+    }
+}

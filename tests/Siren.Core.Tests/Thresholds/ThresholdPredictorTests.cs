@@ -1,0 +1,104 @@
+using System.Globalization;
+using Siren.Cli;
+using Siren.Cli.Commands;
+using Siren.Core.Ensemble;
+using Siren.Core.Mrc;
+using Siren.Core.Thresholding;
+
+namespace Siren.Core.Tests.Thresholds;
+
+public class ThresholdPredictorTests
+{
+    internal static List<(float[] Normalized, MapStats Stats, double Label)> SyntheticMaps(int count, int seed)
+    {
+        var result = new List<(float[], MapStats, double)>();
+        for (int i = 0; i < count; i++)
+        {
+            var rng = new Random(seed + i);
+            string family = TrainingSet.TrainingFamilies[1 + i % (TrainingSet.TrainingFamilies.Length - 1)];
+            var sample = TrainingSet.Generate(i, family, rng, []);
+            var (normalized, stats) = MapNormalization.Normalize(sample.Map);
+            result.Add((normalized, stats, stats.Normalize(sample.Label)));
+        }
+        return result;
+    }
+
+    [Fact]
+    public void ShippedModelFollowsTheContractAndItsHeadJsonReproducesIt()
+    {
+        using var predictor = new ThresholdPredictor();
+        var maps = SyntheticMaps(3, 40);
+        var (predictions, features) = predictor.Run(maps.Select(m => m.Normalized).ToList());
+
+        Assert.True(predictor.HasFeatures);
+        Assert.Equal(3, predictions.Length);
+        var head = ThresholdPredictor.ShippedHead();
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(float.IsFinite(predictions[i]));
+            Assert.Equal(head.Features, features![i].Length);
+            Assert.Equal(predictions[i], head.Predict(features[i]), 4);
+        }
+    }
+
+    [Fact]
+    public void BatchedPredictionsEqualSingleOnes()
+    {
+        using var predictor = new ThresholdPredictor();
+        var maps = SyntheticMaps(3, 50).Select(m => m.Normalized).ToList();
+        var (batched, _) = predictor.Run(maps);
+        for (int i = 0; i < maps.Count; i++)
+            Assert.Equal(batched[i], predictor.Run([maps[i]]).Predictions[0], 5);
+    }
+
+    [Fact]
+    public void ModelWithoutTheContractIsAUserError()
+    {
+        string path = Path.Combine(TestPaths.NewTempDir(), "not_a_model.onnx");
+        File.WriteAllText(path, "not onnx");
+        Assert.Throws<SirenException>(() => new ThresholdPredictor(path));
+    }
+
+    [SharedDataFact]
+    public void PredictThresholdsCommandOnRealMapsWritesDenormalizedLevels()
+    {
+        string vols = Path.Combine(TestPaths.SharedData!, "empiar10076_maven", "vols");
+        string outdir = TestPaths.NewTempDir();
+        var root = new System.CommandLine.RootCommand { PredictThresholdsCommand.Create() };
+        Assert.Equal(0, CliHost.Run(root, ["eval_model", "--voldir", vols, "--outdir", outdir]));
+
+        var table = CsvTable.Read(Path.Combine(outdir, "predictions.csv"));
+        Assert.Equal(["vol_id", "prediction", "denormalized_predictions", "vol_min", "vol_max"], table.Header);
+        Assert.Equal(20, table.Rows.Count);
+        foreach (var row in table.Rows)
+        {
+            double[] v = row.Skip(1).Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+            Assert.Equal((v[0] + 1) / 2 * (v[3] - v[2]) + v[2], v[1], 9);
+            Assert.InRange(v[1], v[2], v[3]);
+        }
+        var thresholds = Ensemble.Thresholds.FromCsv(Path.Combine(outdir, "predictions.csv"));
+        thresholds.RequireAll(VolumeFolder.List(vols));
+    }
+
+    [Fact]
+    public void PreprocessedFolderGivesTheSamePredictionsAsRawMaps()
+    {
+        string dir = TestPaths.NewTempDir();
+        string vols = Directory.CreateDirectory(Path.Combine(dir, "vols")).FullName;
+        var rng = new Random(8);
+        for (int id = 0; id < 2; id++)
+        {
+            var sample = TrainingSet.Generate(id, "pseudo_complex", rng, []);
+            MrcWriter.Write(Path.Combine(vols, $"vol_{id:D3}.mrc"), new MrcVolume(64, 64, 64, sample.Map, Vec3.All((float)sample.VoxelSize), default));
+        }
+        Preprocess.Run(vols, Path.Combine(dir, "prep"));
+        using var predictor = new ThresholdPredictor();
+        var fromRaw = predictor.Predict(vols);
+        var fromPrep = predictor.Predict(Path.Combine(dir, "prep", "normalized"));
+        for (int i = 0; i < 2; i++)
+        {
+            Assert.Equal(fromRaw[i].MapId, fromPrep[i].MapId);
+            Assert.Equal(fromRaw[i].Denormalized, fromPrep[i].Denormalized, 5);
+        }
+    }
+}

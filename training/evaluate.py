@@ -1,0 +1,119 @@
+"""Held-out evaluation of the threshold model against simple rules (docs/thresholds.md).
+
+    python3 training/evaluate.py --sets WORK/eval_heldout WORK/eval_seen --out docs
+
+Each set is a `siren make-training-set --raw-maps` folder (maps/, labels.csv) with predictions from
+`siren predict-thresholds` in pred/predictions.csv. Metrics per rule: Pearson r of predicted and labelled
+levels on the model's normalized scale (raw levels span four decades of arbitrary scale, which would make r
+meaningless), and the median |log(V(predicted) / V(label))|, V = voxels above the level.
+"""
+import argparse
+import csv
+import os
+
+import mrcfile
+import numpy as np
+
+
+def chimerax_level(v):
+    # ChimeraX's initial surface level encloses 1 % of the grid, read off a 10,000-bin histogram.
+    counts, edges = np.histogram(v, bins=10000, range=(float(v.min()), float(v.max())))
+    above = np.cumsum(counts[::-1])[::-1]
+    target = 0.01 * v.size
+    k = int(np.nonzero(above >= target)[0][-1])
+    return float(edges[k])
+
+
+RULES = {
+    "model": None,
+    "99th percentile": lambda v: float(np.percentile(v, 99)),
+    "ChimeraX 1 % of grid": chimerax_level,
+    "cryoDRGN 99.99th pct / 2": lambda v: float(np.percentile(v, 99.99)) / 2,
+}
+
+
+def read_csv(path):
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+def evaluate(folder):
+    labels = read_csv(os.path.join(folder, "labels.csv"))
+    preds = {int(r["vol_id"]): r for r in read_csv(os.path.join(folder, "pred", "predictions.csv"))}
+    rows = []
+    for r in labels:
+        i = int(r["vol_id"])
+        with mrcfile.open(os.path.join(folder, "maps", f"vol_{i:05d}.mrc"), permissive=True) as m:
+            v = m.data.astype(np.float64).ravel()
+        lo, hi = float(r["vol_min"]), float(r["vol_max"])
+        label = float(r["contour_level"])
+        levels = {name: (float(preds[i]["denormalized_predictions"]) if rule is None else rule(v)) for name, rule in RULES.items()}
+        enclosed = lambda t: max(1, int((v > t).sum()))
+        v_label = enclosed(label)
+        rows.append({
+            "family": r["family"],
+            "label_norm": 2 * (label - lo) / (hi - lo) - 1,
+            **{f"{name}|norm": 2 * (t - lo) / (hi - lo) - 1 for name, t in levels.items()},
+            **{f"{name}|err": abs(np.log(enclosed(t) / v_label)) for name, t in levels.items()},
+        })
+    return rows
+
+
+def summarize(rows):
+    out = {}
+    y = np.array([r["label_norm"] for r in rows])
+    for name in RULES:
+        x = np.array([r[f"{name}|norm"] for r in rows])
+        err = np.array([r[f"{name}|err"] for r in rows])
+        out[name] = (float(np.corrcoef(x, y)[0, 1]), float(np.median(err)), float(np.mean(err < np.log(1.1))))
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sets", nargs="+", required=True)
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    lines = []
+    all_rows = {}
+    for folder in args.sets:
+        rows = evaluate(folder)
+        name = os.path.basename(os.path.normpath(folder))
+        all_rows[name] = rows
+        groups = [(f"{name} (all {len(rows)})", rows)]
+        for fam in sorted({r["family"] for r in rows}):
+            sub = [r for r in rows if r["family"] == fam]
+            groups.append((f"{name}: {fam} ({len(sub)})", sub))
+        lines.append(f"\n### {name}\n")
+        lines.append("| maps | rule | Pearson r (normalized) | median \\|log V ratio\\| | maps within 10 % volume |")
+        lines.append("|---|---|---|---|---|")
+        for title, sub in groups:
+            for rule, (r, med, within) in summarize(sub).items():
+                lines.append(f"| {title} | {rule} | {r:.3f} | {med:.3f} ({np.expm1(med) * 100:.1f} %) | {within * 100:.0f} % |")
+    table = "\n".join(lines) + "\n"
+    print(table)
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "thresholds_eval_table.md"), "w") as f:
+        f.write(table)
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is absent; no plot written")
+        return
+    fig, axes = plt.subplots(1, len(all_rows), figsize=(5 * len(all_rows), 4.5), dpi=80, squeeze=False)
+    for ax, (name, rows) in zip(axes[0], all_rows.items()):
+        y = [r["label_norm"] for r in rows]
+        for rule, marker in zip(RULES, ["o", "x", "+", "^"]):
+            ax.scatter(y, [r[f"{rule}|norm"] for r in rows], s=8 if rule == "model" else 6, marker=marker, label=rule, alpha=0.7)
+        ax.plot([-1, 1], [-1, 1], "k--", lw=0.8)
+        ax.set_xlim(-1.05, 0.6); ax.set_ylim(-1.05, 0.6)
+        ax.set_xlabel("label (normalized level)"); ax.set_ylabel("predicted (normalized level)"); ax.set_title(name)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(os.path.join(args.out, "thresholds_eval.png"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Regenerates the shipped threshold model from scratch: simulated training set (C# generator), training
+# (Debian python3-torch, CPU) and ONNX export into src/Siren.Core/Thresholds/Models/, then the held-out
+# evaluation of docs/thresholds.md. Usage: training/train.sh [WORKDIR] (default /tmp/siren-threshold-training).
+# Needs: dotnet, python3 with torch, onnx, numpy and mrcfile (apt-get install python3-torch python3-onnx
+# python3-numpy python3-mrcfile), and ../shared/data/ecoli50s_model beside the repository.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+WORK="${1:-/tmp/siren-threshold-training}"
+PY="${PYTHON:-/usr/bin/python3}"
+SEED="${SEED:-1}"
+COUNT="${COUNT:-2400}"
+EPOCHS="${EPOCHS:-12}"
+RIBOSOME="$ROOT/../shared/data/ecoli50s_model"
+MODELS="$ROOT/src/Siren.Core/Thresholds/Models"
+
+dotnet build "$ROOT/src/Siren.Cli" -c Release -v q -nologo
+SIREN="dotnet $ROOT/src/Siren.Cli/bin/Release/net10.0/siren.dll"
+
+# Training set: the training families, packed normalized maps. Evaluation: held-out families and new
+# draws of the training families (other seeds), as raw MRC maps.
+$SIREN make-training-set --out "$WORK/train" --count "$COUNT" --seed "$SEED" --ribosome "$RIBOSOME"
+$SIREN make-training-set --out "$WORK/eval_heldout" --count 300 --seed $((SEED + 1000)) --families dumbbell,shell,filament --raw-maps
+$SIREN make-training-set --out "$WORK/eval_seen" --count 200 --seed $((SEED + 2000)) --ribosome "$RIBOSOME" --raw-maps
+
+"$PY" "$ROOT/training/train.py" --data "$WORK/train" --out "$WORK/model" --seed "$SEED" --epochs "$EPOCHS"
+cp "$WORK/model/siren_threshold.onnx" "$WORK/model/siren_threshold_head.json" "$MODELS/"
+dotnet build "$ROOT/src/Siren.Cli" -c Release -v q -nologo
+
+for set in eval_heldout eval_seen; do
+  $SIREN predict-thresholds --voldir "$WORK/$set/maps" --outdir "$WORK/$set/pred" --labels "$WORK/$set/labels.csv"
+done
+"$PY" "$ROOT/training/evaluate.py" --sets "$WORK/eval_heldout" "$WORK/eval_seen" --out "$ROOT/docs"
