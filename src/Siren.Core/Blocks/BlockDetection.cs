@@ -237,7 +237,7 @@ public static class BlockDetection
         stage.Blocks.Write(folder, ensemble.VoxelSize, ensemble.Origin);
         stage.Seconds["write"] = Lap(sw);
         var manifest = new RunManifest(command);
-        foreach (var (key, value) in ToParameters(options, ensemble)) manifest.Parameter(key, value);
+        foreach (var (key, value) in ToParameters(options, ensemble)) manifest.Parameter(key, value?.DeepClone());
         manifest.Parameter("backend", backend.Name);
         manifest.Result("kept_maps", new JsonArray(ensemble.Kept.Select(m => (JsonNode)Path.GetFileName(m.Path)).ToArray()));
         manifest.Result("dropped_maps", new JsonArray(ensemble.Dropped.Select(d => (JsonNode)new JsonObject
