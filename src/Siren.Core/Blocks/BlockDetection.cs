@@ -190,7 +190,9 @@ public static class BlockDetection
     private static int[] Candidates(OccupancyMatrix occ, int[] rows, EdgePass pass) =>
         pass == EdgePass.Positive ? rows : rows.Where(r => occ.Counts[r] < occ.Maps).ToArray();
 
-    private static double ApixOf(BinarizedEnsemble ensemble, DetectionOptions options) => options.Apix ?? ensemble.VoxelSize.X;
+    /// <summary>The header's float voxel size as the decimal it was written from (6.55f → 6.55, not 6.550000190734863).</summary>
+    private static double ApixOf(BinarizedEnsemble ensemble, DetectionOptions options) =>
+        options.Apix ?? double.Parse(ensemble.VoxelSize.X.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
     /// <summary>Numbers blocks by size, largest first (ties: lowest voxel), so block_0 is the biggest.</summary>
     private static BlockSet Number(int box, double apix, List<Block> blocks)

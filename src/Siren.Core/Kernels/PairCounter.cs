@@ -12,7 +12,7 @@ internal static unsafe partial class PairCounter
 {
     public enum Path { Scalar, Avx2, Avx512 }
 
-    /// <summary>The fastest path this CPU supports (honours DOTNET_EnableAVX512F=0 / DOTNET_EnableAVX2=0).</summary>
+    /// <summary>The fastest path this CPU supports (honours DOTNET_EnableAVX512=0 / DOTNET_EnableAVX2=0).</summary>
     public static Path Best => Avx512BW.IsSupported ? Path.Avx512 : Avx2.IsSupported ? Path.Avx2 : Path.Scalar;
 
     public static bool IsSupported(Path path) => path switch
