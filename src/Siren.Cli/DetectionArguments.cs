@@ -83,6 +83,7 @@ public static class DetectionOptionsCli
         PosP = parse.GetValue(args.PosP),
         NegP = parse.GetValue(args.NegP),
         Cutoffs = parse.GetValue(args.Cutoffs),
-        Passes = parse.GetValue(args.Pass),
+        // expand follows the sketch's --pass unless told otherwise: its seeds were found by that pass.
+        Passes = parse.GetResult(args.Pass) is { Implicit: false } ? parse.GetValue(args.Pass) : o.Passes,
     };
 }
