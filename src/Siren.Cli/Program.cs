@@ -5,6 +5,11 @@ using Siren.Cli.Commands;
 // Every verb lives in Commands/<Verb>Command.cs with its help text and an example.
 var root = new RootCommand("Siren.Native: structural blocks (SIREn) from cryo-EM volume ensembles.")
 {
+    SketchCommand.Create(),
+    ExpandCommand.Create(),
+    SelfTestCommand.Create(),
+    BenchCommand.Create(),
+    SimulateCommand.Create(),
     PreprocessCommand.Create(),
     PredictThresholdsCommand.Create(),
     FineTuneCommand.Create(),
