@@ -2,8 +2,9 @@
 
     python3 training/evaluate.py --sets WORK/eval_heldout WORK/eval_seen --out docs
 
-Each set is a `siren make-training-set --raw-maps` folder (maps/, labels.csv) with predictions from
-`siren predict-thresholds` in pred/predictions.csv. Metrics per rule: Pearson r of predicted and labelled
+Each set is a `siren make-training-set --raw-maps` folder (maps/, labels.csv) or a `siren simulate`
+ensemble (true levels in thresholds.csv), with predictions from `siren predict-thresholds` in
+pred/predictions.csv. Metrics per rule: Pearson r of predicted and labelled
 levels on the model's normalized scale (raw levels span four decades of arbitrary scale, which would make r
 meaningless), and the median |log(V(predicted) / V(label))|, V = voxels above the level.
 """
@@ -37,21 +38,33 @@ def read_csv(path):
         return list(csv.DictReader(f))
 
 
+def labelled_maps(folder, preds):
+    """(id, map path, label, vol_min, vol_max, family) from a make-training-set folder (labels.csv, maps/)
+    or a `siren simulate` ensemble (vol_NNN.mrc, thresholds.csv with the true levels)."""
+    if os.path.exists(os.path.join(folder, "labels.csv")):
+        for r in read_csv(os.path.join(folder, "labels.csv")):
+            i = int(r["vol_id"])
+            yield (i, os.path.join(folder, "maps", f"vol_{i:05d}.mrc"), float(r["contour_level"]),
+                   float(r["vol_min"]), float(r["vol_max"]), r["family"])
+    else:
+        paths = {int(os.path.splitext(f)[0].rsplit("_", 1)[1]): os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".mrc")}
+        for r in read_csv(os.path.join(folder, "thresholds.csv")):
+            i = int(r["vol_id"])
+            p = preds[i]
+            yield (i, paths[i], float(r["denormalized_predictions"]), float(p["vol_min"]), float(p["vol_max"]), "siren simulate")
+
+
 def evaluate(folder):
-    labels = read_csv(os.path.join(folder, "labels.csv"))
     preds = {int(r["vol_id"]): r for r in read_csv(os.path.join(folder, "pred", "predictions.csv"))}
     rows = []
-    for r in labels:
-        i = int(r["vol_id"])
-        with mrcfile.open(os.path.join(folder, "maps", f"vol_{i:05d}.mrc"), permissive=True) as m:
+    for i, path, label, lo, hi, family in labelled_maps(folder, preds):
+        with mrcfile.open(path, permissive=True) as m:
             v = m.data.astype(np.float64).ravel()
-        lo, hi = float(r["vol_min"]), float(r["vol_max"])
-        label = float(r["contour_level"])
         levels = {name: (float(preds[i]["denormalized_predictions"]) if rule is None else rule(v)) for name, rule in RULES.items()}
         enclosed = lambda t: max(1, int((v > t).sum()))
         v_label = enclosed(label)
         rows.append({
-            "family": r["family"],
+            "family": family,
             "label_norm": 2 * (label - lo) / (hi - lo) - 1,
             **{f"{name}|norm": 2 * (t - lo) / (hi - lo) - 1 for name, t in levels.items()},
             **{f"{name}|err": abs(np.log(enclosed(t) / v_label)) for name, t in levels.items()},

@@ -10,7 +10,7 @@ WORK="${1:-/tmp/siren-threshold-training}"
 PY="${PYTHON:-/usr/bin/python3}"
 SEED="${SEED:-1}"
 COUNT="${COUNT:-2400}"
-EPOCHS="${EPOCHS:-12}"
+EPOCHS="${EPOCHS:-14}"
 RIBOSOME="$ROOT/../shared/data/ecoli50s_model"
 MODELS="$ROOT/src/Siren.Core/Thresholds/Models"
 

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Siren.Core.Thresholding;
 
-namespace Siren.Core.Tests.Thresholds;
+namespace Siren.Core.Tests.Thresholding;
 
 public class ConvertOriginalTests
 {

@@ -1,6 +1,6 @@
 using Siren.Core.Thresholding;
 
-namespace Siren.Core.Tests.Thresholds;
+namespace Siren.Core.Tests.Thresholding;
 
 public class FineTunerTests
 {

@@ -1,7 +1,7 @@
 using Siren.Core.Mrc;
 using Siren.Core.Thresholding;
 
-namespace Siren.Core.Tests.Thresholds;
+namespace Siren.Core.Tests.Thresholding;
 
 public class FourierCropTests
 {

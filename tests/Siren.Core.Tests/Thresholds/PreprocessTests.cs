@@ -2,7 +2,7 @@ using System.Globalization;
 using Siren.Core.Mrc;
 using Siren.Core.Thresholding;
 
-namespace Siren.Core.Tests.Thresholds;
+namespace Siren.Core.Tests.Thresholding;
 
 public class PreprocessTests
 {

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Siren.Core.Tests.Thresholds;
+namespace Siren.Core.Tests.Thresholding;
 
 /// <summary>
 /// Runs Debian's python3 with given modules for reference numbers (numpy, mrcfile, torch); tests that need it

@@ -5,7 +5,7 @@ using Siren.Core.Ensemble;
 using Siren.Core.Mrc;
 using Siren.Core.Thresholding;
 
-namespace Siren.Core.Tests.Thresholds;
+namespace Siren.Core.Tests.Thresholding;
 
 public class ThresholdPredictorTests
 {
