@@ -57,17 +57,12 @@ def main():
     net = threshold_model.ThresholdNet()
     # The histogram features do not depend on weights or on the cube symmetries used for augmentation,
     # so they are computed once per map.
-    # The target of the head is the log fraction of voxels the label encloses, read off each map.
     with torch.no_grad():
         cdf = torch.cat([net.cdf(maps[i:i + 32].float()) for i in range(0, n, 32)])
-        enclosed = torch.cat([(maps[i:i + 32].float().reshape(-1, 64 ** 3) > labels[i:i + 32]).float().mean(dim=1, keepdim=True)
-                              for i in range(0, n, 32)])
-        log_fraction = torch.log(enclosed + threshold_model.FLOOR)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     steps = args.epochs * ((len(train_idx) + args.batch - 1) // args.batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=steps, pct_start=0.15)
-    # L1 on the log enclosed fraction (the median log volume error is the measure) plus L1 on the level.
-    l1 = torch.nn.L1Loss()
+    loss_fn = torch.nn.SmoothL1Loss(beta=0.05)
 
     for epoch in range(args.epochs):
         t0 = time.time()
@@ -79,27 +74,22 @@ def main():
             x = augment(maps[idx].float(), generator)
             y = labels[idx]
             opt.zero_grad()
-            pred, _, s = net(x, cdf[idx])
-            loss = l1(s, log_fraction[idx]) + l1(pred, y)
+            pred, _ = net(x, cdf[idx])
+            loss = loss_fn(pred, y)
             loss.backward()
             opt.step()
             sched.step()
             total += loss.item() * len(idx)
         net.eval()
         with torch.no_grad():
-            errs, volume_errs = [], []
+            errs = []
             for start in range(0, n_val, 64):
                 idx = val_idx[start:start + 64]
-                x = maps[idx].float()
-                pred, _, _ = net(x, cdf[idx])
+                pred, _ = net(maps[idx].float(), cdf[idx])
                 errs.append((pred - labels[idx]).abs())
-                # Volume actually enclosed at the predicted level against the label's.
-                at_pred = (x.reshape(len(idx), -1) > pred).float().mean(dim=1) + threshold_model.FLOOR
-                volume_errs.append((torch.log(at_pred) - log_fraction[idx, 0]).abs())
             mae = torch.cat(errs).mean().item() if errs else float("nan")
-            med = torch.cat(volume_errs).median().item() if volume_errs else float("nan")
-        print(f"epoch {epoch + 1}/{args.epochs}: train loss {total / len(train_idx):.5f}, validation |level error| "
-              f"{mae:.4f} (normalized), median |log volume ratio| {med:.4f}, {time.time() - t0:.0f} s", flush=True)
+        print(f"epoch {epoch + 1}/{args.epochs}: train loss {total / len(train_idx):.5f}, "
+              f"validation |error| {mae:.4f} (normalized), {time.time() - t0:.0f} s", flush=True)
 
     os.makedirs(args.out, exist_ok=True)
     threshold_model.export(net, os.path.join(args.out, "siren_threshold.onnx"))

@@ -117,12 +117,10 @@ public static class FineTuner
             double loss = 0;
             foreach (var ex in train)
             {
-                double s = head.Output(ex.Features, hidden);
-                var (p, slope) = head.LevelFor(s, ex.Features);
-                var (l, dLevel) = SoftEnclosedLoss(ex, p);
+                double p = head.Forward(ex.Features, hidden);
+                var (l, dp) = SoftEnclosedLoss(ex, p);
                 loss += l / train.Count;
-                // Chain rule through the histogram inversion: d loss / d s = d loss / d level · d level / d s.
-                double dp = dLevel * slope / train.Count;
+                dp /= train.Count;
                 for (int h = 0; h < head.Hidden; h++)
                 {
                     grad[nW1 + nB1 + h] += dp * hidden[h];

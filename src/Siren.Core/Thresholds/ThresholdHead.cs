@@ -5,26 +5,18 @@ using Siren.Core.IO;
 namespace Siren.Core.Thresholding;
 
 /// <summary>
-/// The model's last layers over the pooled feature vector f that the ONNX graph exports as its "features"
-/// output: s = w2 · relu(W1 f + b1) + b2 and, when the head has <see cref="Levels"/>, the level where the
-/// map's log cumulative histogram (the last <c>Levels.Length</c> features: log fraction of voxels above each
-/// level) crosses s, piecewise-linear between levels — s is the predicted log enclosed fraction. Kept
-/// outside the graph so <see cref="FineTuner"/> can retrain it in C# and predict-thresholds can load the
-/// result (--head) without Python.
+/// The model's last layers, p = w2 · relu(W1 f + b1) + b2, over the pooled feature vector f that the
+/// ONNX graph exports as its "features" output. Kept outside the graph so <see cref="FineTuner"/> can
+/// retrain it in C# and predict-thresholds can load the result (--head) without Python.
 /// </summary>
 public sealed class ThresholdHead
 {
-    public ThresholdHead(int features, int hidden, float[] w1, float[] b1, float[] w2, float b2, float[]? levels = null)
+    public ThresholdHead(int features, int hidden, float[] w1, float[] b1, float[] w2, float b2)
     {
         if (w1.Length != features * hidden || b1.Length != hidden || w2.Length != hidden)
             throw new ArgumentException($"head shapes do not match features={features}, hidden={hidden}");
-        if (levels is not null && (levels.Length < 2 || levels.Length > features))
-            throw new ArgumentException($"{levels.Length} levels for {features} features");
-        Features = features; Hidden = hidden; W1 = w1; B1 = b1; W2 = w2; B2 = b2; Levels = levels;
+        Features = features; Hidden = hidden; W1 = w1; B1 = b1; W2 = w2; B2 = b2;
     }
-
-    /// <summary>The fixed levels of the histogram features, or null when the head's output is the level itself.</summary>
-    public float[]? Levels { get; }
 
     public int Features { get; }
     public int Hidden { get; }
@@ -34,37 +26,16 @@ public sealed class ThresholdHead
     public float[] W2 { get; }
     public float B2 { get; set; }
 
-    public ThresholdHead Clone() => new(Features, Hidden, (float[])W1.Clone(), (float[])B1.Clone(), (float[])W2.Clone(), B2, Levels);
+    public ThresholdHead Clone() => new(Features, Hidden, (float[])W1.Clone(), (float[])B1.Clone(), (float[])W2.Clone(), B2);
 
-    /// <summary>The normalized level for one map's features.</summary>
     public double Predict(ReadOnlySpan<float> features)
     {
         Span<double> hidden = stackalloc double[Hidden];
-        return LevelFor(Output(features, hidden), features).Level;
+        return Forward(features, hidden);
     }
 
-    /// <summary>
-    /// The level where the log cumulative histogram crosses <paramref name="s"/>, and its derivative in s
-    /// (the identity when the head has no levels). Mirrors ThresholdNet.level_for_fraction in training/model.py.
-    /// </summary>
-    internal (double Level, double Slope) LevelFor(double s, ReadOnlySpan<float> features)
-    {
-        if (Levels is null) return (s, 1);
-        ReadOnlySpan<float> cdf = features[^Levels.Length..];
-        double level = Levels[0], slope = 0;
-        for (int k = 0; k + 1 < Levels.Length; k++)
-        {
-            double step = Levels[k + 1] - Levels[k];
-            double span = Math.Max(cdf[k] - cdf[k + 1], 1e-6f);
-            double part = (cdf[k] - s) / span;
-            if (part >= 1) level += step;
-            else if (part > 0) { level += step * part; slope -= step / span; }
-        }
-        return (level, slope);
-    }
-
-    /// <summary>The MLP's output s, leaving the post-ReLU hidden activations in <paramref name="hidden"/> for backprop.</summary>
-    internal double Output(ReadOnlySpan<float> features, Span<double> hidden)
+    /// <summary>Forward pass that leaves the post-ReLU hidden activations in <paramref name="hidden"/> for backprop.</summary>
+    internal double Forward(ReadOnlySpan<float> features, Span<double> hidden)
     {
         if (features.Length != Features)
             throw new SirenException($"the model exports {features.Length} features but the head expects {Features}. Fix: use the head written for this model.");
@@ -81,7 +52,7 @@ public sealed class ThresholdHead
     }
 
     public void Write(string path) =>
-        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new HeadFile(Features, Hidden, W1, B1, W2, B2, Levels), HeadJson.Default.HeadFile));
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new HeadFile(Features, Hidden, W1, B1, W2, B2), HeadJson.Default.HeadFile));
 
     public static ThresholdHead Read(string path)
     {
@@ -102,7 +73,7 @@ public sealed class ThresholdHead
         {
             var file = JsonSerializer.Deserialize(stream, HeadJson.Default.HeadFile)
                 ?? throw new SirenException($"'{source}' is empty. Fix: pass the head.json written by siren fine-tune.");
-            return new ThresholdHead(file.Features, file.Hidden, file.W1, file.B1, file.W2, file.B2, file.Levels);
+            return new ThresholdHead(file.Features, file.Hidden, file.W1, file.B1, file.W2, file.B2);
         }
         catch (Exception e) when (e is JsonException or ArgumentException)
         {
@@ -116,8 +87,7 @@ public sealed class ThresholdHead
         [property: JsonPropertyName("w1")] float[] W1,
         [property: JsonPropertyName("b1")] float[] B1,
         [property: JsonPropertyName("w2")] float[] W2,
-        [property: JsonPropertyName("b2")] float B2,
-        [property: JsonPropertyName("levels")] float[]? Levels);
+        [property: JsonPropertyName("b2")] float B2);
 }
 
 [JsonSerializable(typeof(ThresholdHead.HeadFile))]

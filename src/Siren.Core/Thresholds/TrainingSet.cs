@@ -28,7 +28,7 @@ public readonly record struct PseudoAtom(Vector3 Position, float Weight, float V
 public static class TrainingSet
 {
     public const int Box = Preprocess.ModelBox;
-    public static readonly string[] TrainingFamilies = ["ribosome_subset", "pseudo_complex", "elongated", "ring", "membrane"];
+    public static readonly string[] TrainingFamilies = ["ribosome_subset", "pseudo_complex", "elongated", "ring", "membrane", "plate", "blob_cluster"];
     public static readonly string[] HeldOutFamilies = ["dumbbell", "shell", "filament"];
 
     private const float ProteinVolumePerDa = 1.21f, NucleicVolumePerDa = 0.91f;
@@ -82,6 +82,8 @@ public static class TrainingSet
             "elongated" => Fill(rng, Ellipsoid(U(rng, 14, 24), U(rng, 14, 24), U(rng, 50, 110))),
             "ring" => Fill(rng, Torus(U(rng, 35, 70), U(rng, 9, 20))),
             "membrane" => Membrane(rng),
+            "plate" => Fill(rng, Ellipsoid(U(rng, 35, 70), U(rng, 30, 60), U(rng, 8, 14))),
+            "blob_cluster" => BlobCluster(rng),
             "dumbbell" => Dumbbell(rng),
             "shell" => Fill(rng, Shell(U(rng, 40, 75), U(rng, 8, 16))),
             "filament" => Filament(rng),
@@ -198,6 +200,28 @@ public static class TrainingSet
             at += RandomDirection(rng) * (0.8f * (a + b + c) / 3 + U(rng, 8, 20));
         }
         return parts.ToArray();
+    }
+
+    private static PseudoAtom[] BlobCluster(Random rng)
+    {
+        // An irregular globule: the union of 5–15 overlapping spheres of different sizes.
+        int count = rng.Next(5, 16);
+        var centres = new Vector3[count];
+        var radii = new float[count];
+        for (int k = 0; k < count; k++)
+        {
+            radii[k] = U(rng, 8, 22);
+            centres[k] = k == 0 ? Vector3.Zero : centres[rng.Next(k)] + RandomDirection(rng) * U(rng, 0.5f, 1.1f) * (radii[k] + 10);
+        }
+        var min = new Vector3(float.MaxValue); var max = new Vector3(float.MinValue);
+        for (int k = 0; k < count; k++) { min = Vector3.Min(min, centres[k] - new Vector3(radii[k])); max = Vector3.Max(max, centres[k] + new Vector3(radii[k])); }
+        var mid = (min + max) / 2;
+        return Fill(rng, p =>
+        {
+            for (int k = 0; k < count; k++)
+                if (Vector3.DistanceSquared(p + mid, centres[k]) <= radii[k] * radii[k]) return true;
+            return false;
+        }, (max - min) / 2);
     }
 
     private static PseudoAtom[] Membrane(Random rng)
