@@ -13,22 +13,25 @@ public readonly record struct PseudoAtom(Vector3 Position, float Weight, float V
 /// Simulated maps with known contour levels for training and evaluating the threshold model.
 /// </summary>
 /// <remarks>
-/// This is a minimal atom → Gaussian density renderer of its own (the shared simulation library was not
-/// ready when the model had to be trained): each atom's electrons are spread trilinearly onto the grid
-/// and the grid is blurred with a Gaussian of σ = 0.225·resolution (molmap's σ factor 1/(π√2)).
+/// Shapes: the 50S chains in ../shared, the simulation library's built-in pseudo-complex
+/// (<see cref="Simulation.PseudoComplex"/>) and synthetic shapes filled with pseudo-residues. Rendering is
+/// a minimal atom → Gaussian density renderer of its own, written before the simulation library landed and
+/// kept because it is cheap at these sizes: each atom's electrons are spread trilinearly onto the grid and
+/// the grid is blurred with a Gaussian of σ = 0.225·resolution (molmap's σ factor 1/(π√2), as
+/// <see cref="Simulation.Molmap"/>).
 /// Maps are rendered directly at box 64 on the coarse grid a Fourier crop of a B-box map (B = 64…320)
 /// would produce (voxel = B·apix/64); σ has a floor of 0.6 voxel, which stands in for the crop's band limit.
 ///
 /// Label rule: the level whose isosurface encloses the molecular volume, Σ mass × specific volume with
-/// 1.21 Å³/Da for protein (partial specific volume 0.73 cm³/g) and 0.91 Å³/Da for nucleic acid (0.55 cm³/g);
-/// heavy-atom masses are raised by the hydrogens they carry (×1.075 protein, ×1.035 RNA). The level is the
+/// 1.21 Å³/Da for protein (partial specific volume 0.73 cm³/g) and 0.91 Å³/Da for nucleic acid (0.55 cm³/g),
+/// over the atoms as the model lists them (no hydrogens added: the simulation library's rule). The level is the
 /// value of the k-th brightest voxel with k = volume / voxel³. Synthetic shapes are filled with
 /// pseudo-residues of 110 Da (one per 133 Å³); the membrane-like belt is not molecule and does not count.
 /// </remarks>
 public static class TrainingSet
 {
     public const int Box = Preprocess.ModelBox;
-    public static readonly string[] TrainingFamilies = ["ribosome_subset", "pseudo_complex", "elongated", "ring", "membrane", "plate", "blob_cluster"];
+    public static readonly string[] TrainingFamilies = ["ribosome_subset", "builtin_complex", "pseudo_complex", "elongated", "ring", "membrane", "plate", "blob_cluster"];
     public static readonly string[] HeldOutFamilies = ["dumbbell", "shell", "filament"];
 
     private const float ProteinVolumePerDa = 1.21f, NucleicVolumePerDa = 0.91f;
@@ -78,6 +81,7 @@ public static class TrainingSet
         var atoms = family switch
         {
             "ribosome_subset" => RibosomeSubset(rng, ribosomeChains),
+            "builtin_complex" => BuiltinComplexSubset(rng),
             "pseudo_complex" => PseudoComplex(rng),
             "elongated" => Fill(rng, Ellipsoid(U(rng, 14, 24), U(rng, 14, 24), U(rng, 50, 110))),
             "ring" => Fill(rng, Torus(U(rng, 35, 70), U(rng, 9, 20))),
@@ -153,7 +157,7 @@ public static class TrainingSet
                 if (z == 0) continue;
                 string residue = line.Substring(17, 3).Trim();
                 bool nucleic = residue is "A" or "C" or "G" or "U" or "T" or "DA" or "DC" or "DG" or "DT";
-                float volume = nucleic ? mass * 1.035f * NucleicVolumePerDa : mass * 1.075f * ProteinVolumePerDa;
+                float volume = mass * (nucleic ? NucleicVolumePerDa : ProteinVolumePerDa);
                 var pos = new Vector3(F(line, 30), F(line, 38), F(line, 46));
                 char chain = line[21];
                 if (!byChain.TryGetValue(chain, out var list)) byChain[chain] = list = [];
@@ -182,6 +186,16 @@ public static class TrainingSet
             if (rng.NextDouble() < keep) atoms.AddRange(chain);
         if (atoms.Count == 0) atoms.AddRange(chains[rng.Next(chains.Count)]);
         return atoms.ToArray();
+    }
+
+    /// <summary>A random subset (at least the core) of the simulation library's built-in pseudo-complex, a fresh build per map.</summary>
+    private static PseudoAtom[] BuiltinComplexSubset(Random rng)
+    {
+        var complex = Simulation.PseudoComplex.Build((ulong)rng.NextInt64());
+        var keep = complex.Subunits.Where(u => u.Role == Simulation.PseudoSubunitRole.Core || rng.NextDouble() < 0.6).Select(u => u.Chain).ToHashSet();
+        return complex.Model.Atoms.Where(a => keep.Contains(a.Chain))
+            .Select(a => new PseudoAtom(a.Position, a.AtomicNumber, a.Mass * (a.IsNucleic ? NucleicVolumePerDa : ProteinVolumePerDa)))
+            .ToArray();
     }
 
     private static PseudoAtom[] PseudoComplex(Random rng)
