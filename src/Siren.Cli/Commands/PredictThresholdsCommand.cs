@@ -22,7 +22,7 @@ public static class PredictThresholdsCommand
         var model = new Option<string?>("--model") { Description = "ONNX model with input 'map' [N,1,64,64,64] and output 'threshold' [N,1] (default: the shipped model; see training/convert_original.py for the original's weights)." };
         var head = new Option<string?>("--head") { Description = "head.json from siren fine-tune, replacing the model's last layers." };
         var labels = new Option<string?>("--labels") { Description = "CSV with vol_id, contour_level: also plot predictions against these labels (predictions_vs_labels.png)." };
-        var batch = new Option<int>("--batch-size") { Description = "Maps per ONNX Runtime call.", DefaultValueFactory = _ => 8 };
+        var batch = new Option<int>("--batch-size") { Description = "Maps per ONNX Runtime call.", DefaultValueFactory = _ => 4 };
         var levels = new Option<string>("--levels") { Description = "'raw': levels for the maps as given (full-box range for cropped maps); 'downsampled': for the box-64 maps.", DefaultValueFactory = _ => "raw" };
         levels.AcceptOnlyFromAmong("raw", "downsampled");
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads (0: all cores).", DefaultValueFactory = _ => 0 };
