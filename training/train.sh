@@ -30,4 +30,10 @@ dotnet build "$ROOT/src/Siren.Cli" -c Release -v q -nologo
 for set in eval_heldout eval_seen; do
   $SIREN predict-thresholds --voldir "$WORK/$set/maps" --outdir "$WORK/$set/pred" --labels "$WORK/$set/labels.csv"
 done
-"$PY" "$ROOT/training/evaluate.py" --sets "$WORK/eval_heldout" "$WORK/eval_seen" --out "$ROOT/docs"
+# Two ensembles from the simulation library, with its own true thresholds.
+$SIREN simulate --preset ul2-titration --model "$RIBOSOME" --deletion 136 --intact 0.5 --n 60 --seed 3 --outdir "$WORK/sim_ul2"
+$SIREN simulate --preset demo --n 60 --seed 3 --outdir "$WORK/sim_demo"
+for set in sim_ul2 sim_demo; do
+  $SIREN predict-thresholds --voldir "$WORK/$set" --outdir "$WORK/$set/pred"
+done
+"$PY" "$ROOT/training/evaluate.py" --sets "$WORK/eval_heldout" "$WORK/eval_seen" "$WORK/sim_ul2" "$WORK/sim_demo" --out "$ROOT/docs"
