@@ -9,5 +9,7 @@ var root = new RootCommand("Siren.Native: structural blocks (SIREn) from cryo-EM
     ExpandCommand.Create(),
     SelfTestCommand.Create(),
     SimulateCommand.Create(),
+    ScoreCommand.Create(),
+    DemoCommand.Create(),
 };
 return CliHost.Run(root, args);

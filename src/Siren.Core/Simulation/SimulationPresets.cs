@@ -70,7 +70,7 @@ public static class SimulationPresets
         {
             Name = $"{Ul2Titration}-d{deletion}-i{(intact * 100).ToString("0", CultureInfo.InvariantCulture)}",
             Grid = new GridOptions { Box = 64, Apix = 6.55, Origin = [0, 0, 0] },
-            Resolution = new ResolutionRange { Min = 10, Max = 14, Levels = 3 },
+            Resolution = new ResolutionRange { Min = 11, Max = 13, Levels = 3 },
             Maps = 500,
             Groups = [new GroupSpec { Name = group, Type = GroupType.Compositional, Select = [new AtomSelection { Model = "prots1", Chain = "A", Last = deletion }] }],
             Classes =
@@ -78,7 +78,7 @@ public static class SimulationPresets
                 new ClassSpec { Name = "intact", Frequency = intact, Present = [group] },
                 new ClassSpec { Name = "deleted", Frequency = 1 - intact, Present = [] },
             ],
-            Variation = new VariationSpec(),
+            Variation = new VariationSpec { Noise = 0.2 },
         };
         return new SimulationSetup(model, spec);
     }
