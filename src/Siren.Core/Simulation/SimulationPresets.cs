@@ -27,7 +27,7 @@ public static class SimulationPresets
         {
             Name = Demo,
             Grid = new GridOptions { Box = grid.Box, Apix = grid.Apix, Origin = [grid.Origin.X, grid.Origin.Y, grid.Origin.Z] },
-            Resolution = new ResolutionRange { Min = 8, Max = 12, Levels = 3 },
+            Resolution = new ResolutionRange { Min = 9, Max = 11, Levels = 3 },
             Maps = 300,
             Groups =
             [
@@ -48,7 +48,7 @@ public static class SimulationPresets
                 new ClassSpec { Name = "no-E", Frequency = 0.2, Present = ["D"] },
                 new ClassSpec { Name = "core", Frequency = 0.15, Present = [] },
             ],
-            Variation = new VariationSpec { JunkFraction = 0.02 },
+            Variation = new VariationSpec { Noise = 0.2, JunkFraction = 0.02 },
         };
         return new SimulationSetup(complex.Model, spec);
     }
