@@ -8,6 +8,7 @@ var root = new RootCommand("Siren.Native: structural blocks (SIREn) from cryo-EM
     SketchCommand.Create(),
     ExpandCommand.Create(),
     SelfTestCommand.Create(),
+    BenchCommand.Create(),
     SimulateCommand.Create(),
     ScoreCommand.Create(),
     DemoCommand.Create(),

@@ -8,7 +8,7 @@ namespace Siren.Core.Kernels;
 /// chosen by an IsSupported ladder. Rows are padded to a multiple of 8 words (512 bits), so the
 /// vector paths have no tail case.
 /// </summary>
-internal static unsafe partial class PairCounter
+public static unsafe partial class PairCounter
 {
     public enum Path { Scalar, Avx2, Avx512 }
 
@@ -43,4 +43,28 @@ internal static unsafe partial class PairCounter
     }
 
     private const int OccupancyWords = Ensemble.OccupancyMatrix.WordAlignment;
+}
+
+/// <summary>
+/// A popcount path as a type, so that generic kernels are compiled once per path with the count
+/// inlined into the pair loop (no indirect call per pair).
+/// </summary>
+internal unsafe interface IPairCount
+{
+    static abstract int Count(ulong* a, ulong* b, int words);
+}
+
+internal readonly unsafe struct ScalarCount : IPairCount
+{
+    public static int Count(ulong* a, ulong* b, int words) => PairCounter.CountScalar(a, b, words);
+}
+
+internal readonly unsafe struct Avx2Count : IPairCount
+{
+    public static int Count(ulong* a, ulong* b, int words) => PairCounter.CountAvx2(a, b, words);
+}
+
+internal readonly unsafe struct Avx512Count : IPairCount
+{
+    public static int Count(ulong* a, ulong* b, int words) => PairCounter.CountAvx512(a, b, words);
 }
