@@ -325,7 +325,7 @@ public static class EnsembleSimulator
     /// </summary>
     private static void LowPassNoise(float[] noise, float[] temp, int box, double blur, ref RandomStream rng)
     {
-        for (int i = 0; i < noise.Length; i++) noise[i] = (float)rng.NextGaussian();
+        rng.FillGaussian(noise);
         if (blur <= 0) return;
         int reach = Math.Max(1, (int)Math.Ceiling(3 * blur));
         var w = new float[2 * reach + 1];
@@ -340,22 +340,33 @@ public static class EnsembleSimulator
         for (int i = 0; i < noise.Length; i++) noise[i] = temp[i] * norm;
     }
 
+    /// <summary>
+    /// Convolves every line along one axis (x: stride 1, y: stride box, z: stride box²) with <paramref name="w"/>,
+    /// wrapping at the box faces. The line is copied into a padded buffer first so the inner loop has no wrap test.
+    /// </summary>
     private static void BlurAxis(float[] src, float[] dst, int box, float[] w, int reach, int stride)
     {
         int plane = box * box;
-        for (int i = 0; i < src.Length; i++)
+        Span<float> line = stackalloc float[box + 2 * reach];
+        for (int a = 0; a < box; a++)
         {
-            // Coordinate along the blurred axis, and the index of that line's first voxel.
-            int along = stride == 1 ? i % box : stride == box ? i / box % box : i / plane;
-            int lineStart = i - along * stride;
-            float acc = 0;
-            for (int k = -reach; k <= reach; k++)
+            for (int b = 0; b < box; b++)
             {
-                int j = along + k;
-                if (j < 0) j += box; else if (j >= box) j -= box;
-                acc += w[k + reach] * src[lineStart + j * stride];
+                // The two coordinates that are not blurred fix the line's first voxel.
+                int start = stride == 1 ? a * plane + b * box : stride == box ? a * plane + b : a * box + b;
+                for (int j = 0; j < box; j++) line[j + reach] = src[start + j * stride];
+                for (int j = 0; j < reach; j++)
+                {
+                    line[j] = line[box + j];
+                    line[box + reach + j] = line[reach + j];
+                }
+                for (int j = 0; j < box; j++)
+                {
+                    float acc = 0;
+                    for (int k = 0; k < w.Length; k++) acc += w[k] * line[j + k];
+                    dst[start + j * stride] = acc;
+                }
             }
-            dst[i] = acc;
         }
     }
 

@@ -211,6 +211,9 @@ public sealed record VariationSpec
     public double PartialFraction { get; init; } = 0.1;
     public double[] PartialOccupancy { get; init; } = [0.3, 0.7];
 
-    /// <summary>Fraction of junk maps: pure noise, or the class map at a 5–10× wrong scale (their thresholds are outliers for --filter).</summary>
+    /// <summary>
+    /// Fraction of junk maps, alternately pure noise (its true threshold encloses the molecular volume of the
+    /// noise) and the class map at a 5–10× wrong scale, whose threshold is an outlier that --filter drops.
+    /// </summary>
     public double JunkFraction { get; init; }
 }

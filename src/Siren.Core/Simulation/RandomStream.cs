@@ -53,6 +53,21 @@ internal struct RandomStream
         return r * Math.Cos(phi);
     }
 
+    /// <summary>Fills <paramref name="values"/> with standard normals (Box–Muller in single precision, both outputs used).</summary>
+    public void FillGaussian(Span<float> values)
+    {
+        int i = 0;
+        for (; i + 1 < values.Length; i += 2)
+        {
+            float u1 = (float)(1.0 - NextDouble()), u2 = (float)NextDouble();
+            float r = MathF.Sqrt(-2f * MathF.Log(u1));
+            (float sin, float cos) = MathF.SinCos(2f * MathF.PI * u2);
+            values[i] = r * cos;
+            values[i + 1] = r * sin;
+        }
+        if (i < values.Length) values[i] = (float)NextGaussian();
+    }
+
     public void Shuffle<T>(T[] items)
     {
         for (int i = items.Length - 1; i > 0; i--)
