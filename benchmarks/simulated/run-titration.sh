@@ -3,7 +3,8 @@
 # paper's uL2 titration on the 50S model — C-terminal deletions of 73/136/213/271 residues at 25/50/75 %
 # intact, plus the 100 % intact homogeneous control — each end to end (simulate, sketch, expand with the
 # simulator's true thresholds and --filter, score), and prints one row per dataset: regions found, the best
-# block's Jaccard with the deleted region, false blocks, and wall times from each run's manifest.json.
+# block's Jaccard with each true region, best block and region sizes, false blocks, and wall times from
+# each run's manifest.json.
 # Usage: benchmarks/simulated/run-titration.sh [OUTDIR]   (env: MODEL=…/ecoli50s_model, N=maps per dataset, SEED)
 # Needs jq. Takes ~13 × 20 s on 2 cores.
 set -euo pipefail
@@ -22,15 +23,17 @@ row() { # dataset folder
   jq -r --arg name "$name" -s '
     .[0] as $s | .[1] as $m |
     ($s.regions | map(select(.primary))) as $r |
+    def fmt: (. * 100 | round) / 100 | tostring;
     [$name, "\($s.found)/\($s.regions_total)",
-     (if ($r | length) == 0 then "-" else ($r | map(.jaccard | tostring) | join(",")) end),
+     (if ($r | length) == 0 then "-" else ($r | map(.jaccard | fmt) | join(",")) end),
+     (if ($r | length) == 0 then "-" else ($r | map("\(.best_block_size)/\(.region_size)") | join(",")) end),
      "\($s.false_blocks)/\($s.blocks_total)",
      ($m.results.simulate_seconds | tostring), ($m.results.detect_seconds | tostring)] | @tsv' \
     "$dir/score.json" "$dir/manifest.json"
 }
 
 {
-  printf 'dataset\tfound\tJaccard\tfalse/blocks\tsimulate_s\tdetect_s\n'
+  printf 'dataset\tfound\tJaccard\tblock/region voxels\tfalse/blocks\tsimulate_s\tdetect_s\n'
   "$SIREN" demo --n "$N" --seed "$SEED" --outdir "$OUT/demo" >/dev/null 2>&1
   row demo "$OUT/demo"
   for d in 73 136 213 271; do

@@ -42,7 +42,9 @@ public static class EnsembleSimulator
         if (n < 1) throw new SirenException($"--n {n}: the ensemble needs at least one map. Fix: pass --n 1 or more.");
         string outFull = AtomicFile.EnsureDirectory(outdir);
         GridSpec grid = spec.Grid.Resolve(model);
-        var plan = Plan.Build(model, spec, grid, log);
+        var plan = Plan.Build(model, spec, log);
+        // Maps left by an earlier, larger run would join the ensemble without a threshold.
+        foreach (string stale in Directory.EnumerateFiles(outFull, "vol_*.mrc")) File.Delete(stale);
         double[] nodes = spec.Resolution.Nodes();
         log?.Invoke($"simulate: {model.Count} atoms, {spec.Groups.Count} groups, {spec.Classes.Count} classes, resolution {spec.Resolution.Min}–{spec.Resolution.Max} Å ({nodes.Length} rendered), {n} maps on {grid.Box}³ × {grid.Apix} Å/px");
 
@@ -55,7 +57,6 @@ public static class EnsembleSimulator
         int digits = Math.Max(3, (n - 1).ToString(CultureInfo.InvariantCulture).Length);
         var thresholds = new double[n];
         int done = 0;
-        var voxelSize = Vec3.All((float)grid.Apix);
         Parallel.For(0, n, () => (Map: new float[grid.VoxelCount], Noise: new float[grid.VoxelCount], Temp: new float[grid.VoxelCount]), (i, _, buffers) =>
         {
             var rng = RandomStream.ForStream(seed, (ulong)i, purpose: 1);
@@ -90,7 +91,7 @@ public static class EnsembleSimulator
         public required List<CompositionalGroup> Compositional { get; init; }
         public required List<ConformationalGroup> Conformational { get; init; }
 
-        public static Plan Build(AtomModel model, HeterogeneitySpec spec, GridSpec grid, Action<string>? log)
+        public static Plan Build(AtomModel model, HeterogeneitySpec spec, Action<string>? log)
         {
             var selectors = spec.Groups.Select(g => Selector.For(g, model)).ToArray();
             var members = spec.Groups.Select(_ => new List<Atom>()).ToArray();
@@ -417,7 +418,7 @@ public static class EnsembleSimulator
             foreach (var (mask, voxels) in patterns.OrderBy(p => BitOperations.PopCount((uint)p.Key)).ThenBy(p => p.Key))
             {
                 int[] poses = Enumerable.Range(0, used.Length).Where(k => (mask >> k & 1) != 0).Select(k => used[k]).ToArray();
-                double present = (double)good.Count(d => poses.Contains(d.Poses[g.Index])) / good.Length;
+                double present = (double)good.Count(d => poses.Contains(d.Poses[g.Index])) / Math.Max(1, good.Length);
                 string name = $"{g.Spec.Name}:pose{string.Join("+", poses)}";
                 AddRegion(regions, new TruthRegion(name, g.Spec.Name, GroupType.Conformational, poses, poses.Length == 1, Math.Round(present, 6), voxels.ToArray()), log);
             }
