@@ -27,7 +27,7 @@ public static class SimulationPresets
         {
             Name = Demo,
             Grid = new GridOptions { Box = grid.Box, Apix = grid.Apix, Origin = [grid.Origin.X, grid.Origin.Y, grid.Origin.Z] },
-            Resolution = new ResolutionRange { Min = 9, Max = 11, Levels = 3 },
+            Resolution = new ResolutionRange { Min = 9.5, Max = 10.5, Levels = 3 },
             Maps = 300,
             Groups =
             [
