@@ -17,13 +17,13 @@ public static class DemoCommand
     {
         var outdir = new Option<string>("--outdir") { Description = "Output folder (maps/, 00_sketch/, 02_expand/, score.json).", DefaultValueFactory = _ => "siren_demo" };
         var seed = new Option<ulong>("--seed") { Description = "Seed for the simulation and the sketch.", DefaultValueFactory = _ => 0UL };
-        var count = new Option<int?>("--n") { Description = "Number of maps (default: the demo preset's 300)." };
+        var count = new Option<int?>("--n") { Description = "Number of maps (default: the preset's; demo 300, ul2-titration 500)." };
         var device = new Option<string>("--device") { Description = "Co-occupancy backend: auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
         var preset = new Option<string?>("--preset") { Description = "Ensemble to run end to end: demo (default), or ul2-titration (with --model, --deletion, --intact)." };
         var spec = new Option<string?>("--spec") { Description = "Instead of a preset: a heterogeneity spec (see siren simulate --help) with --model or --builtin." };
         var builtin = new Option<bool>("--builtin") { Description = "With --spec: simulate the built-in pseudo-complex." };
         preset.AcceptOnlyFromAmong(SimulationPresets.Names);
-        var model = new Option<string?>("--model") { Description = "ul2-titration: the 50S model folder (../shared/data/ecoli50s_model)." };
+        var model = new Option<string?>("--model") { Description = "ul2-titration: the 50S model folder (../shared/data/ecoli50s_model); with --spec: any PDB/mmCIF model." };
         var deletion = new Option<int>("--deletion") { Description = "ul2-titration: C-terminal residues of uL2 deleted.", DefaultValueFactory = _ => 271 };
         var intact = new Option<double>("--intact") { Description = "ul2-titration: fraction of maps with intact uL2.", DefaultValueFactory = _ => 0.5 };
         var command = new Command("demo",

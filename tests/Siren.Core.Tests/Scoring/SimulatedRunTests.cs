@@ -17,14 +17,22 @@ public class SimulatedRunTests
             TestPaths.NewTempDir(), new CpuCooccurrenceBackend(), seed: 0, maps: Ul2Maps);
 
     [Fact]
-    public void Demo_RecoversEveryVariableRegionWithoutFalseBlocks()
+    public void DemoCommand_RecoversEveryVariableRegionWithoutFalseBlocks()
     {
-        SimulatedRunResult run = SimulatedRun.Run(SimulationPresets.DemoSetup(), TestPaths.NewTempDir(), new CpuCooccurrenceBackend(), seed: 0, maps: 200);
+        // The README's first command, run as a user would (200 maps instead of 300 to keep the suite fast).
+        string outdir = TestPaths.NewTempDir();
+        var demo = SirenProcess.Run("demo", "--n", "200", "--outdir", outdir);
 
-        Assert.Equal(5, run.Score.PrimaryRegions);
-        Assert.True(run.Score.Found == run.Score.PrimaryRegions, run.Score.FormatTable());
-        Assert.True(run.Score.FalseBlocks == 0, run.Score.FormatTable());
-        Assert.True(run.Detection.Ensemble.Dropped.Count >= 1, "the demo's junk maps should be dropped by --filter");
+        Assert.True(demo.ExitCode == 0, demo.Stderr);
+        Assert.Contains("score: 5/5 regions found", demo.Stdout);
+        // --filter drops the wrong-scale junk maps.
+        SimulationTruth truth = SimulationTruth.Read(Path.Combine(outdir, SimulatedRun.MapsFolder));
+        int wrongScale = truth.Maps.Count(m => m.Junk == "scale");
+        Assert.True(wrongScale > 0);
+        Assert.Contains($"200 maps ({200 - wrongScale} kept by --filter)", demo.Stdout);
+        ScoreReport rescored = BlockScorer.Score(Path.Combine(outdir, "02_expand"), Path.Combine(outdir, SimulatedRun.MapsFolder));
+        Assert.True(rescored.Found == 5 && rescored.FalseBlocks == 0, rescored.FormatTable());
+        Assert.True(File.Exists(Path.Combine(outdir, ScoreReport.FileName)));
     }
 
     [SharedDataFact]
