@@ -6,6 +6,7 @@ using Siren.Cli.Commands;
 var root = new RootCommand("Siren.Native: structural blocks (SIREn) from cryo-EM volume ensembles.")
 {
     OccupancyCommand.Create(),
+    ChimeraxCommand.Create(),
     ClassifyCommand.Create(),
     SelectCommand.Create(),
 };
