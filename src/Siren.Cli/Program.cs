@@ -5,9 +5,13 @@ using Siren.Cli.Commands;
 // Every verb lives in Commands/<Verb>Command.cs with its help text and an example.
 var root = new RootCommand("Siren.Native: structural blocks (SIREn) from cryo-EM volume ensembles.")
 {
+    SketchCommand.Create(),
+    ExpandCommand.Create(),
+    SelfTestCommand.Create(),
+    BenchCommand.Create(),
     OccupancyCommand.Create(),
-    ChimeraxCommand.Create(),
     ClassifyCommand.Create(),
     SelectCommand.Create(),
+    ChimeraxCommand.Create(),
 };
 return CliHost.Run(root, args);
