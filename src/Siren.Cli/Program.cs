@@ -13,5 +13,6 @@ var root = new RootCommand("Siren.Native: structural blocks (SIREn) from cryo-EM
     ClassifyCommand.Create(),
     SelectCommand.Create(),
     ChimeraxCommand.Create(),
+    SimulateCommand.Create(),
 };
 return CliHost.Run(root, args);
