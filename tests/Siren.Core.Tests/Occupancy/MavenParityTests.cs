@@ -54,10 +54,10 @@ public class MavenParityTests
         var masks = OccupancyMask.ReadFolder(Path.Combine(data, "masks"));
         var options = new OccupancyOptions { Normalization = OccupancyNormalization.Reference, RefDir = Path.Combine(data, "refs") };
         double[] divisors = OccupancyCalculator.Divisors(masks, options).Select(Math.Abs).ToArray();
-        var maps = Ensemble.VolumeFolder.List(Path.Combine(data, "vols"));
+        var maps = Siren.Core.Ensemble.VolumeFolder.List(Path.Combine(data, "vols"));
         var values = maps.Select(f =>
         {
-            float[] absolute = Mrc.MrcReader.Read(f.Path).Data.Select(Math.Abs).ToArray();
+            float[] absolute = Siren.Core.Mrc.MrcReader.Read(f.Path).Data.Select(Math.Abs).ToArray();
             var row = new double[masks.Count];
             OccupancyCalculator.Measure(absolute, masks, null, divisors, row);
             return row;
