@@ -13,6 +13,7 @@ var root = new RootCommand("Siren.Native: structural blocks (SIREn) from cryo-EM
     ClassifyCommand.Create(),
     SelectCommand.Create(),
     ChimeraxCommand.Create(),
+    BenchOccupancyCommand.Create(),
     SimulateCommand.Create(),
 };
 return CliHost.Run(root, args);

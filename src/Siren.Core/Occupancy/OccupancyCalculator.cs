@@ -112,6 +112,8 @@ public static class OccupancyCalculator
         // A batch of a few maps per worker keeps every core busy while bounding memory to batch × map size.
         int batchSize = Math.Max(8, 4 * workers);
         var rows = new double[batchSize][];
+        // One file buffer per worker in flight, reused across batches: no per-map allocation.
+        var buffers = new System.Collections.Concurrent.ConcurrentBag<byte[]>();
         int done = 0;
         for (int start = 0; start < maps.Count; start += batchSize)
         {
@@ -119,12 +121,12 @@ public static class OccupancyCalculator
             Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancel }, i =>
             {
                 VolumeFile file = maps[start + i];
-                MrcVolume map = MrcReader.Read(file.Path);
-                if (map.Nx != box || map.Ny != box || map.Nz != box)
-                    throw new SirenException($"map '{file.Path}' is {map.Nx}×{map.Ny}×{map.Nz} but the masks are {box}³. Fix: resample the maps or the masks onto one grid.");
+                if (!buffers.TryTake(out byte[]? buffer)) buffer = [];
+                ReadOnlySpan<float> map = MapStreamReader.Read(file.Path, box, ref buffer);
                 var row = new double[masks.Count];
-                Measure(map.Data, masks, options.Thresholds?.For(file.MapId), divisors, row);
+                Measure(map, masks, options.Thresholds?.For(file.MapId), divisors, row);
                 rows[i] = row;
+                buffers.Add(buffer);
             });
             for (int i = 0; i < count; i++) onRow(maps[start + i], rows[i]);
             done += count;
