@@ -14,6 +14,7 @@ var root = new RootCommand("Siren.Native: structural blocks (SIREn) from cryo-EM
     SelectCommand.Create(),
     ChimeraxCommand.Create(),
     BenchOccupancyCommand.Create(),
+    RunCommand.Create(),
     SimulateCommand.Create(),
 };
 return CliHost.Run(root, args);
