@@ -21,7 +21,7 @@ public sealed class DetectionArguments
     public Option<double> NegP { get; } = new("--negp") { Description = "p for negative co-occupancy before Bonferroni correction.", DefaultValueFactory = _ => 0.05 };
     public Option<CutoffRule> Cutoffs { get; } = new("--cutoffs") { Description = "reference: the original's bootstrap level (≈ max of 1000 draws); exact: binomial quantile at 1 − p/m.", DefaultValueFactory = _ => CutoffRule.Reference };
     public Option<double?> Apix { get; } = new("--apix") { Description = "Å per voxel for the locality factor (default: the maps' header)." };
-    public Option<double> ExpFrac { get; } = new("--exp-frac") { Description = "Fraction of a seed block a voxel must be related to in order to join it.", DefaultValueFactory = _ => 0.25 };
+    public Option<double> ExpFrac { get; } = new("--exp-frac") { Description = "Fraction of a seed block a voxel must be related to in order to join it.", DefaultValueFactory = _ => DetectionOptions.DefaultExpFrac };
     public Option<PassSelection> Pass { get; } = new("--pass") { Description = "positive (the paper's method), complement (co-absence), or both.", DefaultValueFactory = _ => PassSelection.Positive };
     public Option<string> Device { get; } = new("--device") { Description = "Co-occupancy backend: auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
 
@@ -67,8 +67,11 @@ public sealed class DetectionArguments
         Subsample = parse.GetValue(Subsample),
         Seed = parse.GetValue(Seed),
         Apix = parse.GetValue(Apix),
-        ExpFrac = parse.GetValue(ExpFrac),
+        ExpFrac = Declared(parse, ExpFrac) ? parse.GetValue(ExpFrac) : DetectionOptions.DefaultExpFrac,
     }.WithStatistics(this, parse);
+
+    /// <summary>Whether the running command declares <paramref name="option"/>: GetValue of an undeclared option is default(T), not its default value.</summary>
+    public static bool Declared(ParseResult parse, Option option) => parse.CommandResult.Command.Options.Contains(option);
 
     public ICooccurrenceBackend CreateBackend(ParseResult parse) => Backends.Create(parse.GetValue(Device)!, CliHost.Log);
 }
@@ -80,6 +83,7 @@ public static class DetectionOptionsCli
         PosP = parse.GetValue(args.PosP),
         NegP = parse.GetValue(args.NegP),
         Cutoffs = parse.GetValue(args.Cutoffs),
-        Passes = parse.GetValue(args.Pass),
+        // expand follows the sketch's --pass unless told otherwise: its seeds were found by that pass.
+        Passes = parse.GetResult(args.Pass) is { Implicit: false } ? parse.GetValue(args.Pass) : o.Passes,
     };
 }
