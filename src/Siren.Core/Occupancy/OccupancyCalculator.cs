@@ -118,6 +118,20 @@ public static class OccupancyCalculator
         for (int start = 0; start < maps.Count; start += batchSize)
         {
             int count = Math.Min(batchSize, maps.Count - start);
+            MeasureBatch(maps, start, count, box, masks, options, divisors, workers, buffers, rows, cancel);
+            for (int i = 0; i < count; i++) onRow(maps[start + i], rows[i]);
+            done += count;
+            progress?.Report((double)done / maps.Count);
+        }
+        return done;
+    }
+
+    private static void MeasureBatch(IReadOnlyList<VolumeFile> maps, int start, int count, int box, IReadOnlyList<OccupancyMask> masks,
+        OccupancyOptions options, double[] divisors, int workers, System.Collections.Concurrent.ConcurrentBag<byte[]> buffers, double[][] rows,
+        CancellationToken cancel)
+    {
+        try
+        {
             Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancel }, i =>
             {
                 VolumeFile file = maps[start + i];
@@ -128,11 +142,12 @@ public static class OccupancyCalculator
                 rows[i] = row;
                 buffers.Add(buffer);
             });
-            for (int i = 0; i < count; i++) onRow(maps[start + i], rows[i]);
-            done += count;
-            progress?.Report((double)done / maps.Count);
         }
-        return done;
+        catch (AggregateException e) when (e.InnerExceptions.Any(x => x is SirenException))
+        {
+            // A bad map is a user error: surface its one-line message, not the parallel loop's wrapper.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions.First(x => x is SirenException));
+        }
     }
 
     /// <summary>Computes and writes occupancies.csv (vol_id, one column per mask), atomically; returns the map count.</summary>

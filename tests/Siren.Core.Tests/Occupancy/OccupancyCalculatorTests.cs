@@ -46,4 +46,30 @@ public class OccupancyCalculatorTests
         OccupancyCalculator.Measure(map, [mask], null, [1.0], result);
         Assert.Equal(1 + 2.5 + 52, result[0], 12);
     }
+
+    [Fact]
+    public void Float16MapsTakeTheConvertingPathAndGiveTheSameOccupancy()
+    {
+        string dir = TestPaths.NewTempDir();
+        var v = MrcVolume.Zeros(8, Vec3.All(1f), Vec3.All(0f));
+        for (int i = 0; i < v.Data.Length; i++) v.Data[i] = i % 7 * 0.25f;
+        MrcWriter.Write(Path.Combine(dir, "vol_1.mrc"), v);
+        MrcWriter.Write(Path.Combine(dir, "vol_2.mrc"), v, MrcMode.Float16);
+        var mask = OccupancyMask.FromBlock(new Block(0, Enumerable.Range(0, 512).Where(i => i % 3 == 0).ToArray()), 8);
+        var rows = new List<double[]>();
+        OccupancyCalculator.Compute(VolumeFolder.List(dir), [mask], new OccupancyOptions(), (_, row) => rows.Add(row));
+        Assert.Equal(2, rows.Count);
+        Assert.Equal(rows[0][0], rows[1][0], 12);
+        Assert.True(rows[0][0] > 0);
+    }
+
+    [Fact]
+    public void MapOfAnotherBoxIsAUserError()
+    {
+        string dir = TestPaths.NewTempDir();
+        MrcWriter.Write(Path.Combine(dir, "vol_1.mrc"), MrcVolume.Zeros(6, Vec3.All(1f), Vec3.All(0f)));
+        var mask = OccupancyMask.FromBlock(new Block(0, [1, 2]), 8);
+        var e = Assert.Throws<SirenException>(() => OccupancyCalculator.Compute(VolumeFolder.List(dir), [mask], new OccupancyOptions(), (_, _) => { }));
+        Assert.Contains("Fix:", e.Message);
+    }
 }
