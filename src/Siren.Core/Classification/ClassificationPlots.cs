@@ -61,7 +61,7 @@ public static class ClassificationPlots
         var plot = new Plot();
         var heatmap = plot.Add.Heatmap(intensities);
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
-        heatmap.Extent = new CoordinateRect(0, m, 0, n);
+        heatmap.Rectangle = new CoordinateRect(0, m, 0, n);
         plot.Add.ColorBar(heatmap).Label = "occupancy";
 
         var palette = new ScottPlot.Palettes.Category10();
