@@ -44,4 +44,18 @@ public class SelectCommandTests
         var e = Assert.Throws<SirenException>(() => SelectCommand.Run(new SelectCommand.SelectRequest(dir, occ, "block_1>0.5", Labels: labelsPath)));
         Assert.Contains("--first-map-id", e.Message);
     }
+
+    [Fact]
+    public void ClassSelectionKeepsTheMapsOfThatClass()
+    {
+        string dir = TestPaths.NewTempDir();
+        string classes = Path.Combine(dir, "classes.csv");
+        File.WriteAllText(classes, "vol_id,class,dendrogram_order\n0,2,1\n1,1,0\n2,2,2\n");
+        var result = SelectCommand.Run(new SelectCommand.SelectRequest(Path.Combine(dir, "out"), Classes: classes, ClassId: 2));
+        Assert.Equal([0, 2], result.MapIds);
+        Assert.Null(result.Particles);
+        Assert.Equal(["0", "2"], File.ReadAllLines(Path.Combine(dir, "out", "maps.txt")));
+        var e = Assert.Throws<SirenException>(() => SelectCommand.Run(new SelectCommand.SelectRequest(dir, Classes: classes, ClassId: 5)));
+        Assert.Contains("classes: 1, 2", e.Message);
+    }
 }

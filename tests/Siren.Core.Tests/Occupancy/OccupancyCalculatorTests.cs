@@ -72,4 +72,25 @@ public class OccupancyCalculatorTests
         var e = Assert.Throws<SirenException>(() => OccupancyCalculator.Compute(VolumeFolder.List(dir), [mask], new OccupancyOptions(), (_, _) => { }));
         Assert.Contains("Fix:", e.Message);
     }
+
+    [Fact]
+    public void CommandMeasuresBlocksFromAStageFolderIntoNamedColumns()
+    {
+        string dir = TestPaths.NewTempDir();
+        string vols = Path.Combine(dir, "vols");
+        for (int m = 0; m < 3; m++)
+        {
+            var v = MrcVolume.Zeros(4, Vec3.All(1f), Vec3.All(0f));
+            for (int i = 0; i <= m; i++) v.Data[i] = 1f;
+            MrcWriter.Write(Path.Combine(vols, $"vol_{m}.mrc"), v);
+        }
+        new BlockSet(4, 1, [new Block(7, [0, 1, 2, 3])]).Write(Path.Combine(dir, "02_expand"), Vec3.All(1f), Vec3.All(0f));
+        string csv = Path.Combine(dir, "occ", "occupancies.csv");
+
+        int count = Siren.Cli.Commands.OccupancyCommand.Run(new(vols, Path.Combine(dir, "02_expand"), null, 0.5, null, null, true, csv));
+
+        Assert.Equal(3, count);
+        Assert.Equal(["vol_id,block_7", "0,0.25", "1,0.5", "2,0.75"], File.ReadAllLines(csv));
+        Assert.True(File.Exists(Path.Combine(dir, "occ", "manifest.json")));
+    }
 }
