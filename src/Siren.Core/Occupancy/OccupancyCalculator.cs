@@ -82,8 +82,19 @@ public static class OccupancyCalculator
             double sum = 0;
             if (level is double t)
             {
-                for (int i = 0; i < voxels.Length; i++)
-                    if (map[voxels[i]] >= t) sum += weights[i];
+                // Whether a voxel is occupied is close to a coin flip at block edges, so the select is written
+                // branch-free (the JIT emits a conditional move) and compared in float against the least float
+                // ≥ t, which decides exactly as (double)x ≥ t would.
+                float tf = LeastFloatAtLeast(t);
+                double s0 = 0, s1 = 0;
+                int i = 0;
+                for (; i + 1 < voxels.Length; i += 2)
+                {
+                    s0 += map[voxels[i]] >= tf ? weights[i] : 0f;
+                    s1 += map[voxels[i + 1]] >= tf ? weights[i + 1] : 0f;
+                }
+                if (i < voxels.Length) s0 += map[voxels[i]] >= tf ? weights[i] : 0f;
+                sum = s0 + s1;
             }
             else
             {
@@ -91,6 +102,12 @@ public static class OccupancyCalculator
             }
             result[k] = sum / divisors[k];
         }
+    }
+
+    internal static float LeastFloatAtLeast(double t)
+    {
+        float f = (float)t;
+        return f < t ? MathF.BitIncrement(f) : f;
     }
 
     /// <summary>

@@ -93,4 +93,33 @@ public class OccupancyCalculatorTests
         Assert.Equal(["vol_id,block_7", "0,0.25", "1,0.5", "2,0.75"], File.ReadAllLines(csv));
         Assert.True(File.Exists(Path.Combine(dir, "occ", "manifest.json")));
     }
+
+    [Theory]
+    [InlineData(0.1)]
+    [InlineData(0.0425)]
+    [InlineData(-3.3)]
+    [InlineData(1e-30)]
+    public void FloatThresholdDecidesExactlyAsTheDoubleComparison(double t)
+    {
+        float f = OccupancyCalculator.LeastFloatAtLeast(t);
+        Assert.True(f >= t);
+        Assert.True(MathF.BitDecrement(f) < t);
+        foreach (float x in new[] { MathF.BitDecrement(f), f, MathF.BitIncrement(f) })
+            Assert.Equal(x >= t, x >= f);
+    }
+
+    [Fact]
+    public void BinarizedSumCountsEachOccupiedVoxelOnce()
+    {
+        var rng = new Random(4);
+        var map = Enumerable.Range(0, 1000).Select(_ => (float)rng.NextDouble()).ToArray();
+        for (int n = 0; n < 6; n++)
+        {
+            int[] voxels = Enumerable.Range(0, n * 37 + n % 2).Select(i => i * 3 % 1000).Distinct().Order().ToArray();
+            var mask = new OccupancyMask("m", voxels, voxels.Select(_ => 1f).ToArray(), 10);
+            var result = new double[1];
+            OccupancyCalculator.Measure(map, [mask], 0.5, [1.0], result);
+            Assert.Equal(voxels.Count(v => map[v] >= 0.5), result[0]);
+        }
+    }
 }
