@@ -1,8 +1,12 @@
 using System.CommandLine;
 using Siren.Cli;
+using Siren.Cli.Commands;
 
 // Every verb lives in Commands/<Verb>Command.cs with its help text and an example.
 var root = new RootCommand("Siren.Native: structural blocks (SIREn) from cryo-EM volume ensembles.")
 {
+    SketchCommand.Create(),
+    ExpandCommand.Create(),
+    SelfTestCommand.Create(),
 };
 return CliHost.Run(root, args);

@@ -1,0 +1,85 @@
+using System.CommandLine;
+using Siren.Core;
+using Siren.Core.Blocks;
+using Siren.Core.Ensemble;
+using Siren.Core.Kernels;
+using Siren.Core.Statistics;
+
+namespace Siren.Cli;
+
+/// <summary>The options sketch, expand and run share, declared once so their names and defaults agree.</summary>
+public sealed class DetectionArguments
+{
+    public Option<string> VolDir { get; } = new("--voldir") { Description = "Folder of aligned maps (vol_000.mrc …), all of one cubic box." };
+    public Option<double?> Threshold { get; } = new("--threshold", "--bin") { Description = "One binarization threshold for every map (occupied: value > threshold)." };
+    public Option<string?> ThresholdsCsv { get; } = new("--thresholds") { Description = "Per-map thresholds CSV with columns vol_id, denormalized_predictions (siren predict-thresholds output)." };
+    public Option<bool> Filter { get; } = new("--filter") { Description = "Drop maps whose threshold lies outside mean ± 2σ of all thresholds." };
+    public Option<string> OutDir { get; } = new("--outdir") { Description = "Output folder; stages write OUT/00_sketch and OUT/02_expand.", DefaultValueFactory = _ => "." };
+    public Option<int> Subsample { get; } = new("--subsample") { Description = "Sketch tests all pairs among 1/subsample of the union voxels, chosen at random.", DefaultValueFactory = _ => 2 };
+    public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed for voxel sampling and label-propagation ties.", DefaultValueFactory = _ => 0UL };
+    public Option<double> PosP { get; } = new("--posp") { Description = "p for positive co-occupancy before Bonferroni correction.", DefaultValueFactory = _ => 0.01 };
+    public Option<double> NegP { get; } = new("--negp") { Description = "p for negative co-occupancy before Bonferroni correction.", DefaultValueFactory = _ => 0.05 };
+    public Option<CutoffRule> Cutoffs { get; } = new("--cutoffs") { Description = "reference: the original's bootstrap level (≈ max of 1000 draws); exact: binomial quantile at 1 − p/m.", DefaultValueFactory = _ => CutoffRule.Reference };
+    public Option<double?> Apix { get; } = new("--apix") { Description = "Å per voxel for the locality factor (default: the maps' header)." };
+    public Option<double> ExpFrac { get; } = new("--exp-frac") { Description = "Fraction of a seed block a voxel must be related to in order to join it.", DefaultValueFactory = _ => 0.25 };
+    public Option<PassSelection> Pass { get; } = new("--pass") { Description = "positive (the paper's method), complement (co-absence), or both.", DefaultValueFactory = _ => PassSelection.Positive };
+    public Option<string> Device { get; } = new("--device") { Description = "Co-occupancy backend: auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
+
+    public void AddEnsembleOptions(Command command)
+    {
+        VolDir.Required = true;
+        command.Options.Add(VolDir);
+        command.Options.Add(Threshold);
+        command.Options.Add(ThresholdsCsv);
+        command.Options.Add(Filter);
+        command.Options.Add(Subsample);
+        command.Options.Add(Seed);
+        command.Options.Add(Apix);
+    }
+
+    public void AddStatisticsOptions(Command command)
+    {
+        command.Options.Add(PosP);
+        command.Options.Add(NegP);
+        command.Options.Add(Cutoffs);
+        command.Options.Add(Pass);
+        command.Options.Add(Device);
+    }
+
+    public Thresholds ReadThresholds(ParseResult parse)
+    {
+        double? constant = parse.GetValue(Threshold);
+        string? csv = parse.GetValue(ThresholdsCsv);
+        return (constant, csv) switch
+        {
+            (not null, not null) => throw new SirenException("give either --threshold or --thresholds, not both."),
+            (null, null) => throw new SirenException("no binarization threshold. Fix: pass --threshold X for all maps or --thresholds predictions.csv (siren predict-thresholds)."),
+            (double c, null) => Thresholds.Constant(c),
+            _ => Thresholds.FromCsv(csv!),
+        };
+    }
+
+    public DetectionOptions ReadDetection(ParseResult parse) => new DetectionOptions
+    {
+        VolDir = parse.GetValue(VolDir)!,
+        Thresholds = ReadThresholds(parse),
+        Filter = parse.GetValue(Filter),
+        Subsample = parse.GetValue(Subsample),
+        Seed = parse.GetValue(Seed),
+        Apix = parse.GetValue(Apix),
+        ExpFrac = parse.GetValue(ExpFrac),
+    }.WithStatistics(this, parse);
+
+    public ICooccurrenceBackend CreateBackend(ParseResult parse) => Backends.Create(parse.GetValue(Device)!, CliHost.Log);
+}
+
+public static class DetectionOptionsCli
+{
+    public static DetectionOptions WithStatistics(this DetectionOptions o, DetectionArguments args, ParseResult parse) => o with
+    {
+        PosP = parse.GetValue(args.PosP),
+        NegP = parse.GetValue(args.NegP),
+        Cutoffs = parse.GetValue(args.Cutoffs),
+        Passes = parse.GetValue(args.Pass),
+    };
+}

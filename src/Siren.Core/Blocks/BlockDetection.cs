@@ -1,0 +1,303 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Siren.Core.Clustering;
+using Siren.Core.Ensemble;
+using Siren.Core.Kernels;
+using Siren.Core.Statistics;
+
+namespace Siren.Core.Blocks;
+
+/// <summary>Seeds or expanded blocks with the numbers a manifest and a benchmark report.</summary>
+public sealed record StageResult(BlockSet Blocks, JsonObject Results, JsonObject Seconds);
+
+/// <summary>Both stages of one run.</summary>
+public sealed record DetectionResult(BinarizedEnsemble Ensemble, StageResult Sketch, StageResult Expand, string Backend);
+
+/// <summary>
+/// SIREn's two steps (Methods, "SIREn algorithm design"): sketch seed blocks by label propagation on
+/// the graph of significantly co-occupied pairs among a random half of the union voxels, then expand
+/// each seed block by every union voxel related to at least <see cref="DetectionOptions.ExpFrac"/> of it.
+/// </summary>
+public static class BlockDetection
+{
+    public const string SketchFolder = "00_sketch";
+    public const string ExpandFolder = "02_expand";
+
+    /// <summary>Sketch on a loaded ensemble: seed blocks, not yet written.</summary>
+    public static StageResult Sketch(BinarizedEnsemble ensemble, DetectionOptions options, ICooccurrenceBackend backend,
+        Action<string>? log = null, IProgress<double>? progress = null)
+    {
+        options.Validate();
+        OccupancyMatrix occ = ensemble.Occupancy;
+        double apix = ApixOf(ensemble, options);
+        var seconds = new JsonObject();
+        var sw = Stopwatch.StartNew();
+
+        int[] sample = new SirenRandom(options.Seed).SampleSorted(occ.Rows, occ.Rows / options.Subsample);
+        EdgePass[] passes = PassesOf(options.Passes);
+        var rules = new EdgeRule[passes.Length];
+        var results = new JsonObject { ["maps"] = occ.Maps, ["union_voxels"] = occ.Rows, ["sampled_voxels"] = sample.Length };
+        for (int p = 0; p < passes.Length; p++)
+        {
+            int[] candidates = Candidates(occ, sample, passes[p]);
+            double tests = (double)candidates.Length * (candidates.Length - 1) / 2;
+            rules[p] = new EdgeRule(passes[p], SignificanceTable.Build(passes[p], occ.Maps, candidates.Select(r => occ.Counts[r]).ToArray(),
+                options.PosP, options.NegP, tests, options.Cutoffs));
+            results[$"{Name(passes[p])}_tests"] = tests;
+        }
+        seconds["cutoff_tables"] = Lap(sw);
+
+        var problem = new PairProblem(occ, new LocalityTable(occ.Box, apix));
+        IReadOnlyList<EdgeList> edges = sample.Length >= 2
+            ? backend.SketchEdges(problem, sample, rules, progress)
+            : passes.Select(_ => new EdgeList([], [])).ToArray();
+        seconds["pair_counts"] = Lap(sw);
+
+        var blocks = new List<Block>();
+        for (int p = 0; p < passes.Length; p++)
+        {
+            results[$"{Name(passes[p])}_edges"] = edges[p].Count;
+            var random = new SirenRandom(options.Seed + 1 + (ulong)p);
+            List<int[]> communities = LabelPropagation.Communities(occ.Rows, edges[p].A, edges[p].B, random, log);
+            blocks.AddRange(communities
+                .Where(c => c.Length > options.MinSeedExclusive)
+                .Select(c => new Block(0, c.Select(r => occ.Voxels[r]).ToArray(), Name(passes[p]))));
+        }
+        seconds["label_propagation"] = Lap(sw);
+        BlockSet seeds = Number(occ.Box, apix, blocks);
+        results["seed_blocks"] = seeds.Blocks.Count;
+        results["seed_sizes"] = new JsonArray(seeds.Blocks.Select(b => (JsonNode)b.Voxels.Length).ToArray());
+        return new StageResult(seeds, results, seconds);
+    }
+
+    /// <summary>Expand on a loaded ensemble: every union voxel against every seed voxel of each block.</summary>
+    public static StageResult Expand(BinarizedEnsemble ensemble, BlockSet seeds, DetectionOptions options, ICooccurrenceBackend backend,
+        Action<string>? log = null, IProgress<double>? progress = null)
+    {
+        options.Validate();
+        OccupancyMatrix occ = ensemble.Occupancy;
+        double apix = ApixOf(ensemble, options);
+        var seconds = new JsonObject();
+        var results = new JsonObject { ["maps"] = occ.Maps, ["union_voxels"] = occ.Rows, ["seed_blocks"] = seeds.Blocks.Count };
+        var sw = Stopwatch.StartNew();
+        var problem = new PairProblem(occ, new LocalityTable(occ.Box, apix));
+        var expanded = new List<Block>();
+        var all = Enumerable.Range(0, occ.Rows).ToArray();
+
+        foreach (EdgePass pass in PassesOf(options.Passes))
+        {
+            List<Block> passSeeds = seeds.Blocks.Where(b => b.Pass == Name(pass)).ToList();
+            if (passSeeds.Count == 0) continue;
+            int[] candidates = Candidates(occ, all, pass);
+            long seedVoxels = passSeeds.Sum(b => (long)b.Voxels.Length);
+            double tests = (double)candidates.Length * seedVoxels;
+            var rule = new EdgeRule(pass, SignificanceTable.Build(pass, occ.Maps, candidates.Select(r => occ.Counts[r]).ToArray(),
+                options.PosP, options.NegP, tests, options.Cutoffs));
+            results[$"{Name(pass)}_tests"] = tests;
+            seconds[$"{Name(pass)}_cutoff_tables"] = Lap(sw);
+
+            ExpandBlock[] kernelBlocks = passSeeds.Select(b => ToKernelBlock(occ, b)).ToArray();
+            int[] counts = backend.ExpandCounts(problem, kernelBlocks, [rule], progress);
+            seconds[$"{Name(pass)}_pair_counts"] = Lap(sw);
+
+            for (int k = 0; k < passSeeds.Count; k++)
+            {
+                var members = new HashSet<int>(kernelBlocks[k].Rows);
+                int size = kernelBlocks[k].Rows.Length;
+                foreach (int v in candidates)
+                    if ((double)counts[v * passSeeds.Count + k] / size >= options.ExpFrac) members.Add(v);
+                int[] voxels = members.Select(r => occ.Voxels[r]).ToArray();
+                Array.Sort(voxels);
+                expanded.Add(passSeeds[k] with { Voxels = voxels });
+            }
+        }
+        var blocks = new BlockSet(occ.Box, apix, expanded);
+        results["blocks"] = blocks.Blocks.Count;
+        results["block_sizes"] = new JsonArray(blocks.Blocks.Select(b => (JsonNode)b.Voxels.Length).ToArray());
+        return new StageResult(blocks, results, seconds);
+    }
+
+    /// <summary>Loads the maps, sketches and writes OUT/00_sketch (blocks, masks, manifest).</summary>
+    public static StageResult RunSketch(DetectionOptions options, string outdir, ICooccurrenceBackend backend,
+        Action<string>? log = null, Func<string, IProgress<double>?>? progress = null)
+    {
+        options.Validate();
+        string folder = IO.AtomicFile.EnsureDirectory(Path.Combine(outdir, SketchFolder));
+        var sw = Stopwatch.StartNew();
+        BinarizedEnsemble ensemble = BinarizedEnsemble.Load(options.VolDir, options.Thresholds, options.Filter, log, progress?.Invoke("read maps"));
+        double load = Lap(sw);
+        StageResult sketch = Sketch(ensemble, options, backend, log, progress?.Invoke("sketch pairs"));
+        sketch.Seconds["read_and_binarize"] = load;
+        WriteStage(folder, "sketch", ensemble, options, backend, sketch);
+        return sketch;
+    }
+
+    /// <summary>
+    /// Reads OUT/00_sketch (its seeds and the ensemble settings in its manifest), expands and writes
+    /// OUT/02_expand. Significance and expansion settings come from <paramref name="expandOptions"/>.
+    /// </summary>
+    public static StageResult RunExpand(string outdir, Func<DetectionOptions, DetectionOptions> expandOptions, ICooccurrenceBackend backend,
+        Action<string>? log = null, Func<string, IProgress<double>?>? progress = null)
+    {
+        string sketchFolder = Path.Combine(outdir, SketchFolder);
+        DetectionOptions options = expandOptions(FromManifest(RunManifest.ReadParameters(sketchFolder), sketchFolder));
+        options.Validate();
+        BlockSet seeds = BlockSet.Read(sketchFolder);
+        string folder = IO.AtomicFile.EnsureDirectory(Path.Combine(outdir, ExpandFolder));
+        var sw = Stopwatch.StartNew();
+        BinarizedEnsemble ensemble = BinarizedEnsemble.Load(options.VolDir, options.Thresholds, options.Filter, log, progress?.Invoke("read maps"));
+        if (ensemble.Box != seeds.Box)
+            throw new SirenException($"the maps in '{options.VolDir}' are {ensemble.Box}³ but '{sketchFolder}' was sketched at {seeds.Box}³. Fix: rerun siren sketch on these maps.");
+        double load = Lap(sw);
+        StageResult expand = Expand(ensemble, seeds, options, backend, log, progress?.Invoke("expand pairs"));
+        expand.Seconds["read_and_binarize"] = load;
+        WriteStage(folder, "expand", ensemble, options, backend, expand);
+        return expand;
+    }
+
+    /// <summary>Sketch then expand on one in-memory ensemble, writing both stage folders.</summary>
+    public static DetectionResult Run(DetectionOptions options, string outdir, ICooccurrenceBackend backend,
+        Action<string>? log = null, Func<string, IProgress<double>?>? progress = null)
+    {
+        options.Validate();
+        string sketchFolder = IO.AtomicFile.EnsureDirectory(Path.Combine(outdir, SketchFolder));
+        string expandFolder = IO.AtomicFile.EnsureDirectory(Path.Combine(outdir, ExpandFolder));
+        var sw = Stopwatch.StartNew();
+        BinarizedEnsemble ensemble = BinarizedEnsemble.Load(options.VolDir, options.Thresholds, options.Filter, log, progress?.Invoke("read maps"));
+        double load = Lap(sw);
+        StageResult sketch = Sketch(ensemble, options, backend, log, progress?.Invoke("sketch pairs"));
+        sketch.Seconds["read_and_binarize"] = load;
+        WriteStage(sketchFolder, "sketch", ensemble, options, backend, sketch);
+        StageResult expand = Expand(ensemble, sketch.Blocks, options, backend, log, progress?.Invoke("expand pairs"));
+        WriteStage(expandFolder, "expand", ensemble, options, backend, expand);
+        return new DetectionResult(ensemble, sketch, expand, backend.Name);
+    }
+
+    internal static string Name(EdgePass pass) => pass == EdgePass.Positive ? BlockSet.PositivePass : BlockSet.ComplementPass;
+
+    private static EdgePass[] PassesOf(PassSelection selection) => selection switch
+    {
+        PassSelection.Positive => [EdgePass.Positive],
+        PassSelection.Complement => [EdgePass.Complement],
+        _ => [EdgePass.Positive, EdgePass.Complement],
+    };
+
+    /// <summary>
+    /// Rows a pass can relate. Voxels occupied in every kept map have no absence to co-vary, so the
+    /// complement pass leaves them out (of its tests and of its Bonferroni count).
+    /// </summary>
+    private static int[] Candidates(OccupancyMatrix occ, int[] rows, EdgePass pass) =>
+        pass == EdgePass.Positive ? rows : rows.Where(r => occ.Counts[r] < occ.Maps).ToArray();
+
+    /// <summary>The header's float voxel size as the decimal it was written from (6.55f → 6.55, not 6.550000190734863).</summary>
+    private static double ApixOf(BinarizedEnsemble ensemble, DetectionOptions options) =>
+        options.Apix ?? double.Parse(ensemble.VoxelSize.X.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+
+    /// <summary>Numbers blocks by size, largest first (ties: lowest voxel), so block_0 is the biggest.</summary>
+    private static BlockSet Number(int box, double apix, List<Block> blocks)
+    {
+        var ordered = blocks
+            .Select(b => { var v = (int[])b.Voxels.Clone(); Array.Sort(v); return b with { Voxels = v }; })
+            .OrderByDescending(b => b.Voxels.Length).ThenBy(b => b.Voxels[0]).ThenBy(b => b.Pass, StringComparer.Ordinal)
+            .Select((b, i) => b with { Id = i }).ToList();
+        return new BlockSet(box, apix, ordered);
+    }
+
+    private static ExpandBlock ToKernelBlock(OccupancyMatrix occ, Block block)
+    {
+        var rows = new int[block.Voxels.Length];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            int r = Array.BinarySearch(occ.Voxels, block.Voxels[i]);
+            if (r < 0)
+                throw new SirenException($"block {block.Id} has voxel {block.Voxels[i]}, which is not a union voxel of these maps and thresholds. Fix: rerun siren sketch with the same maps and thresholds.");
+            rows[i] = r;
+        }
+        return new ExpandBlock(rows, TwiceMedian(rows.Select(r => occ.X[r])), TwiceMedian(rows.Select(r => occ.Y[r])), TwiceMedian(rows.Select(r => occ.Z[r])));
+    }
+
+    /// <summary>2 × np.median: the middle value doubled, or the sum of the two middle values.</summary>
+    private static int TwiceMedian(IEnumerable<int> values)
+    {
+        int[] v = values.ToArray();
+        Array.Sort(v);
+        int m = v.Length / 2;
+        return v.Length % 2 == 1 ? 2 * v[m] : v[m - 1] + v[m];
+    }
+
+    private static double Lap(Stopwatch sw)
+    {
+        double s = Math.Round(sw.Elapsed.TotalSeconds, 4);
+        sw.Restart();
+        return s;
+    }
+
+    private static void WriteStage(string folder, string command, BinarizedEnsemble ensemble, DetectionOptions options, ICooccurrenceBackend backend, StageResult stage)
+    {
+        var sw = Stopwatch.StartNew();
+        stage.Blocks.Write(folder, ensemble.VoxelSize, ensemble.Origin);
+        stage.Seconds["write"] = Lap(sw);
+        var manifest = new RunManifest(command);
+        foreach (var (key, value) in ToParameters(options, ensemble)) manifest.Parameter(key, value?.DeepClone());
+        manifest.Parameter("backend", backend.Name);
+        manifest.Result("kept_maps", new JsonArray(ensemble.Kept.Select(m => (JsonNode)Path.GetFileName(m.Path)).ToArray()));
+        manifest.Result("dropped_maps", new JsonArray(ensemble.Dropped.Select(d => (JsonNode)new JsonObject
+        {
+            ["map"] = Path.GetFileName(d.Map.Path),
+            ["reason"] = d.Reason,
+        }).ToArray()));
+        foreach (var (key, value) in stage.Results) manifest.Result(key, value?.DeepClone());
+        var seconds = new JsonObject();
+        foreach (var (key, value) in stage.Seconds) seconds[key] = value?.DeepClone();
+        manifest.Result("seconds", seconds);
+        manifest.Write(folder);
+    }
+
+    private static JsonObject ToParameters(DetectionOptions o, BinarizedEnsemble ensemble) => new()
+    {
+        ["voldir"] = Path.GetFullPath(o.VolDir),
+        ["thresholds"] = o.Thresholds.Source,
+        ["filter"] = o.Filter,
+        ["subsample"] = o.Subsample,
+        ["seed"] = o.Seed,
+        ["posp"] = o.PosP,
+        ["negp"] = o.NegP,
+        ["cutoffs"] = o.Cutoffs.ToString().ToLowerInvariant(),
+        ["apix"] = ApixOf(ensemble, o),
+        ["apix_from_header"] = o.Apix is null,
+        ["exp_frac"] = o.ExpFrac,
+        ["pass"] = o.Passes.ToString().ToLowerInvariant(),
+        ["min_seed_exclusive"] = o.MinSeedExclusive,
+    };
+
+    private static DetectionOptions FromManifest(JsonObject p, string folder)
+    {
+        try
+        {
+            string source = p["thresholds"]!.GetValue<string>();
+            Thresholds thresholds = source.StartsWith("constant ", StringComparison.Ordinal)
+                ? Thresholds.Constant(double.Parse(source["constant ".Length..], CultureInfo.InvariantCulture))
+                : Thresholds.FromCsv(source);
+            return new DetectionOptions
+            {
+                VolDir = p["voldir"]!.GetValue<string>(),
+                Thresholds = thresholds,
+                Filter = p["filter"]!.GetValue<bool>(),
+                Subsample = p["subsample"]!.GetValue<int>(),
+                Seed = p["seed"]!.GetValue<ulong>(),
+                PosP = p["posp"]!.GetValue<double>(),
+                NegP = p["negp"]!.GetValue<double>(),
+                Cutoffs = Enum.Parse<CutoffRule>(p["cutoffs"]!.GetValue<string>(), ignoreCase: true),
+                Apix = p["apix_from_header"]!.GetValue<bool>() ? null : p["apix"]!.GetValue<double>(),
+                ExpFrac = p["exp_frac"]!.GetValue<double>(),
+                Passes = Enum.Parse<PassSelection>(p["pass"]!.GetValue<string>(), ignoreCase: true),
+                MinSeedExclusive = p["min_seed_exclusive"]!.GetValue<int>(),
+            };
+        }
+        catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException or ArgumentException)
+        {
+            throw new SirenException($"the manifest in '{folder}' is incomplete or from another tool ({e.Message}). Fix: rerun siren sketch with this --outdir.", e);
+        }
+    }
+}

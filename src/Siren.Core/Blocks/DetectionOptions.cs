@@ -1,0 +1,50 @@
+using Siren.Core.Ensemble;
+using Siren.Core.Statistics;
+
+namespace Siren.Core.Blocks;
+
+/// <summary>Which statistics find blocks: the paper's (occupancy), its complement (absence), or both.</summary>
+public enum PassSelection
+{
+    Positive,
+    Complement,
+    Both,
+}
+
+/// <summary>Parameters of block detection; defaults are the original's (and the paper's) defaults.</summary>
+public sealed record DetectionOptions
+{
+    public required string VolDir { get; init; }
+    public required Thresholds Thresholds { get; init; }
+
+    /// <summary>Drop maps whose threshold lies outside mean ± 2σ.</summary>
+    public bool Filter { get; init; }
+
+    /// <summary>Sketch tests every pair among ⌊N / Subsample⌋ randomly chosen union voxels.</summary>
+    public int Subsample { get; init; } = 2;
+
+    public ulong Seed { get; init; }
+    public double PosP { get; init; } = 0.01;
+    public double NegP { get; init; } = 0.05;
+    public CutoffRule Cutoffs { get; init; } = CutoffRule.Reference;
+
+    /// <summary>Å per voxel for the locality factor; null takes the maps' header voxel size.</summary>
+    public double? Apix { get; init; }
+
+    /// <summary>A voxel joins a seed block when it has edges to at least this fraction of the block.</summary>
+    public double ExpFrac { get; init; } = 0.25;
+
+    public PassSelection Passes { get; init; } = PassSelection.Positive;
+
+    /// <summary>Communities of more than this many voxels become seed blocks (the original keeps size &gt; 5).</summary>
+    public int MinSeedExclusive { get; init; } = 5;
+
+    public void Validate()
+    {
+        if (Subsample < 1) throw new SirenException($"--subsample {Subsample} must be at least 1.");
+        if (!(ExpFrac > 0 && ExpFrac <= 1)) throw new SirenException($"--exp-frac {ExpFrac} must lie in (0, 1].");
+        CutoffLevel.TailProbability(CutoffRule.Exact, PosP, 1);
+        CutoffLevel.TailProbability(CutoffRule.Exact, NegP, 1);
+        if (Apix is { } a && !(a > 0 && double.IsFinite(a))) throw new SirenException($"--apix {a} must be a positive number of Å per voxel.");
+    }
+}

@@ -1,0 +1,46 @@
+using System.Runtime.Intrinsics.X86;
+
+namespace Siren.Core.Kernels;
+
+/// <summary>
+/// n11 = Σ popcount(a[w] &amp; b[w]) over two occupancy rows. Three implementations give the same
+/// integer: the scalar oracle (kept for tests and as the benchmark baseline) and two vector paths
+/// chosen by an IsSupported ladder. Rows are padded to a multiple of 8 words (512 bits), so the
+/// vector paths have no tail case.
+/// </summary>
+internal static unsafe partial class PairCounter
+{
+    public enum Path { Scalar, Avx2, Avx512 }
+
+    /// <summary>The fastest path this CPU supports (honours DOTNET_EnableAVX512=0 / DOTNET_EnableAVX2=0).</summary>
+    public static Path Best => Avx512BW.IsSupported ? Path.Avx512 : Avx2.IsSupported ? Path.Avx2 : Path.Scalar;
+
+    public static bool IsSupported(Path path) => path switch
+    {
+        Path.Avx512 => Avx512BW.IsSupported,
+        Path.Avx2 => Avx2.IsSupported,
+        _ => true,
+    };
+
+    /// <summary>A function pointer to one path, resolved once per sweep so the pair loop has no branch on it.</summary>
+    public static delegate*<ulong*, ulong*, int, int> Resolve(Path path) => path switch
+    {
+        Path.Avx512 when Avx512BW.IsSupported => &CountAvx512,
+        Path.Avx2 when Avx2.IsSupported => &CountAvx2,
+        Path.Scalar => &CountScalar,
+        _ => throw new PlatformNotSupportedException($"{path} popcount is not supported on this CPU"),
+    };
+
+    public static int Count(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b, Path path)
+    {
+        if (a.Length != b.Length || a.Length % OccupancyWords != 0)
+            throw new ArgumentException($"rows must have equal length, a multiple of {OccupancyWords} words");
+        fixed (ulong* pa = a)
+        fixed (ulong* pb = b)
+        {
+            return Resolve(path)(pa, pb, a.Length);
+        }
+    }
+
+    private const int OccupancyWords = Ensemble.OccupancyMatrix.WordAlignment;
+}

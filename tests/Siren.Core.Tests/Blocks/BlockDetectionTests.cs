@@ -1,0 +1,78 @@
+using Siren.Core.Blocks;
+using Siren.Core.Ensemble;
+using Siren.Core.Kernels;
+
+namespace Siren.Core.Tests.Blocks;
+
+public class BlockDetectionTests
+{
+    private const int Box = 20;
+
+    private static string WritePlanted(ulong seed, out int[] planted, double presence = 0.35)
+    {
+        string dir = TestPaths.NewTempDir();
+        int[] core = Synthetic.Cube(Box, 6, 6, 6, 6);
+        planted = Synthetic.Cube(Box, 12, 6, 6, 4);
+        Synthetic.WriteEnsemble(dir, Box, 200, core, [new Synthetic.Region(planted, presence)], seed);
+        return dir;
+    }
+
+    private static DetectionOptions Options(string voldir, ulong seed = 7) => new()
+    {
+        VolDir = voldir,
+        Thresholds = Thresholds.Constant(0.5),
+        Seed = seed,
+    };
+
+    [Fact]
+    public void PlantedBlockIsRecovered()
+    {
+        string maps = WritePlanted(11, out int[] planted);
+        string outdir = TestPaths.NewTempDir();
+        using var backend = new CpuCooccurrenceBackend();
+        DetectionResult result = BlockDetection.Run(Options(maps), outdir, backend);
+
+        Assert.NotEmpty(result.Sketch.Blocks.Blocks);
+        Block best = result.Expand.Blocks.Blocks.MaxBy(b => Synthetic.Jaccard(b.Voxels, planted))!;
+        Assert.True(Synthetic.Jaccard(best.Voxels, planted) >= 0.9, $"Jaccard {Synthetic.Jaccard(best.Voxels, planted):F3}");
+        Assert.All(result.Expand.Blocks.Blocks, b => Assert.True(Synthetic.Jaccard(b.Voxels, planted) > 0.5, $"block {b.Id} is not the planted one"));
+        Assert.True(File.Exists(Path.Combine(outdir, "02_expand", "block_0.mrc")));
+        Assert.True(File.Exists(Path.Combine(outdir, "00_sketch", "manifest.json")));
+    }
+
+    [Fact]
+    public void HomogeneousControlGivesNoBlock()
+    {
+        string dir = TestPaths.NewTempDir();
+        Synthetic.WriteEnsemble(dir, Box, 200, Synthetic.Cube(Box, 6, 6, 6, 8), [], 5, noise: 0.3f);
+        using var backend = new CpuCooccurrenceBackend();
+        DetectionResult result = BlockDetection.Run(Options(dir), TestPaths.NewTempDir(), backend);
+        Assert.True(result.Ensemble.Occupancy.Rows > 100, "the control must have variable voxels to test");
+        Assert.Empty(result.Sketch.Blocks.Blocks);
+        Assert.Empty(result.Expand.Blocks.Blocks);
+    }
+
+    [Fact]
+    public void SameSeedGivesByteIdenticalBlocks()
+    {
+        string maps = WritePlanted(3, out _);
+        string a = TestPaths.NewTempDir(), b = TestPaths.NewTempDir();
+        using var backend = new CpuCooccurrenceBackend();
+        BlockDetection.Run(Options(maps, 42), a, backend);
+        BlockDetection.Run(Options(maps, 42), b, backend);
+        foreach (string stage in new[] { "00_sketch", "02_expand" })
+            Assert.Equal(File.ReadAllBytes(Path.Combine(a, stage, "blocks.json")), File.ReadAllBytes(Path.Combine(b, stage, "blocks.json")));
+    }
+
+    [Fact]
+    public void SeparateStagesEqualTheCombinedRun()
+    {
+        string maps = WritePlanted(5, out _);
+        string combined = TestPaths.NewTempDir(), staged = TestPaths.NewTempDir();
+        using var backend = new CpuCooccurrenceBackend();
+        BlockDetection.Run(Options(maps), combined, backend);
+        BlockDetection.RunSketch(Options(maps), staged, backend);
+        BlockDetection.RunExpand(staged, o => o, backend);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(combined, "02_expand", "blocks.json")), File.ReadAllBytes(Path.Combine(staged, "02_expand", "blocks.json")));
+    }
+}

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Numerics;
+using Siren.Core.Ensemble;
+using Siren.Core.Kernels;
+
+namespace Siren.Core.Tests.Kernels;
+
+public class PairCounterTests
+{
+    public static TheoryData<int> AwkwardMapCounts => new() { 1, 63, 64, 65, 130, 511, 517, 1000, 4097 };
+
+    private static ulong[] RandomRow(SirenRandom random, int maps, double density)
+    {
+        var row = new ulong[OccupancyMatrix.PaddedWords(maps)];
+        for (int m = 0; m < maps; m++)
+            if (random.NextDouble() < density) row[m >> 6] |= 1UL << (m & 63);
+        return row;
+    }
+
+    private static int Naive(ulong[] a, ulong[] b, int maps)
+    {
+        int n = 0;
+        for (int m = 0; m < maps; m++)
+            if ((a[m >> 6] >> (m & 63) & 1) != 0 && (b[m >> 6] >> (m & 63) & 1) != 0) n++;
+        return n;
+    }
+
+    [Theory]
+    [MemberData(nameof(AwkwardMapCounts))]
+    public void EverySupportedPathEqualsTheNaiveCount(int maps)
+    {
+        var random = new SirenRandom((ulong)maps);
+        foreach (double density in new[] { 0.0, 0.03, 0.5, 0.97, 1.0 })
+            for (int trial = 0; trial < 20; trial++)
+            {
+                ulong[] a = RandomRow(random, maps, density), b = RandomRow(random, maps, random.NextDouble());
+                int expected = Naive(a, b, maps);
+                foreach (PairCounter.Path path in Enum.GetValues<PairCounter.Path>().Where(PairCounter.IsSupported))
+                    Assert.Equal(expected, PairCounter.Count(a, b, path));
+            }
+    }
+
+    [Fact]
+    public void PaddingBitsAreZero()
+    {
+        Assert.Equal(8, OccupancyMatrix.PaddedWords(1));
+        Assert.Equal(8, OccupancyMatrix.PaddedWords(512));
+        Assert.Equal(16, OccupancyMatrix.PaddedWords(513));
+    }
+
+    /// <summary>
+    /// Reruns this class's counts with AVX-512 and then AVX2 switched off in a child process, so the
+    /// fallbacks are tested on a machine whose best path is wider (ImageSharp's approach).
+    /// </summary>
+    [Theory]
+    [InlineData("DOTNET_EnableAVX512")]
+    [InlineData("DOTNET_EnableAVX2")]
+    public void FallbackPathsAgreeInAChildProcess(string switchOff)
+    {
+        string siren = Path.Combine(AppContext.BaseDirectory, "siren.dll");
+        var start = new ProcessStartInfo("dotnet", $"\"{siren}\" self-test")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment[switchOff] = "0";
+        using Process p = Process.Start(start)!;
+        string output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, output);
+        string expectedBest = switchOff == "DOTNET_EnableAVX2" ? "scalar" : (System.Runtime.Intrinsics.X86.Avx2.IsSupported ? "avx2" : "scalar");
+        Assert.Contains($"best path: {expectedBest}", output);
+        Assert.Contains("all paths agree", output);
+    }
+
+    [Fact]
+    public void PopCountOfRowsMatchesCounts()
+    {
+        var random = new SirenRandom(9);
+        int maps = 300, rows = 50;
+        int words = OccupancyMatrix.PaddedWords(maps);
+        var bits = new ulong[rows * words];
+        for (int r = 0; r < rows; r++) RandomRow(random, maps, 0.3).CopyTo(bits, r * words);
+        var occ = new OccupancyMatrix(maps, 8, Enumerable.Range(0, rows).ToArray(), bits);
+        for (int r = 0; r < rows; r++)
+            Assert.Equal(occ.Row(r).ToArray().Sum(w => BitOperations.PopCount(w)), occ.Counts[r]);
+    }
+}

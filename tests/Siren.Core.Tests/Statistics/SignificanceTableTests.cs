@@ -1,0 +1,88 @@
+using Siren.Core.Kernels;
+using Siren.Core.Statistics;
+
+namespace Siren.Core.Tests.Statistics;
+
+public class SignificanceTableTests
+{
+    /// <summary>Independent oracle: MathNet's binomial pmf summed from the top down (survival), smallest k with P(X &gt; k) ≤ α.</summary>
+    private static int OracleQuantile(int n, double p, double alpha)
+    {
+        double tail = 0;
+        for (int k = n; k >= 0; k--)
+        {
+            double next = tail + MathNet.Numerics.Distributions.Binomial.PMF(p, n, k);
+            if (next > alpha) return k;
+            tail = next;
+        }
+        return 0;
+    }
+
+    [Theory]
+    [InlineData(500, 0.25, 1e-3)]
+    [InlineData(500, 0.0004, 1e-9)]
+    [InlineData(1000, 0.5, 6.93e-4)]
+    [InlineData(1000, 0.9801, 1e-12)]
+    [InlineData(37, 0.1, 0.05)]
+    [InlineData(2000, 0.01, 2.5e-10)]
+    public void QuantileMatchesIndependentBinomial(int n, double p, double alpha)
+    {
+        var binomial = new Siren.Core.Statistics.Binomial(n);
+        Assert.Equal(OracleQuantile(n, p, alpha), binomial.UpperQuantile(p, alpha));
+    }
+
+    [Fact]
+    public void QuantileMatchesOracleOverAGrid()
+    {
+        var binomial = new Siren.Core.Statistics.Binomial(300);
+        var random = new SirenRandom(1);
+        for (int i = 0; i < 300; i++)
+        {
+            double p = random.NextDouble();
+            double alpha = Math.Pow(10, -1 - 11 * random.NextDouble());
+            Assert.Equal(OracleQuantile(300, p, alpha), binomial.UpperQuantile(p, alpha));
+        }
+    }
+
+    [Fact]
+    public void ReferenceLevelIsTheMedianOfTheMaximumOfAThousandDraws()
+    {
+        double alpha = CutoffLevel.TailProbability(CutoffRule.Reference, 0.01, 1e7);
+        Assert.Equal(1 - Math.Pow(0.5, 1.0 / 1000), alpha, 12);
+        Assert.Equal(1e-9, CutoffLevel.TailProbability(CutoffRule.Exact, 0.01, 1e7) / 1e-0, 15);
+        // With only a handful of tests the percentile level 1 − p/m is below the maximum of 1000 draws.
+        Assert.Equal(0.01 / 2, CutoffLevel.TailProbability(CutoffRule.Reference, 0.01, 2), 15);
+    }
+
+    [Fact]
+    public void TableHoldsTheQuantileOfEveryOccurringCountPair()
+    {
+        int v = 120;
+        int[] counts = [3, 17, 17, 60, 119, 120, 2];
+        double tests = 21;
+        var positive = SignificanceTable.Build(EdgePass.Positive, v, counts, 0.01, 0.05, tests, CutoffRule.Exact);
+        var complement = SignificanceTable.Build(EdgePass.Complement, v, counts, 0.01, 0.05, tests, CutoffRule.Exact);
+        Assert.Equal([2, 3, 17, 60, 119, 120], positive.DistinctCounts);
+        foreach (int fi in positive.DistinctCounts)
+            foreach (int fj in positive.DistinctCounts)
+            {
+                double both = fi / (double)v * (fj / (double)v), neither = (1 - fi / (double)v) * (1 - fj / (double)v);
+                Assert.Equal(OracleQuantile(v, both, 0.01 / tests), positive.LocalCutoff(fi, fj));
+                Assert.Equal(OracleQuantile(v, neither, 0.05 / tests), positive.OtherCutoff(fi, fj));
+                Assert.Equal(OracleQuantile(v, neither, 0.01 / tests), complement.LocalCutoff(fi, fj));
+                Assert.Equal(OracleQuantile(v, both, 0.05 / tests), complement.OtherCutoff(fi, fj));
+            }
+    }
+
+    [Fact]
+    public void LocalityFactorFollowsThePaper()
+    {
+        Assert.Equal(1.25, LocalityFactor.At(6.55));
+        Assert.Equal(0.02 * 30 + 0.95, LocalityFactor.At(30), 12);
+        Assert.Equal(1.75, LocalityFactor.At(40));
+        Assert.Equal(1.75, LocalityFactor.At(200));
+        var table = new LocalityTable(64, 6.55);
+        Assert.Equal(1.0, table.Factors[0]);
+        Assert.Equal(LocalityFactor.At(Math.Sqrt(3) * 6.55 * 4), table.Factors[4 * 3 * 16]);
+    }
+}
