@@ -42,7 +42,9 @@ __device__ __forceinline__ bool is_edge(int n11, int fi, int fj, int maps, doubl
     int x, capX, y, capY;
     if (t.pass == 0) { x = n11; capX = lo; y = n00; capY = maps - hi; }
     else { x = n00; capX = maps - hi; y = n11; capY = lo; }
-    int cell = t.rank[fi] * t.size + t.rank[fj];
+    int ri = t.rank[fi], rj = t.rank[fj];
+    if (ri < 0 || rj < 0) return false;   // a count the table was not built for never makes an edge (as on the CPU)
+    int cell = ri * t.size + rj;
     double scaled = __dmul_rn(c, (double)t.local[cell]);
     double localLimit = scaled < (double)capX ? scaled : (double)capX;
     int other = t.other[cell];
@@ -112,7 +114,7 @@ __device__ __forceinline__ void count_tile(int (&n11)[MICRO][MICRO], u64 (*s_a)[
 //   - launched with blockDim = (16, 16, 1); gridDim.x = ceil(n / 64) tiles of j, gridDim.y tiles of i
 //     starting at tile tileOffset (the host splits the i range over several launches);
 //   - words % 8 == 0 (OccupancyMatrix pads rows to 512 bits) and zero bits past the last map;
-//   - g_factors covers q up to 12 (box - 1)^2; every count f_i has rank[f_i] >= 0 in every table;
+//   - g_factors covers q up to 12 (box - 1)^2; rank[f] < 0 (a count a table was not built for) means no edge;
 //   - *g_count0 (and *g_count1) are zeroed before the first launch; a count above capacity means the
 //     buffer overflowed: the edges past capacity were dropped and the host reruns with a bigger buffer;
 //   - ruleCount is 1 or 2; with 1, table1 / g_edges1 / g_count1 are ignored.
@@ -174,7 +176,7 @@ sketch_edges(const u64* __restrict__ g_bits, const int* __restrict__ g_counts,
 //   - words % 8 == 0 and zero bits past the last map; g_out zeroed before the first launch;
 //   - members grouped by block (consecutive members mostly share a block, so a thread adds each run
 //     of equal blocks with one atomic);
-//   - g_factors covers q up to 12 (box - 1)^2; every count has rank >= 0 in every table; ruleCount 1 or 2.
+//   - g_factors covers q up to 12 (box - 1)^2; rank[f] < 0 means no edge; ruleCount 1 or 2.
 extern "C" __global__ void __launch_bounds__(THREADS_X * THREADS_Y)
 expand_counts(const u64* __restrict__ g_bits, const int* __restrict__ g_counts,
               const int* __restrict__ g_x, const int* __restrict__ g_y, const int* __restrict__ g_z,

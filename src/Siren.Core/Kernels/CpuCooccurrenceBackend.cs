@@ -36,6 +36,7 @@ public sealed unsafe class CpuCooccurrenceBackend : ICooccurrenceBackend
         CompiledRule[] compiled = Compile(occ, rules.ToArray());
         var found = new ConcurrentBag<List<long>[]>();
         int n = sample.Length;
+        if (n < 2) return compiled.Select(_ => new EdgeList([], [])).ToArray();
         long totalPairs = (long)n * (n - 1) / 2, donePairs = 0;
         var counter = PairCounter.Resolve(_path);
         double[] factors = problem.Locality.Factors;

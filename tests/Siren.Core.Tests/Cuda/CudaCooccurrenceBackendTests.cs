@@ -1,0 +1,36 @@
+using Siren.Core.Ensemble;
+using Siren.Core.Kernels;
+using Siren.Core.Statistics;
+using Siren.Interop.Cuda;
+
+namespace Siren.Core.Tests.Cuda;
+
+/// <summary>The contract on the GPU; every test is reported as skipped, with the probe's reason, where CUDA is not usable.</summary>
+[CudaRequired]
+public sealed class CudaCooccurrenceBackendTests : CooccurrenceBackendContract
+{
+    protected override ICooccurrenceBackend CreateBackend() => OpenCuda();
+
+    private static CudaCooccurrenceBackend OpenCuda() =>
+        CudaCooccurrenceBackend.TryCreate(out string reason) ?? throw new InvalidOperationException($"CUDA was usable at discovery but not now: {reason}");
+
+    [BackendFact]
+    public void OverflowingEdgeBufferIsRetriedWithTheExactSize()
+    {
+        OccupancyMatrix occ = RandomOccupancy(200, 12, 140, 4);
+        var problem = new PairProblem(occ, new LocalityTable(12, 6.55));
+        var rule = new EdgeRule(EdgePass.Positive, SignificanceTable.Build(EdgePass.Positive, occ.Maps, occ.Counts, 0.01, 0.05, 100, CutoffRule.Exact));
+        int[] rows = Enumerable.Range(0, occ.Rows).ToArray();
+        using var cpu = new CpuCooccurrenceBackend();
+        EdgeList expected = cpu.SketchEdges(problem, rows, [rule])[0];
+
+        using CudaCooccurrenceBackend cuda = OpenCuda();
+        cuda.InitialEdgeCapacity = 1;
+        EdgeList edges = cuda.SketchEdges(problem, rows, [rule])[0];
+
+        Assert.True(expected.Count > 1, "the fixture must overflow a one-edge buffer");
+        Assert.Equal(1, cuda.LastSketchRetries);
+        Assert.Equal(expected.A, edges.A);
+        Assert.Equal(expected.B, edges.B);
+    }
+}
