@@ -8,5 +8,6 @@ var root = new RootCommand("Siren.Native: structural blocks (SIREn) from cryo-EM
     SketchCommand.Create(),
     ExpandCommand.Create(),
     SelfTestCommand.Create(),
+    BenchCommand.Create(),
 };
 return CliHost.Run(root, args);

@@ -1,12 +1,14 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Siren.Core.Ensemble;
 using Siren.Core.Statistics;
 
 namespace Siren.Core.Kernels;
 
 /// <summary>
-/// The reference backend: bit-packed popcounts on all cores, the edge test fused into the pair loop.
-/// One sweep serves every rule, since n11 gives n00 = V − f_i − f_j + n11.
+/// The reference backend: bit-packed popcounts on all cores with the edge test fused into the pair
+/// loop. One sweep serves every rule, since n11 gives n00 = V − f_i − f_j + n11. The pair loops are
+/// generic over the popcount path so each path is compiled with its count inlined.
 /// </summary>
 public sealed unsafe class CpuCooccurrenceBackend : ICooccurrenceBackend
 {
@@ -29,103 +31,131 @@ public sealed unsafe class CpuCooccurrenceBackend : ICooccurrenceBackend
 
     public IReadOnlyList<EdgeList> SketchEdges(PairProblem problem, ReadOnlySpan<int> rows, ReadOnlySpan<EdgeRule> rules, IProgress<double>? progress = null)
     {
+        for (int i = 1; i < rows.Length; i++)
+            if (rows[i] <= rows[i - 1]) throw new ArgumentException("sketch rows must be strictly ascending", nameof(rows));
+        // Visiting rows in order of occupancy count walks each cutoff-table row sequentially instead of
+        // jumping through a table of up to V² entries once per pair.
         OccupancyMatrix occ = problem.Occupancy;
-        int[] sample = rows.ToArray();
-        for (int i = 1; i < sample.Length; i++)
-            if (sample[i] <= sample[i - 1]) throw new ArgumentException("sketch rows must be strictly ascending", nameof(rows));
-        CompiledRule[] compiled = Compile(occ, rules.ToArray());
-        var found = new ConcurrentBag<List<long>[]>();
-        int n = sample.Length;
-        if (n < 2) return compiled.Select(_ => new EdgeList([], [])).ToArray();
-        long totalPairs = (long)n * (n - 1) / 2, donePairs = 0;
-        var counter = PairCounter.Resolve(_path);
-        double[] factors = problem.Locality.Factors;
-
-        // Rows i are handed out in small chunks: early rows pair with more partners than late ones.
-        var chunks = System.Collections.Concurrent.Partitioner.Create(0, n, Math.Max(1, n / (Environment.ProcessorCount * 64)));
-        Parallel.ForEach(chunks, () => NewLists(compiled.Length), (range, _, local) =>
+        int[] order = rows.ToArray();
+        Array.Sort(order, (p, q) => occ.Counts[p] != occ.Counts[q] ? occ.Counts[p].CompareTo(occ.Counts[q]) : p.CompareTo(q));
+        var sample = new Gathered(occ, order, rules.ToArray());
+        List<long>[] edges = _path switch
         {
-            fixed (ulong* bits = occ.Bits)
+            PairCounter.Path.Avx512 => Sketch<Avx512Count>(sample, problem.Locality.Factors, progress),
+            PairCounter.Path.Avx2 => Sketch<Avx2Count>(sample, problem.Locality.Factors, progress),
+            _ => Sketch<ScalarCount>(sample, problem.Locality.Factors, progress),
+        };
+        return edges.Select(list =>
+        {
+            long[] packed = list.ToArray();
+            var a = new int[packed.Length];
+            var b = new int[packed.Length];
+            for (int e = 0; e < packed.Length; e++)
             {
-                int words = occ.WordsPerRow;
-                for (int ii = range.Item1; ii < range.Item2; ii++)
-                {
-                    int a = sample[ii];
-                    ulong* rowA = bits + (long)a * words;
-                    int xa = occ.X[a], ya = occ.Y[a], za = occ.Z[a];
-                    for (int jj = ii + 1; jj < n; jj++)
-                    {
-                        int b = sample[jj];
-                        int n11 = counter(rowA, bits + (long)b * words, words);
-                        int dx = xa - occ.X[b], dy = ya - occ.Y[b], dz = za - occ.Z[b];
-                        double c = factors[4 * (dx * dx + dy * dy + dz * dz)];
-                        for (int r = 0; r < compiled.Length; r++)
-                            if (compiled[r].Passes(a, b, n11, c)) local[r].Add(((long)a << 32) | (uint)b);
-                    }
-                    if (progress is not null)
-                        progress.Report((double)Interlocked.Add(ref donePairs, n - 1 - ii) / Math.Max(1, totalPairs));
-                }
+                int p = order[(int)(packed[e] >> 32)], q = order[(int)(uint)packed[e]];
+                packed[e] = ((long)Math.Min(p, q) << 32) | (uint)Math.Max(p, q);
             }
-            return local;
-        }, local => found.Add(local));
-
-        var result = new EdgeList[compiled.Length];
-        for (int r = 0; r < compiled.Length; r++)
-        {
-            long[] packed = found.SelectMany(l => l[r]).ToArray();
             Array.Sort(packed);
-            var ea = new int[packed.Length];
-            var eb = new int[packed.Length];
-            for (int e = 0; e < packed.Length; e++) { ea[e] = (int)(packed[e] >> 32); eb[e] = (int)(uint)packed[e]; }
-            result[r] = new EdgeList(ea, eb);
-        }
-        return result;
+            for (int e = 0; e < packed.Length; e++) { a[e] = (int)(packed[e] >> 32); b[e] = (int)(uint)packed[e]; }
+            return new EdgeList(a, b);
+        }).ToArray();
     }
 
     public int[] ExpandCounts(PairProblem problem, IReadOnlyList<ExpandBlock> blocks, ReadOnlySpan<EdgeRule> rules, IProgress<double>? progress = null)
     {
         OccupancyMatrix occ = problem.Occupancy;
-        CompiledRule[] compiled = Compile(occ, rules.ToArray());
-        int n = occ.Rows, blockCount = blocks.Count;
-        var counts = new int[compiled.Length * n * blockCount];
-        var counter = PairCounter.Resolve(_path);
-        double[] factors = problem.Locality.Factors;
+        var all = new Gathered(occ, Enumerable.Range(0, occ.Rows).ToArray(), rules.ToArray());
+        // Members in order of occupancy count: each voxel's cutoff-table row is then read sequentially.
+        ExpandBlock[] byCount = blocks.Select(b => b with
+        {
+            Rows = b.Rows.OrderBy(r => occ.Counts[r]).ThenBy(r => r).ToArray(),
+        }).ToArray();
+        return _path switch
+        {
+            PairCounter.Path.Avx512 => Expand<Avx512Count>(all, byCount, problem.Locality.Factors, progress),
+            PairCounter.Path.Avx2 => Expand<Avx2Count>(all, byCount, problem.Locality.Factors, progress),
+            _ => Expand<ScalarCount>(all, byCount, problem.Locality.Factors, progress),
+        };
+    }
+
+    public void Dispose() { }
+
+    /// <summary>Sketch over sample indices; edges are packed (i &lt;&lt; 32 | j) in sample space, i &lt; j.</summary>
+    private static List<long>[] Sketch<TCount>(Gathered s, double[] factors, IProgress<double>? progress) where TCount : struct, IPairCount
+    {
+        int n = s.Count, ruleCount = s.Rules.Length;
+        long totalPairs = Math.Max(1, (long)n * (n - 1) / 2), donePairs = 0;
+        var found = new ConcurrentBag<List<long>[]>();
+        // Early rows pair with more partners than late ones: small chunks keep both cores busy to the end.
+        var chunks = Partitioner.Create(0, n, Math.Max(1, n / (Environment.ProcessorCount * 64)));
+        Parallel.ForEach(chunks, () => NewLists(ruleCount), (range, _, local) =>
+        {
+            fixed (ulong* bits = s.Bits)
+            fixed (int* xs = s.X, ys = s.Y, zs = s.Z, fs = s.Counts)
+            {
+                int words = s.Words;
+                for (int i = range.Item1; i < range.Item2; i++)
+                {
+                    ulong* rowA = bits + (long)i * words;
+                    int xa = xs[i], ya = ys[i], za = zs[i], fa = fs[i];
+                    for (int j = i + 1; j < n; j++)
+                    {
+                        int n11 = TCount.Count(rowA, bits + (long)j * words, words);
+                        int dx = xa - xs[j], dy = ya - ys[j], dz = za - zs[j];
+                        double c = factors[4 * (dx * dx + dy * dy + dz * dz)];
+                        for (int r = 0; r < ruleCount; r++)
+                            if (s.Rules[r].Passes(i, j, fa, fs[j], n11, c)) local[r].Add(((long)i << 32) | (uint)j);
+                    }
+                    if (progress is not null)
+                        progress.Report((double)Interlocked.Add(ref donePairs, n - 1 - i) / totalPairs);
+                }
+            }
+            return local;
+        }, local => found.Add(local));
+        var merged = NewLists(ruleCount);
+        foreach (var lists in found)
+            for (int r = 0; r < ruleCount; r++) merged[r].AddRange(lists[r]);
+        return merged;
+    }
+
+    private static int[] Expand<TCount>(Gathered s, IReadOnlyList<ExpandBlock> blocks, double[] factors, IProgress<double>? progress) where TCount : struct, IPairCount
+    {
+        int n = s.Count, blockCount = blocks.Count, ruleCount = s.Rules.Length;
+        var counts = new int[ruleCount * n * blockCount];
         int done = 0;
-        var chunks = System.Collections.Concurrent.Partitioner.Create(0, n, Math.Max(1, n / (Environment.ProcessorCount * 32)));
+        var chunks = Partitioner.Create(0, n, Math.Max(1, n / (Environment.ProcessorCount * 32)));
         Parallel.ForEach(chunks, range =>
         {
-            fixed (ulong* bits = occ.Bits)
+            Span<int> passed = stackalloc int[ruleCount];
+            fixed (ulong* bits = s.Bits)
+            fixed (int* fs = s.Counts)
             {
-                int words = occ.WordsPerRow;
+                int words = s.Words;
                 for (int v = range.Item1; v < range.Item2; v++)
                 {
                     ulong* rowV = bits + (long)v * words;
-                    int x2 = 2 * occ.X[v], y2 = 2 * occ.Y[v], z2 = 2 * occ.Z[v];
+                    int x2 = 2 * s.X[v], y2 = 2 * s.Y[v], z2 = 2 * s.Z[v], fv = fs[v];
                     for (int blk = 0; blk < blockCount; blk++)
                     {
                         ExpandBlock block = blocks[blk];
                         int dx = x2 - block.TwiceMedianX, dy = y2 - block.TwiceMedianY, dz = z2 - block.TwiceMedianZ;
                         double c = factors[dx * dx + dy * dy + dz * dz];
-                        for (int r = 0; r < compiled.Length; r++)
+                        passed.Clear();
+                        foreach (int k in block.Rows)
                         {
-                            int passed = 0;
-                            foreach (int k in block.Rows)
-                            {
-                                int n11 = counter(rowV, bits + (long)k * words, words);
-                                if (compiled[r].Passes(v, k, n11, c)) passed++;
-                            }
-                            counts[(r * n + v) * blockCount + blk] = passed;
+                            int n11 = TCount.Count(rowV, bits + (long)k * words, words);
+                            for (int r = 0; r < ruleCount; r++)
+                                if (s.Rules[r].Passes(v, k, fv, fs[k], n11, c)) passed[r]++;
                         }
+                        for (int r = 0; r < ruleCount; r++) counts[(r * n + v) * blockCount + blk] = passed[r];
                     }
                 }
-                if (progress is not null)
-                    progress.Report((double)Interlocked.Add(ref done, range.Item2 - range.Item1) / n);
             }
+            if (progress is not null)
+                progress.Report((double)Interlocked.Add(ref done, range.Item2 - range.Item1) / n);
         });
         return counts;
     }
-
-    public void Dispose() { }
 
     private static List<long>[] NewLists(int count)
     {
@@ -134,45 +164,70 @@ public sealed unsafe class CpuCooccurrenceBackend : ICooccurrenceBackend
         return lists;
     }
 
-    private static CompiledRule[] Compile(OccupancyMatrix occ, EdgeRule[] rules)
+    /// <summary>
+    /// The tested rows copied into contiguous arrays (bits, coordinates, counts, table ranks) so the
+    /// pair loop streams through memory instead of gathering by row index.
+    /// </summary>
+    private sealed class Gathered
     {
-        if (rules.Length == 0) throw new ArgumentException("at least one edge rule is needed", nameof(rules));
-        return rules.Select(r => new CompiledRule(occ, r)).ToArray();
+        public Gathered(OccupancyMatrix occ, int[] rows, EdgeRule[] rules)
+        {
+            if (rules.Length == 0) throw new ArgumentException("at least one edge rule is needed", nameof(rules));
+            Count = rows.Length;
+            Words = occ.WordsPerRow;
+            bool identity = rows.Length == occ.Rows;
+            Bits = identity ? occ.Bits : new ulong[(long)rows.Length * Words];
+            X = new int[rows.Length]; Y = new int[rows.Length]; Z = new int[rows.Length]; Counts = new int[rows.Length];
+            for (int i = 0; i < rows.Length; i++)
+            {
+                int r = rows[i];
+                if (!identity) occ.Row(r).CopyTo(Bits.AsSpan(i * Words, Words));
+                X[i] = occ.X[r]; Y[i] = occ.Y[r]; Z[i] = occ.Z[r]; Counts[i] = occ.Counts[r];
+            }
+            Rules = rules.Select(rule => new CompiledRule(occ.Maps, rule, Counts)).ToArray();
+        }
+
+        public int Count { get; }
+        public int Words { get; }
+        public ulong[] Bits { get; }
+        public int[] X { get; }
+        public int[] Y { get; }
+        public int[] Z { get; }
+        public int[] Counts { get; }
+        public CompiledRule[] Rules { get; }
     }
 
-    /// <summary>One rule with each row's count rank looked up once, so the pair loop reads two ints per table.</summary>
+    /// <summary>One rule with each tested row's count rank looked up once.</summary>
     private sealed class CompiledRule
     {
         private readonly bool _positive;
         private readonly int _maps, _size;
-        private readonly int[] _counts, _rank, _local, _other;
+        private readonly int[] _rank, _local, _other;
 
-        public CompiledRule(OccupancyMatrix occ, EdgeRule rule)
+        public CompiledRule(int maps, EdgeRule rule, int[] counts)
         {
             SignificanceTable t = rule.Table;
-            if (t.Maps != occ.Maps) throw new ArgumentException($"table is for {t.Maps} maps, occupancy has {occ.Maps}");
+            if (t.Maps != maps) throw new ArgumentException($"table is for {t.Maps} maps, occupancy has {maps}");
             _positive = rule.Pass == EdgePass.Positive;
-            _maps = occ.Maps;
+            _maps = maps;
             _size = t.Size;
-            _counts = occ.Counts;
             _local = t.Local;
             _other = t.Other;
-            _rank = new int[occ.Rows];
-            for (int r = 0; r < occ.Rows; r++) _rank[r] = t.Rank[occ.Counts[r]];
+            _rank = counts.Select(f => t.Rank[f]).ToArray();
         }
 
-        public bool Passes(int a, int b, int n11, double c)
+        /// <summary>The edge test of <see cref="EdgeRule"/> for tested rows a and b with occupancy counts fa, fb.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool Passes(int a, int b, int fa, int fb, int n11, double c)
         {
             int ra = _rank[a], rb = _rank[b];
-            if (ra < 0 || rb < 0) return false;
-            int fa = _counts[a], fb = _counts[b];
+            if ((ra | rb) < 0) return false;
             int fMin = Math.Min(fa, fb), fMax = Math.Max(fa, fb);
             int n00 = _maps - fa - fb + n11;
             int cell = ra * _size + rb;
-            int x, capX, y, capY;
-            if (_positive) { x = n11; capX = fMin; y = n00; capY = _maps - fMax; }
-            else { x = n00; capX = _maps - fMax; y = n11; capY = fMin; }
-            return x > Math.Min(c * _local[cell], capX) && y > Math.Min(_other[cell], capY);
+            return _positive
+                ? n11 > Math.Min(c * _local[cell], fMin) && n00 > Math.Min(_other[cell], _maps - fMax)
+                : n00 > Math.Min(c * _local[cell], _maps - fMax) && n11 > Math.Min(_other[cell], fMin);
         }
     }
 }

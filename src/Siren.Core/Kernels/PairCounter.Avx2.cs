@@ -11,6 +11,7 @@ internal static unsafe partial class PairCounter
     /// because VPSHUFB shuffles within lanes). Byte counts (≤ 8 per byte per vector) are summed for up
     /// to 31 vectors before VPSADBW folds them into four 64-bit lane sums, so bytes never overflow.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static int CountAvx2(ulong* a, ulong* b, int words)
     {
         Vector256<byte> table = Vector256.Create((byte)0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,

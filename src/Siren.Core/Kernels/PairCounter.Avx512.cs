@@ -10,6 +10,7 @@ internal static unsafe partial class PairCounter
     /// 8 words. .NET does not expose VPOPCNTQ (AVX512_VPOPCNTDQ), so VPSHUFB-on-zmm is the widest
     /// popcount available; the table is repeated in all four 128-bit lanes for the same reason as AVX2.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static int CountAvx512(ulong* a, ulong* b, int words)
     {
         Vector128<byte> lane = Vector128.Create((byte)0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);

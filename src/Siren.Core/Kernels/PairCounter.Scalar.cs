@@ -8,6 +8,7 @@ internal static unsafe partial class PairCounter
     /// The oracle: POPCNT per 64-bit word. Four accumulators break the dependency chain on the sum so
     /// the CPU can retire several popcounts per cycle.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static int CountScalar(ulong* a, ulong* b, int words)
     {
         int s0 = 0, s1 = 0, s2 = 0, s3 = 0;

@@ -44,3 +44,27 @@ internal static unsafe partial class PairCounter
 
     private const int OccupancyWords = Ensemble.OccupancyMatrix.WordAlignment;
 }
+
+/// <summary>
+/// A popcount path as a type, so that generic kernels are compiled once per path with the count
+/// inlined into the pair loop (no indirect call per pair).
+/// </summary>
+internal unsafe interface IPairCount
+{
+    static abstract int Count(ulong* a, ulong* b, int words);
+}
+
+internal readonly unsafe struct ScalarCount : IPairCount
+{
+    public static int Count(ulong* a, ulong* b, int words) => PairCounter.CountScalar(a, b, words);
+}
+
+internal readonly unsafe struct Avx2Count : IPairCount
+{
+    public static int Count(ulong* a, ulong* b, int words) => PairCounter.CountAvx2(a, b, words);
+}
+
+internal readonly unsafe struct Avx512Count : IPairCount
+{
+    public static int Count(ulong* a, ulong* b, int words) => PairCounter.CountAvx512(a, b, words);
+}

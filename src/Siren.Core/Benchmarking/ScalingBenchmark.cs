@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using Siren.Core.Blocks;
+using Siren.Core.Ensemble;
+using Siren.Core.Kernels;
+
+namespace Siren.Core.Benchmarking;
+
+/// <summary>One measured sketch+expand run.</summary>
+public sealed record ScalingRow(
+    int Box, int Maps, int UnionVoxels, int Sampled, int SeedBlocks, int Blocks,
+    long SketchPairs, long ExpandPairs, int WordsPerRow,
+    double ReadSeconds, double SketchSeconds, double ExpandSeconds, double TotalSeconds,
+    double SketchKernelSeconds, double ExpandKernelSeconds, string Backend)
+{
+    public long Pairs => SketchPairs + ExpandPairs;
+    public double KernelSeconds => SketchKernelSeconds + ExpandKernelSeconds;
+    public double PairsPerSecond => Pairs / Math.Max(1e-9, KernelSeconds);
+
+    /// <summary>64-bit word popcounts per second in the pair kernels (padded words included, as the kernel processes them).</summary>
+    public double PopcountsPerSecond => PairsPerSecond * WordsPerRow;
+}
+
+/// <summary>
+/// `siren bench`: end-to-end sketch+expand (reading and binarizing the maps included) on
+/// <see cref="BenchmarkEnsemble"/> at several boxes, the best of a few repeats per size.
+/// </summary>
+public static class ScalingBenchmark
+{
+    public static ScalingRow Measure(string workdir, int box, int maps, ICooccurrenceBackend backend, int repeats, ulong seed, Action<string>? log = null)
+    {
+        string voldir = Path.Combine(workdir, $"maps_{box}_{maps}");
+        if (!Directory.Exists(voldir) || Directory.GetFiles(voldir, "*.mrc").Length != maps)
+        {
+            log?.Invoke($"bench: writing {maps} maps of {box}³ to {voldir}");
+            BenchmarkEnsemble.Write(voldir, box, maps, seed);
+        }
+        var options = new DetectionOptions { VolDir = voldir, Thresholds = Thresholds.Constant(BenchmarkEnsemble.Threshold), Seed = seed };
+        ScalingRow? best = null;
+        for (int r = 0; r < Math.Max(1, repeats); r++)
+        {
+            string outdir = Path.Combine(workdir, $"out_{box}_{maps}");
+            var sw = Stopwatch.StartNew();
+            DetectionResult result = BlockDetection.Run(options, outdir, backend);
+            double total = sw.Elapsed.TotalSeconds;
+            var occ = result.Ensemble.Occupancy;
+            int sampled = (int)result.Sketch.Results["sampled_voxels"]!;
+            double Sum(StageResult s) => s.Seconds.Where(kv => kv.Key != "read_and_binarize").Sum(kv => (double)kv.Value!);
+            double Kernel(StageResult s) => s.Seconds.Where(kv => kv.Key.EndsWith("pair_counts", StringComparison.Ordinal)).Sum(kv => (double)kv.Value!);
+            var row = new ScalingRow(box, occ.Maps, occ.Rows, sampled, result.Sketch.Blocks.Blocks.Count, result.Expand.Blocks.Blocks.Count,
+                (long)sampled * (sampled - 1) / 2, (long)occ.Rows * result.Sketch.Blocks.Blocks.Sum(b => (long)b.Voxels.Length), occ.WordsPerRow,
+                (double)result.Sketch.Seconds["read_and_binarize"]!, Sum(result.Sketch), Sum(result.Expand), total,
+                Kernel(result.Sketch), Kernel(result.Expand), result.Backend);
+            log?.Invoke($"bench: {box}³ × {maps}: run {r + 1}/{repeats} {total:F2} s");
+            if (best is null || row.TotalSeconds < best.TotalSeconds) best = row;
+        }
+        return best!;
+    }
+}
