@@ -60,16 +60,20 @@ public sealed class DetectionArguments
         };
     }
 
-    public DetectionOptions ReadDetection(ParseResult parse) => new DetectionOptions
+    public DetectionOptions ReadDetection(ParseResult parse)
     {
-        VolDir = parse.GetValue(VolDir)!,
-        Thresholds = ReadThresholds(parse),
-        Filter = parse.GetValue(Filter),
-        Subsample = parse.GetValue(Subsample),
-        Seed = parse.GetValue(Seed),
-        Apix = parse.GetValue(Apix),
-        ExpFrac = parse.GetValue(ExpFrac),
-    }.WithStatistics(this, parse);
+        DetectionOptions options = new DetectionOptions
+        {
+            VolDir = parse.GetValue(VolDir)!,
+            Thresholds = ReadThresholds(parse),
+            Filter = parse.GetValue(Filter),
+            Subsample = parse.GetValue(Subsample),
+            Seed = parse.GetValue(Seed),
+            Apix = parse.GetValue(Apix),
+        }.WithStatistics(this, parse);
+        // sketch has no --exp-frac, and an option a command lacks reads as 0: keep the default there.
+        return parse.GetResult(ExpFrac) is null ? options : options with { ExpFrac = parse.GetValue(ExpFrac) };
+    }
 
     public ICooccurrenceBackend CreateBackend(ParseResult parse) => DeviceSelection.Create(parse.GetValue(Device)!, CliHost.Log);
 }

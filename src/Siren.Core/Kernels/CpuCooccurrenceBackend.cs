@@ -84,6 +84,7 @@ public sealed unsafe class CpuCooccurrenceBackend : ICooccurrenceBackend
     private static List<long>[] Sketch<TCount>(Gathered s, double[] factors, IProgress<double>? progress) where TCount : struct, IPairCount
     {
         int n = s.Count, ruleCount = s.Rules.Length;
+        if (n < 2) return NewLists(ruleCount);   // no pairs; Partitioner rejects an empty range
         long totalPairs = Math.Max(1, (long)n * (n - 1) / 2), donePairs = 0;
         var found = new ConcurrentBag<List<long>[]>();
         // Early rows pair with more partners than late ones: small chunks keep both cores busy to the end.
