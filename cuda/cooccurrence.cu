@@ -84,7 +84,9 @@ __device__ __forceinline__ void count_tile(int (&n11)[MICRO][MICRO], u64 (*s_a)[
                                            const int* __restrict__ g_index_b, long long start_b, long long limit_b,
                                            int words)
 {
+#pragma unroll
     for (int a = 0; a < MICRO; a++)
+#pragma unroll
         for (int b = 0; b < MICRO; b++) n11[a][b] = 0;
     for (int w0 = 0; w0 < words; w0 += WORD_CHUNK)
     {
@@ -138,11 +140,14 @@ sketch_edges(const u64* __restrict__ g_bits, const int* __restrict__ g_counts,
     int n11[MICRO][MICRO];
     count_tile(n11, s_a, s_b, g_bits, 0, startI, n, 0, startJ, n, words);
 
+    // Fully unrolled so that n11 stays in registers (a dynamic index would put it in local memory).
+#pragma unroll
     for (int a = 0; a < MICRO; a++)
     {
         long long i = startI + threadIdx.y + THREADS_Y * a;
         if (i >= n) continue;
         int fi = g_counts[i], xi = g_x[i], yi = g_y[i], zi = g_z[i];
+#pragma unroll
         for (int b = 0; b < MICRO; b++)
         {
             long long j = startJ + threadIdx.x + THREADS_X * b;
@@ -196,6 +201,7 @@ expand_counts(const u64* __restrict__ g_bits, const int* __restrict__ g_counts,
     count_tile(n11, s_v, s_k, g_bits, 0, startV, n, g_memberRow, startK, members, words);
 
     int fk[MICRO], blockOf[MICRO];
+#pragma unroll
     for (int b = 0; b < MICRO; b++)
     {
         long long k = startK + threadIdx.x + THREADS_X * b;
@@ -203,16 +209,21 @@ expand_counts(const u64* __restrict__ g_bits, const int* __restrict__ g_counts,
         fk[b] = k < members ? g_counts[g_memberRow[k]] : 0;
     }
 
+    // Fully unrolled so that n11, fk and blockOf stay in registers.
+#pragma unroll
     for (int a = 0; a < MICRO; a++)
     {
         long long v = startV + threadIdx.y + THREADS_Y * a;
         if (v >= n) continue;
         int fv = g_counts[v], x2 = 2 * g_x[v], y2 = 2 * g_y[v], z2 = 2 * g_z[v];
-        for (int r = 0; r < ruleCount; r++)
+#pragma unroll
+        for (int r = 0; r < 2; r++)
         {
-            const EdgeTable& table = r == 0 ? table0 : table1;
+            if (r >= ruleCount) break;
+            EdgeTable table = r == 0 ? table0 : table1;   // by value: a reference to a chosen parameter would spill both to local memory
             int* out = g_out + ((long long)r * n + v) * blockCount;
             int runBlock = -1, run = 0;
+#pragma unroll
             for (int b = 0; b < MICRO; b++)
             {
                 int block = blockOf[b];
