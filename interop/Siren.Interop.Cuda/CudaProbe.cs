@@ -6,7 +6,7 @@ namespace Siren.Interop.Cuda;
 public sealed record CudaDevice(int Ordinal, string Name, int ComputeCapability, int Multiprocessors, int ClockKhz, long TotalMemory, int DriverVersion)
 {
     public override string ToString() =>
-        $"{Name} (sm_{ComputeCapability}, {Multiprocessors} SMs, {TotalMemory / (1L << 20)} MiB, driver CUDA {DriverVersion / 1000}.{DriverVersion % 1000 / 10})";
+        $"{Name} (sm_{ComputeCapability}, {Multiprocessors} SMs at {ClockKhz / 1000} MHz, {TotalMemory / (1L << 20)} MiB, driver CUDA {DriverVersion / 1000}.{DriverVersion % 1000 / 10})";
 }
 
 /// <summary>
