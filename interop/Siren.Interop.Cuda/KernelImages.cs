@@ -8,7 +8,8 @@ namespace Siren.Interop.Cuda;
 /// The co-occurrence kernels as they travel in this assembly: the cuda/cooccurrence.cu source always,
 /// plus the PTX and sm_90 cubin when cmake/ built them with nvcc. <see cref="Load"/> takes the best
 /// one that the device accepts: the cubin on sm_90, else the PTX (the driver JIT-compiles it for
-/// newer GPUs), else the source compiled by NVRTC for this device.
+/// newer GPUs), else the source compiled by NVRTC for this device (a cubin, or PTX for a GPU newer
+/// than the NVRTC).
 /// </summary>
 public static class KernelImages
 {
@@ -26,16 +27,24 @@ public static class KernelImages
     /// <summary>Loads a module for <paramref name="device"/>; says which image it used, and why earlier ones were skipped, through <paramref name="log"/>.</summary>
     public static (CudaModuleHandle Module, string Image) Load(CudaContextHandle context, CudaDevice device, Action<string>? log)
     {
-        if (Cubin90 is not null && device.ComputeCapability == 90 && TryLoad(context, Cubin90, "embedded sm_90 cubin", log) is { } cubin)
-            return (cubin, "embedded sm_90 cubin");
-        if (Ptx is not null && TryLoad(context, Ptx, "embedded PTX", log) is { } ptx)
-            return (ptx, "embedded PTX");
+        if (Cubin90 is not null && device.ComputeCapability == 90 && TryLoad(context, Cubin90, "embedded sm_90 cubin", log) is { } embeddedCubin)
+            return (embeddedCubin, "embedded sm_90 cubin");
+        if (Ptx is not null && TryLoad(context, Ptx, "embedded PTX", log) is { } embeddedPtx)
+            return (embeddedPtx, "embedded PTX");
 
         if (NvrtcCompiler.TryVersion(out string nvrtc) is null)
             throw new NvrtcException(0, $"no prebuilt kernel fits this GPU and {nvrtc}");
         int architecture = NvrtcCompiler.TargetArchitecture(device.ComputeCapability);
-        byte[] source = NvrtcCompiler.CompileToPtx(Source, SourceName, architecture);
-        return (DriverApi.LoadModule(context, source), $"{nvrtc}, compute_{architecture}");
+        // A cubin for exactly this GPU needs no PTX JIT, so it loads even when the toolkit's NVRTC is
+        // newer than the driver; PTX covers a GPU newer than this NVRTC knows.
+        if (architecture == device.ComputeCapability)
+        {
+            byte[] cubin = NvrtcCompiler.CompileToCubin(Source, SourceName, architecture);
+            if (TryLoad(context, cubin, $"NVRTC sm_{architecture} cubin", log) is { } compiled)
+                return (compiled, $"{nvrtc}, sm_{architecture} cubin");
+        }
+        byte[] ptx = NvrtcCompiler.CompileToPtx(Source, SourceName, architecture);
+        return (DriverApi.LoadModule(context, ptx), $"{nvrtc}, compute_{architecture} PTX");
     }
 
     private static CudaModuleHandle? TryLoad(CudaContextHandle context, byte[] image, string what, Action<string>? log)

@@ -21,6 +21,8 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(NativeLibraries.Nvrtc)] internal static partial int nvrtcGetProgramLog(IntPtr program, byte* log);
     [LibraryImport(NativeLibraries.Nvrtc)] internal static partial int nvrtcGetPTXSize(IntPtr program, out nuint size);
     [LibraryImport(NativeLibraries.Nvrtc)] internal static partial int nvrtcGetPTX(IntPtr program, byte* ptx);
+    [LibraryImport(NativeLibraries.Nvrtc)] internal static partial int nvrtcGetCUBINSize(IntPtr program, out nuint size);
+    [LibraryImport(NativeLibraries.Nvrtc)] internal static partial int nvrtcGetCUBIN(IntPtr program, byte* cubin);
     [LibraryImport(NativeLibraries.Nvrtc)] internal static partial int nvrtcDestroyProgram(ref IntPtr program);
     [LibraryImport(NativeLibraries.Nvrtc)] internal static partial IntPtr nvrtcGetErrorString(int result);
 }

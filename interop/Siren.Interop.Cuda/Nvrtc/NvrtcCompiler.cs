@@ -60,9 +60,20 @@ public static unsafe class NvrtcCompiler
     /// Compiles <paramref name="source"/> to NUL-terminated PTX for compute_<paramref name="architecture"/>.
     /// -fmad=false keeps every multiply-add two IEEE operations, as the CPU backend computes them.
     /// </summary>
-    public static byte[] CompileToPtx(string source, string name, int architecture)
+    public static byte[] CompileToPtx(string source, string name, int architecture) =>
+        Compile(source, name, $"compute_{architecture}", cubin: false);
+
+    /// <summary>
+    /// Compiles <paramref name="source"/> to a cubin (machine code) for sm_<paramref name="architecture"/>.
+    /// Unlike PTX, a cubin does not need the driver's JIT to understand this NVRTC's PTX version, so it
+    /// loads when the toolkit is newer than the driver (within one CUDA major version).
+    /// </summary>
+    public static byte[] CompileToCubin(string source, string name, int architecture) =>
+        Compile(source, name, $"sm_{architecture}", cubin: true);
+
+    private static byte[] Compile(string source, string name, string target, bool cubin)
     {
-        string[] options = [$"--gpu-architecture=compute_{architecture}", "--fmad=false", "--std=c++14"];
+        string[] options = [$"--gpu-architecture={target}", "--fmad=false", "--std=c++14"];
         byte[] sourceUtf8 = Encoding.UTF8.GetBytes(source + "\0");
         byte[] nameUtf8 = Encoding.UTF8.GetBytes(name + "\0");
         IntPtr program;
@@ -73,12 +84,17 @@ public static unsafe class NvrtcCompiler
         {
             int result = CompileWithOptions(program, options);
             if (result != NativeMethods.NVRTC_SUCCESS)
-                throw new NvrtcException(result, $"NVRTC could not compile {name}: {ErrorString(result)}\n{ProgramLog(program)}");
-            Check(NativeMethods.nvrtcGetPTXSize(program, out nuint size), "nvrtcGetPTXSize");
-            byte[] ptx = new byte[(int)size];
-            fixed (byte* ptxPointer = ptx)
-                Check(NativeMethods.nvrtcGetPTX(program, ptxPointer), "nvrtcGetPTX");
-            return ptx;
+                throw new NvrtcException(result, $"NVRTC could not compile {name} for {target}: {ErrorString(result)}\n{ProgramLog(program)}");
+            nuint size;
+            if (cubin) Check(NativeMethods.nvrtcGetCUBINSize(program, out size), "nvrtcGetCUBINSize");
+            else Check(NativeMethods.nvrtcGetPTXSize(program, out size), "nvrtcGetPTXSize");
+            byte[] image = new byte[(int)size];
+            fixed (byte* imagePointer = image)
+            {
+                if (cubin) Check(NativeMethods.nvrtcGetCUBIN(program, imagePointer), "nvrtcGetCUBIN");
+                else Check(NativeMethods.nvrtcGetPTX(program, imagePointer), "nvrtcGetPTX");
+            }
+            return image;
         }
         finally
         {

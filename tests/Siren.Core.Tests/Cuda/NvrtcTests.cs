@@ -54,6 +54,23 @@ public class NvrtcTests
         Assert.DoesNotContain("fma.rn.f64", text);
         Assert.Contains("popc.b64", text);
     }
+
+    [NvrtcFact]
+    public void KernelsCompileToACubinForTheNewestSupportedGpu()
+    {
+        int architecture = NvrtcCompiler.SupportedArchitectures().Max();
+        byte[] cubin = NvrtcCompiler.CompileToCubin(KernelImages.Source, KernelImages.SourceName, architecture);
+        Assert.True(cubin.Length > 1000, $"cubin of {cubin.Length} bytes");
+        Assert.Equal("\u007fELF"u8.ToArray(), cubin[..4]);
+    }
+
+    [NvrtcFact]
+    public void CompileErrorsCarryTheProgramLog()
+    {
+        var e = Assert.Throws<NvrtcException>(() => NvrtcCompiler.CompileToPtx("extern \"C\" __global__ void broken() { undeclared = 1; }", "broken.cu", NvrtcCompiler.SupportedArchitectures().Min()));
+        Assert.Contains("broken.cu", e.Message);
+        Assert.Contains("undeclared", e.Message);
+    }
 }
 
 /// <summary>A fact that needs an NVRTC library; skipped with the probe's reason elsewhere.</summary>
