@@ -22,7 +22,7 @@ public sealed class DetectionArguments
     public Option<double> NegP { get; } = new("--negp") { Description = "p for negative co-occupancy before Bonferroni correction.", DefaultValueFactory = _ => 0.05 };
     public Option<CutoffRule> Cutoffs { get; } = new("--cutoffs") { Description = "reference: the original's bootstrap level (≈ max of 1000 draws); exact: binomial quantile at 1 − p/m.", DefaultValueFactory = _ => CutoffRule.Reference };
     public Option<double?> Apix { get; } = new("--apix") { Description = "Å per voxel for the locality factor (default: the maps' header)." };
-    public Option<double> ExpFrac { get; } = new("--exp-frac") { Description = "Fraction of a seed block a voxel must be related to in order to join it.", DefaultValueFactory = _ => 0.25 };
+    public Option<double> ExpFrac { get; } = new("--exp-frac") { Description = "Fraction of a seed block a voxel must be related to in order to join it.", DefaultValueFactory = _ => DetectionOptions.DefaultExpFrac };
     public Option<PassSelection> Pass { get; } = new("--pass") { Description = "positive (the paper's method), complement (co-absence), or both.", DefaultValueFactory = _ => PassSelection.Positive };
     public Option<string> Device { get; } = new("--device") { Description = "Co-occupancy backend: cuda (the GPU, or an error saying why not), cpu, or auto (cuda when the driver, a GPU and the kernels load, else cpu; logs which and why).", DefaultValueFactory = _ => "auto" };
 
@@ -60,20 +60,19 @@ public sealed class DetectionArguments
         };
     }
 
-    public DetectionOptions ReadDetection(ParseResult parse)
+    public DetectionOptions ReadDetection(ParseResult parse) => new DetectionOptions
     {
-        DetectionOptions options = new DetectionOptions
-        {
-            VolDir = parse.GetValue(VolDir)!,
-            Thresholds = ReadThresholds(parse),
-            Filter = parse.GetValue(Filter),
-            Subsample = parse.GetValue(Subsample),
-            Seed = parse.GetValue(Seed),
-            Apix = parse.GetValue(Apix),
-        }.WithStatistics(this, parse);
-        // sketch has no --exp-frac, and an option a command lacks reads as 0: keep the default there.
-        return parse.GetResult(ExpFrac) is null ? options : options with { ExpFrac = parse.GetValue(ExpFrac) };
-    }
+        VolDir = parse.GetValue(VolDir)!,
+        Thresholds = ReadThresholds(parse),
+        Filter = parse.GetValue(Filter),
+        Subsample = parse.GetValue(Subsample),
+        Seed = parse.GetValue(Seed),
+        Apix = parse.GetValue(Apix),
+        ExpFrac = Declared(parse, ExpFrac) ? parse.GetValue(ExpFrac) : DetectionOptions.DefaultExpFrac,
+    }.WithStatistics(this, parse);
+
+    /// <summary>Whether the running command declares <paramref name="option"/>: GetValue of an undeclared option is default(T), not its default value.</summary>
+    public static bool Declared(ParseResult parse, Option option) => parse.CommandResult.Command.Options.Contains(option);
 
     public ICooccurrenceBackend CreateBackend(ParseResult parse) => DeviceSelection.Create(parse.GetValue(Device)!, CliHost.Log);
 }
@@ -85,6 +84,7 @@ public static class DetectionOptionsCli
         PosP = parse.GetValue(args.PosP),
         NegP = parse.GetValue(args.NegP),
         Cutoffs = parse.GetValue(args.Cutoffs),
-        Passes = parse.GetValue(args.Pass),
+        // expand follows the sketch's --pass unless told otherwise: its seeds were found by that pass.
+        Passes = parse.GetResult(args.Pass) is { Implicit: false } ? parse.GetValue(args.Pass) : o.Passes,
     };
 }

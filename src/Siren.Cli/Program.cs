@@ -9,5 +9,6 @@ var root = new RootCommand("Siren.Native: structural blocks (SIREn) from cryo-EM
     ExpandCommand.Create(),
     SelfTestCommand.Create(),
     BenchCommand.Create(),
+    SimulateCommand.Create(),
 };
 return CliHost.Run(root, args);

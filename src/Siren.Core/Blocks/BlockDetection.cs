@@ -112,7 +112,12 @@ public static class BlockDetection
                 expanded.Add(passSeeds[k] with { Voxels = voxels });
             }
         }
-        var blocks = new BlockSet(occ.Box, apix, expanded);
+        BlockSet blocks = new(occ.Box, apix, expanded);
+        if (options.Passes == PassSelection.Both)
+        {
+            blocks = Number(occ.Box, apix, MergeAcrossPasses(expanded, out int merged));
+            results["merged_block_pairs"] = merged;
+        }
         results["blocks"] = blocks.Blocks.Count;
         results["block_sizes"] = new JsonArray(blocks.Blocks.Select(b => (JsonNode)b.Voxels.Length).ToArray());
         return new StageResult(blocks, results, seconds);
@@ -172,6 +177,41 @@ public static class BlockDetection
         StageResult expand = Expand(ensemble, sketch.Blocks, options, backend, log, progress?.Invoke("expand pairs"));
         WriteStage(expandFolder, "expand", ensemble, options, backend, expand);
         return new DetectionResult(ensemble, sketch, expand, backend.Name);
+    }
+
+    /// <summary>Share of a block's voxels inside a block of the other pass at which the two are one block.</summary>
+    public const double MergeFraction = 0.5;
+
+    /// <summary>
+    /// In `--pass both`, a positive and a complement block describe one feature when one lies mostly
+    /// (≥ 50 % of its voxels) inside the other; such blocks (and chains of them) become one block, the
+    /// union of their voxels, marked pass "both". Blocks of one pass are never merged with each other.
+    /// </summary>
+    private static List<Block> MergeAcrossPasses(List<Block> blocks, out int mergedPairs)
+    {
+        int n = blocks.Count;
+        var parent = Enumerable.Range(0, n).ToArray();
+        int Find(int i) => parent[i] == i ? i : parent[i] = Find(parent[i]);
+        var sets = blocks.Select(b => new HashSet<int>(b.Voxels)).ToArray();
+        mergedPairs = 0;
+        for (int i = 0; i < n; i++)
+            for (int j = i + 1; j < n; j++)
+            {
+                if (blocks[i].Pass == blocks[j].Pass) continue;
+                int shared = sets[i].Count(sets[j].Contains);
+                if (shared >= MergeFraction * sets[i].Count || shared >= MergeFraction * sets[j].Count)
+                {
+                    parent[Find(i)] = Find(j);
+                    mergedPairs++;
+                }
+            }
+        return Enumerable.Range(0, n).GroupBy(Find).Select(g =>
+        {
+            var members = g.Select(i => blocks[i]).ToList();
+            int[] voxels = members.SelectMany(b => b.Voxels).Distinct().Order().ToArray();
+            string pass = members.Select(b => b.Pass).Distinct().Count() > 1 ? BlockSet.BothPasses : members[0].Pass;
+            return new Block(0, voxels, pass);
+        }).ToList();
     }
 
     internal static string Name(EdgePass pass) => pass == EdgePass.Positive ? BlockSet.PositivePass : BlockSet.ComplementPass;

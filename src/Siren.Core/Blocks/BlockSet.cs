@@ -18,6 +18,9 @@ public sealed record BlockSet(int Box, double Apix, IReadOnlyList<Block> Blocks)
     public const string PositivePass = "positive";
     public const string ComplementPass = "complement";
 
+    /// <summary>A block that a positive and a complement block both found (`--pass both`).</summary>
+    public const string BothPasses = "both";
+
     /// <summary>Reads blocks.json from a stage folder (OUT/02_expand) or from the file itself.</summary>
     public static BlockSet Read(string folderOrFile)
     {

@@ -32,7 +32,10 @@ public sealed record DetectionOptions
     public double? Apix { get; init; }
 
     /// <summary>A voxel joins a seed block when it has edges to at least this fraction of the block.</summary>
-    public double ExpFrac { get; init; } = 0.25;
+    public double ExpFrac { get; init; } = DefaultExpFrac;
+
+    /// <summary>The original's --exp_frac default (the paper: "25% to be a reasonable threshold").</summary>
+    public const double DefaultExpFrac = 0.25;
 
     public PassSelection Passes { get; init; } = PassSelection.Positive;
 

@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics.X86;
 
 namespace Siren.Core.Kernels;
 
-internal static unsafe partial class PairCounter
+public static unsafe partial class PairCounter
 {
     /// <summary>
     /// AVX2 has no vector popcount, so this is Muła's nibble lookup: VPSHUFB maps each 4-bit half of

@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics.X86;
 
 namespace Siren.Core.Kernels;
 
-internal static unsafe partial class PairCounter
+public static unsafe partial class PairCounter
 {
     /// <summary>
     /// The AVX-512BW form of the nibble lookup: one 512-bit vector covers a whole padded row segment of

@@ -2,7 +2,7 @@ using System.Numerics;
 
 namespace Siren.Core.Kernels;
 
-internal static unsafe partial class PairCounter
+public static unsafe partial class PairCounter
 {
     /// <summary>
     /// The oracle: POPCNT per 64-bit word. Four accumulators break the dependency chain on the sum so

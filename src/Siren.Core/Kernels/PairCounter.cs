@@ -8,7 +8,7 @@ namespace Siren.Core.Kernels;
 /// chosen by an IsSupported ladder. Rows are padded to a multiple of 8 words (512 bits), so the
 /// vector paths have no tail case.
 /// </summary>
-internal static unsafe partial class PairCounter
+public static unsafe partial class PairCounter
 {
     public enum Path { Scalar, Avx2, Avx512 }
 

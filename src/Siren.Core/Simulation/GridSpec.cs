@@ -1,0 +1,38 @@
+using System.Numerics;
+using Siren.Core.Mrc;
+
+namespace Siren.Core.Simulation;
+
+/// <summary>
+/// A cubic output grid: <see cref="Box"/> voxels a side, <see cref="Apix"/> Å per voxel, and the Å
+/// coordinate of voxel (0,0,0) (<see cref="Origin"/>, written as the MRC ORIGIN words). Voxel index i
+/// along an axis sits at Origin + i·Apix, so for the 50S grid (box 64, 6.55 Å/px, origin 0) a PDB
+/// coordinate c maps to voxel c / 6.55.
+/// </summary>
+public readonly record struct GridSpec(int Box, double Apix, Vector3 Origin)
+{
+    /// <summary>The grid of the 50S model and the EMPIAR-10076 maps in ../shared/data.</summary>
+    public static GridSpec Ecoli50S => new(64, 6.55, Vector3.Zero);
+
+    public int VoxelCount => Box * Box * Box;
+
+    public double VoxelVolume => Apix * Apix * Apix;
+
+    /// <summary>Continuous voxel coordinates (x, y, z) of an Å position.</summary>
+    public Vector3 ToVoxel(Vector3 position) => (position - Origin) / (float)Apix;
+
+    /// <summary>Å position of a (possibly fractional) voxel coordinate.</summary>
+    public Vector3 ToAngstrom(Vector3 voxel) => voxel * (float)Apix + Origin;
+
+    /// <summary>Å position of the grid's centre.</summary>
+    public Vector3 Centre => ToAngstrom(Vector3.One * ((Box - 1) / 2f));
+
+    public MrcVolume NewVolume(float[] data) =>
+        new(Box, Box, Box, data, Vec3.All((float)Apix), new Vec3(Origin.X, Origin.Y, Origin.Z));
+
+    public void Validate()
+    {
+        if (Box < 2 || Box > 1024) throw new SirenException($"box {Box} is out of range. Fix: pass --box between 2 and 1024.");
+        if (!(Apix > 0) || !double.IsFinite(Apix)) throw new SirenException($"pixel size {Apix} must be a positive number. Fix: pass --apix in Å/px.");
+    }
+}

@@ -1,0 +1,207 @@
+using System.Numerics;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Siren.Core.Simulation;
+
+/// <summary>
+/// What varies across a simulated ensemble, read from a small JSON file (snake_case keys):
+/// <code>
+/// {
+///   "name": "my-titration",
+///   "grid": {"box": 64, "apix": 6.55, "origin": [0, 0, 0]},          // or "center": true to centre the model
+///   "resolution": {"min": 10, "max": 14, "levels": 3},                // Å; each map draws one level
+///   "maps": 500,
+///   "groups": [
+///     {"name": "uL2", "type": "compositional", "select": [{"model": "prots1", "chain": "A", "last": 271}]},
+///     {"name": "arm", "type": "conformational", "select": [{"chain": "F", "residues": [1, 80]}],
+///      "pivot": [170, 114, 126], "axis": [0, 0, 1], "angles": [-40, 0, 40]}
+///   ],
+///   "classes": [
+///     {"name": "intact", "frequency": 0.5, "present": ["uL2"]},
+///     {"name": "deleted", "frequency": 0.5, "present": [], "poses": {"arm": 0}}
+///   ],
+///   "variation": {"scale": [0.8, 1.25], "offset": [-0.05, 0.05], "noise": 0.1, "noise_blur": 1.0,
+///                 "partial_fraction": 0.1, "partial_occupancy": [0.3, 0.7], "junk_fraction": 0.0}
+/// }
+/// </code>
+/// A selection matches atoms by model (file name without extension), chain, an inclusive residue range,
+/// or the chain's last k residues by residue number (a C-terminal deletion); an atom belongs to the first
+/// group that selects it. Compositional groups are present only in the classes that list them;
+/// conformational groups are always present, rotated rigidly by one of their angles (degrees, right-handed
+/// about the axis through the pivot, Å) — the class's fixed pose, or a pose drawn uniformly per map.
+/// </summary>
+public sealed record HeterogeneitySpec
+{
+    public string Name { get; init; } = "custom";
+    public GridOptions Grid { get; init; } = new();
+    public ResolutionRange Resolution { get; init; } = new();
+    public int Maps { get; init; } = 500;
+    public IReadOnlyList<GroupSpec> Groups { get; init; } = [];
+    public IReadOnlyList<ClassSpec> Classes { get; init; } = [];
+    public VariationSpec Variation { get; init; } = new();
+
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    public static HeterogeneitySpec Read(string path)
+    {
+        if (!File.Exists(path))
+            throw new SirenException($"spec file '{path}' does not exist. Fix: pass a JSON heterogeneity spec with --spec (see siren simulate --help).");
+        HeterogeneitySpec? spec;
+        try
+        {
+            spec = JsonSerializer.Deserialize<HeterogeneitySpec>(File.ReadAllText(path), Json);
+        }
+        catch (JsonException e)
+        {
+            throw new SirenException($"spec file '{path}' is not a valid heterogeneity spec: {e.Message} Fix: correct the JSON (keys are snake_case).", e);
+        }
+        if (spec is null) throw new SirenException($"spec file '{path}' is empty. Fix: write a JSON object with groups and classes.");
+        spec.Validate(path);
+        return spec;
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Checks names, ranges and references; errors name <paramref name="source"/> and the field.</summary>
+    public void Validate(string source = "spec")
+    {
+        void Fail(string what) => throw new SirenException($"{source}: {what}");
+        if (Maps < 1) Fail($"maps = {Maps}; it must be at least 1. Fix: set \"maps\" or pass --n.");
+        if (!(Resolution.Min > 0) || Resolution.Max < Resolution.Min || Resolution.Levels < 1)
+            Fail($"resolution {{min {Resolution.Min}, max {Resolution.Max}, levels {Resolution.Levels}}} is invalid. Fix: 0 < min ≤ max (Å) and levels ≥ 1.");
+        if (Groups.Count == 0) Fail("no groups. Fix: list at least one compositional or conformational group.");
+        if (Classes.Count == 0) Fail("no classes. Fix: list at least one class with a frequency.");
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (GroupSpec g in Groups)
+        {
+            if (string.IsNullOrWhiteSpace(g.Name) || !names.Add(g.Name)) Fail($"group name '{g.Name}' is empty or repeated. Fix: give each group a unique name.");
+            if (g.Select.Count == 0) Fail($"group '{g.Name}' selects nothing. Fix: add a \"select\" entry (model/chain/residues/last).");
+            foreach (AtomSelection s in g.Select)
+            {
+                if (s.Residues is { } r && (r.Length != 2 || r[1] < r[0])) Fail($"group '{g.Name}': residues must be [first, last] with first ≤ last.");
+                if (s.Last is { } k && (k < 1 || s.Residues is not null || s.Chain is null))
+                    Fail($"group '{g.Name}': \"last\" needs a chain, no residue range, and k ≥ 1.");
+            }
+            if (g.Type == GroupType.Conformational)
+            {
+                if (g.Pivot is not { Length: 3 } || g.Axis is not { Length: 3 } || g.Angles is not { Length: >= 1 })
+                    Fail($"conformational group '{g.Name}' needs pivot [x,y,z] (Å), axis [x,y,z] and angles [deg, ...].");
+                if (g.Axis!.All(a => a == 0)) Fail($"group '{g.Name}': axis must not be zero.");
+            }
+        }
+        foreach (ClassSpec c in Classes)
+        {
+            if (!(c.Frequency >= 0) || !double.IsFinite(c.Frequency)) Fail($"class '{c.Name}' has frequency {c.Frequency}. Fix: use a non-negative number.");
+            foreach (string p in c.Present)
+                if (Groups.FirstOrDefault(g => g.Name == p) is not { Type: GroupType.Compositional })
+                    Fail($"class '{c.Name}' lists '{p}' as present, which is not a compositional group. Fix: use a group name from \"groups\".");
+            foreach (var (group, pose) in c.Poses ?? new Dictionary<string, int>())
+                if (Groups.FirstOrDefault(g => g.Name == group) is not { Type: GroupType.Conformational } g || pose < 0 || pose >= g.Angles!.Length)
+                    Fail($"class '{c.Name}' fixes pose {pose} of '{group}', which is not a conformational group with that many angles.");
+        }
+        if (Classes.Sum(c => c.Frequency) <= 0) Fail("class frequencies sum to zero. Fix: give at least one class a positive frequency.");
+        VariationSpec v = Variation;
+        if (v.Scale is not { Length: 2 } || !(v.Scale[0] > 0) || v.Scale[1] < v.Scale[0]) Fail("variation.scale must be [min, max] with 0 < min ≤ max.");
+        if (v.Offset is not { Length: 2 } || v.Offset[1] < v.Offset[0]) Fail("variation.offset must be [min, max] (fractions of the threshold).");
+        if (v.PartialOccupancy is not { Length: 2 } || v.PartialOccupancy[0] < 0 || v.PartialOccupancy[1] > 1 || v.PartialOccupancy[1] < v.PartialOccupancy[0])
+            Fail("variation.partial_occupancy must be [min, max] within [0, 1].");
+        if (!(v.Noise >= 0) || !(v.NoiseBlur >= 0)) Fail("variation.noise and noise_blur must be ≥ 0.");
+        if (!(v.PartialFraction >= 0) || !(v.JunkFraction >= 0) || v.PartialFraction + v.JunkFraction > 1)
+            Fail("variation.partial_fraction and junk_fraction must be ≥ 0 and sum to at most 1.");
+    }
+}
+
+/// <summary>The output grid. With <see cref="Center"/> the origin is chosen so the model's centroid sits at the box centre.</summary>
+public sealed record GridOptions
+{
+    public int Box { get; init; } = 64;
+    public double Apix { get; init; } = 6.55;
+    public double[] Origin { get; init; } = [0, 0, 0];
+    public bool Center { get; init; }
+
+    public GridSpec Resolve(AtomModel model)
+    {
+        if (Origin.Length != 3) throw new SirenException("spec: grid.origin must be [x, y, z] in Å.");
+        var origin = new Vector3((float)Origin[0], (float)Origin[1], (float)Origin[2]);
+        var grid = new GridSpec(Box, Apix, origin);
+        grid.Validate();
+        if (!Center || model.Count == 0) return grid;
+        Vector3 centroid = model.Atoms.Aggregate(Vector3.Zero, (acc, a) => acc + a.Position) / model.Count;
+        return grid with { Origin = centroid - (grid.Centre - grid.Origin) };
+    }
+}
+
+/// <summary>Per-map resolution: <see cref="Levels"/> values evenly spaced over [min, max] Å, one drawn per map.</summary>
+public sealed record ResolutionRange
+{
+    public double Min { get; init; } = 10;
+    public double Max { get; init; } = 14;
+    public int Levels { get; init; } = 3;
+
+    public double[] Values() => Levels == 1 || Max == Min
+        ? [0.5 * (Min + Max)]
+        : Enumerable.Range(0, Levels).Select(i => Min + (Max - Min) * i / (Levels - 1)).ToArray();
+}
+
+public enum GroupType { Compositional, Conformational }
+
+public sealed record GroupSpec
+{
+    public string Name { get; init; } = "";
+    public GroupType Type { get; init; } = GroupType.Compositional;
+    public IReadOnlyList<AtomSelection> Select { get; init; } = [];
+    public double[]? Pivot { get; init; }
+    public double[]? Axis { get; init; }
+    public double[]? Angles { get; init; }
+}
+
+/// <summary>Atoms by model name, chain, inclusive residue range, or the chain's last k residues (by residue number).</summary>
+public sealed record AtomSelection
+{
+    public string? Model { get; init; }
+    public string? Chain { get; init; }
+    public int[]? Residues { get; init; }
+    public int? Last { get; init; }
+}
+
+public sealed record ClassSpec
+{
+    public string Name { get; init; } = "";
+    public double Frequency { get; init; }
+
+    /// <summary>Compositional groups present in this class; the others are absent.</summary>
+    public IReadOnlyList<string> Present { get; init; } = [];
+
+    /// <summary>Fixed pose index per conformational group; groups not listed draw a pose per map.</summary>
+    public IReadOnlyDictionary<string, int>? Poses { get; init; }
+}
+
+/// <summary>
+/// Per-map variation, like the k-means volumes a decoder produces: map = s·(density + noise·T·n + offset·T)
+/// with T the complete model's true level at the map's resolution, s drawn log-uniformly from
+/// <see cref="Scale"/>, n unit-variance white noise low-pass filtered by a Gaussian of <see cref="NoiseBlur"/> voxels.
+/// </summary>
+public sealed record VariationSpec
+{
+    public double[] Scale { get; init; } = [0.8, 1.25];
+    public double[] Offset { get; init; } = [-0.05, 0.05];
+    public double Noise { get; init; } = 0.1;
+    public double NoiseBlur { get; init; } = 1.0;
+
+    /// <summary>Fraction of maps whose variable compositional groups (those present in the class) get an occupancy drawn from <see cref="PartialOccupancy"/>.</summary>
+    public double PartialFraction { get; init; } = 0.1;
+    public double[] PartialOccupancy { get; init; } = [0.3, 0.7];
+
+    /// <summary>Fraction of junk maps: pure noise, or the class map at a 5–10× wrong scale (their thresholds are outliers for --filter).</summary>
+    public double JunkFraction { get; init; }
+}

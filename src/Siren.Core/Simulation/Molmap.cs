@@ -1,0 +1,123 @@
+using System.Numerics;
+using Siren.Core.Mrc;
+
+namespace Siren.Core.Simulation;
+
+/// <summary>
+/// Chimera-molmap-like density: one Gaussian per atom, weighted by its atomic number, with
+/// σ = 0.225 × resolution (molmap's sigmaFactor 1/(π√2)), sampled at voxel centres of a <see cref="GridSpec"/>.
+/// Each atom is splatted over a cube of ±3σ (at least ±1 voxel) with separable weights, so the cost is
+/// atoms × (6σ/apix)³; ~90 000 atoms on a 64³ grid at 6.55 Å/px take a few milliseconds.
+/// Each Gaussian integrates to Z (density per Å³ times voxel volume), so a map's sum ≈ Σ Z whatever the grid.
+/// </summary>
+public static class Molmap
+{
+    public const double SigmaPerResolution = 0.225;
+
+    /// <summary>Renders <paramref name="atoms"/> at <paramref name="resolution"/> Å on <paramref name="grid"/>.</summary>
+    public static MrcVolume Render(IReadOnlyList<Atom> atoms, GridSpec grid, double resolution)
+    {
+        var data = new float[grid.VoxelCount];
+        Accumulate(data, atoms, grid, resolution);
+        return grid.NewVolume(data);
+    }
+
+    public static MrcVolume Render(AtomModel model, GridSpec grid, double resolution) => Render(model.Atoms, grid, resolution);
+
+    /// <summary>
+    /// Adds <paramref name="weight"/> × the molmap of <paramref name="atoms"/> into <paramref name="target"/>
+    /// (x-fastest, grid.Box³). Atoms are split into chunks rendered in parallel into private buffers, then summed,
+    /// so the result does not depend on thread scheduling beyond float rounding order (chunks are fixed and summed in order).
+    /// </summary>
+    public static void Accumulate(float[] target, IReadOnlyList<Atom> atoms, GridSpec grid, double resolution, float weight = 1f)
+    {
+        grid.Validate();
+        if (!(resolution > 0) || !double.IsFinite(resolution))
+            throw new SirenException($"resolution {resolution} Å must be a positive number. Fix: pass --resolution in Å.");
+        if (target.Length != grid.VoxelCount) throw new ArgumentException("target length must be box³", nameof(target));
+        if (atoms.Count == 0) return;
+
+        double sigma = SigmaPerResolution * resolution;
+        double sigmaVox = sigma / grid.Apix;
+        int reach = Math.Max(1, (int)Math.Ceiling(3 * sigmaVox));
+        // Normalize so each Gaussian integrates to Z over space: voxel value = Z · V_voxel / ((2π)^{3/2} σ³) · exp(-r²/2σ²).
+        double amplitude = weight * grid.VoxelVolume / (Math.Pow(2 * Math.PI, 1.5) * sigma * sigma * sigma);
+
+        int chunks = Math.Min(Environment.ProcessorCount, Math.Max(1, atoms.Count / 4096));
+        var partial = new float[chunks][];
+        Parallel.For(0, chunks, c =>
+        {
+            float[] buffer = chunks == 1 ? target : new float[target.Length];
+            int from = (int)((long)atoms.Count * c / chunks), to = (int)((long)atoms.Count * (c + 1) / chunks);
+            Splat(buffer, atoms, from, to, grid, sigmaVox, reach, amplitude);
+            partial[c] = buffer;
+        });
+        if (chunks == 1) return;
+        for (int c = 0; c < chunks; c++)
+        {
+            float[] p = partial[c];
+            for (int i = 0; i < target.Length; i++) target[i] += p[i];
+        }
+    }
+
+    private static void Splat(float[] buffer, IReadOnlyList<Atom> atoms, int from, int to, GridSpec grid, double sigmaVox, int reach, double amplitude)
+    {
+        int box = grid.Box, span = 2 * reach + 1;
+        Span<float> wx = stackalloc float[span], wy = stackalloc float[span], wz = stackalloc float[span];
+        double inv2s2 = 1.0 / (2 * sigmaVox * sigmaVox);
+        for (int a = from; a < to; a++)
+        {
+            Atom atom = atoms[a];
+            Vector3 v = grid.ToVoxel(atom.Position);
+            int cx = (int)MathF.Round(v.X), cy = (int)MathF.Round(v.Y), cz = (int)MathF.Round(v.Z);
+            if (cx + reach < 0 || cy + reach < 0 || cz + reach < 0 || cx - reach >= box || cy - reach >= box || cz - reach >= box) continue;
+            Weights(wx, v.X, cx, reach, inv2s2);
+            Weights(wy, v.Y, cy, reach, inv2s2);
+            Weights(wz, v.Z, cz, reach, inv2s2);
+            float scale = (float)(amplitude * atom.AtomicNumber);
+            int x0 = Math.Max(0, cx - reach), x1 = Math.Min(box - 1, cx + reach);
+            int y0 = Math.Max(0, cy - reach), y1 = Math.Min(box - 1, cy + reach);
+            int z0 = Math.Max(0, cz - reach), z1 = Math.Min(box - 1, cz + reach);
+            for (int z = z0; z <= z1; z++)
+            {
+                float fz = scale * wz[z - cz + reach];
+                for (int y = y0; y <= y1; y++)
+                {
+                    float fzy = fz * wy[y - cy + reach];
+                    int row = (z * box + y) * box;
+                    for (int x = x0; x <= x1; x++)
+                        buffer[row + x] += fzy * wx[x - cx + reach];
+                }
+            }
+        }
+    }
+
+    private static void Weights(Span<float> w, float centre, int nearest, int reach, double inv2s2)
+    {
+        for (int k = -reach; k <= reach; k++)
+        {
+            double d = nearest + k - centre;
+            w[k + reach] = (float)Math.Exp(-d * d * inv2s2);
+        }
+    }
+
+    /// <summary>
+    /// The level that encloses <paramref name="volume"/> Å³: with n = round(volume / voxel volume), the
+    /// midpoint between the n-th and (n+1)-th largest voxel values, so that exactly n voxels satisfy the
+    /// binarization rule "occupied = value &gt; level" (ties aside).
+    /// </summary>
+    public static double ThresholdForVolume(ReadOnlySpan<float> map, double voxelVolume, double volume)
+    {
+        if (map.Length < 2) throw new ArgumentException("map needs at least two voxels", nameof(map));
+        int n = (int)Math.Clamp(Math.Round(volume / voxelVolume), 1, map.Length - 1);
+        float[] sorted = map.ToArray();
+        Array.Sort(sorted);
+        return 0.5 * ((double)sorted[map.Length - n] + sorted[map.Length - n - 1]);
+    }
+
+    public static double ThresholdForVolume(MrcVolume map, double volume) =>
+        ThresholdForVolume(map.Data, (double)map.VoxelSize.X * map.VoxelSize.Y * map.VoxelSize.Z, volume);
+
+    /// <summary>The level of <paramref name="map"/> enclosing <paramref name="model"/>'s molecular volume (<see cref="AtomModel.MolecularVolume"/>).</summary>
+    public static double ThresholdForModel(MrcVolume map, AtomModel model) => ThresholdForVolume(map, model.MolecularVolume);
+}

@@ -1,0 +1,54 @@
+using System.Text.Json;
+using Siren.Core.IO;
+
+namespace Siren.Core.Simulation;
+
+/// <summary>
+/// One variable region of a simulated ensemble: the voxels (flat z·B² + y·B + x, ascending, as in
+/// blocks.json) that a compositional group adds at the true threshold, or that a conformational group
+/// occupies in one pose and in no other used pose. <see cref="PresentFraction"/> is the mean occupancy
+/// (compositional) or the fraction of maps in that pose (conformational), over the non-junk maps.
+/// </summary>
+public sealed record TruthRegion(string Name, string Group, GroupType Type, int? Pose, double PresentFraction, int[] Voxels);
+
+/// <summary>
+/// The ground truth of one map: its class, the pose of each conformational group, the occupancy of each
+/// compositional group, the drawn resolution/scale/offset, its true threshold, and the junk kind (null,
+/// "noise" or "scale").
+/// </summary>
+public sealed record MapTruth(
+    int Id, string File, string Class, IReadOnlyDictionary<string, int> Poses, IReadOnlyDictionary<string, double> Occupancies,
+    double Resolution, double Scale, double Offset, double Threshold, string? Junk);
+
+/// <summary>
+/// truth.json: everything the simulator knows about its ensemble. <see cref="ThresholdRule"/> states how
+/// each map's true threshold was chosen; <see cref="Regions"/> are computed on the noiseless maps at
+/// <see cref="ReferenceResolution"/>.
+/// </summary>
+public sealed record SimulationTruth(
+    string Name, ulong Seed, int Box, double Apix, double[] Origin, string ThresholdRule, double ReferenceResolution,
+    double MolecularVolume, IReadOnlyList<TruthRegion> Regions, IReadOnlyList<MapTruth> Maps)
+{
+    public const string FileName = "truth.json";
+
+    private static readonly JsonSerializerOptions Compact = new(HeterogeneitySpec.Json) { WriteIndented = false };
+
+    public void Write(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Compact));
+
+    /// <summary>Reads truth.json, or the truth.json inside a simulation folder.</summary>
+    public static SimulationTruth Read(string fileOrFolder)
+    {
+        string path = Directory.Exists(fileOrFolder) ? Path.Combine(fileOrFolder, FileName) : fileOrFolder;
+        if (!File.Exists(path))
+            throw new SirenException($"no truth file at '{path}'. Fix: pass the truth.json written by siren simulate (or its output folder).");
+        try
+        {
+            return JsonSerializer.Deserialize<SimulationTruth>(File.ReadAllText(path), Compact)
+                ?? throw new SirenException($"'{path}' is empty. Fix: rerun siren simulate.");
+        }
+        catch (JsonException e)
+        {
+            throw new SirenException($"'{path}' is not a valid truth file: {e.Message} Fix: rerun siren simulate.", e);
+        }
+    }
+}

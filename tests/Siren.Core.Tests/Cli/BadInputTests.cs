@@ -1,0 +1,116 @@
+using Siren.Core.Mrc;
+
+namespace Siren.Core.Tests.Cli;
+
+/// <summary>
+/// Every bad input gives exit code ≠ 0 and exactly one "error:" line that names the file, never a stack trace.
+/// </summary>
+public class BadInputTests
+{
+    private static string GoodMaps(int count = 4, int box = 8)
+    {
+        string dir = TestPaths.NewTempDir();
+        Synthetic.WriteEnsemble(dir, box, count, Synthetic.Cube(box, 2, 2, 2, 3), [], 1);
+        return dir;
+    }
+
+    private static void AssertOneError(SirenProcess.Result r, params string[] mustContain)
+    {
+        Assert.NotEqual(0, r.ExitCode);
+        string[] errors = r.Stderr.Split('\n').Where(l => l.StartsWith("error:", StringComparison.Ordinal)).ToArray();
+        Assert.True(errors.Length == 1, $"expected one error line, got:\n{r.Stderr}");
+        Assert.DoesNotContain("   at ", r.Stderr);
+        foreach (string s in mustContain) Assert.Contains(s, errors[0]);
+    }
+
+    private static SirenProcess.Result Sketch(string voldir, params string[] extra) =>
+        SirenProcess.Run(["sketch", "--voldir", voldir, "--outdir", TestPaths.NewTempDir(), .. extra]);
+
+    [Fact]
+    public void TruncatedMap()
+    {
+        string dir = GoodMaps();
+        string bad = Path.Combine(dir, "vol_002.mrc");
+        byte[] bytes = File.ReadAllBytes(bad);
+        File.WriteAllBytes(bad, bytes[..1500]);
+        AssertOneError(Sketch(dir, "--threshold", "0.5"), "vol_002.mrc", "truncated");
+    }
+
+    [Fact]
+    public void NonMrcFile()
+    {
+        string dir = GoodMaps();
+        File.WriteAllText(Path.Combine(dir, "vol_009.mrc"), "not a map");
+        AssertOneError(Sketch(dir, "--threshold", "0.5"), "vol_009.mrc", "not an MRC map");
+    }
+
+    [Fact]
+    public void MixedBoxSizes()
+    {
+        string dir = GoodMaps();
+        MrcWriter.Write(Path.Combine(dir, "vol_007.mrc"), MrcVolume.Zeros(10, Vec3.All(1), Vec3.All(0)));
+        AssertOneError(Sketch(dir, "--threshold", "0.5"), "vol_007.mrc", "one box");
+    }
+
+    [Fact]
+    public void NonCubicMap()
+    {
+        string dir = TestPaths.NewTempDir();
+        MrcWriter.Write(Path.Combine(dir, "vol_000.mrc"), new MrcVolume(8, 8, 6, new float[384], Vec3.All(1), Vec3.All(0)));
+        AssertOneError(Sketch(dir, "--threshold", "0.5"), "vol_000.mrc", "cubic");
+    }
+
+    [Fact]
+    public void NaNInMap()
+    {
+        string dir = GoodMaps();
+        MrcVolume v = MrcReader.Read(Path.Combine(dir, "vol_001.mrc"));
+        v.Data[17] = float.NaN;
+        MrcWriter.Write(Path.Combine(dir, "vol_001.mrc"), v);
+        AssertOneError(Sketch(dir, "--threshold", "0.5"), "vol_001.mrc", "NaN");
+    }
+
+    [Fact]
+    public void ThresholdsCsvMissingMaps()
+    {
+        string dir = GoodMaps();
+        string csv = Path.Combine(TestPaths.NewTempDir(), "predictions.csv");
+        File.WriteAllText(csv, ",vol_id,prediction,denormalized_predictions\n0,0,0.1,0.5\n1,2,0.1,0.5\n");
+        AssertOneError(Sketch(dir, "--thresholds", csv), "vol_001.mrc", "vol_003.mrc", "predictions.csv");
+    }
+
+    [Fact]
+    public void EmptyFolder() => AssertOneError(Sketch(TestPaths.NewTempDir(), "--threshold", "0.5"), "no .mrc files");
+
+    [Fact]
+    public void MissingFolder() => AssertOneError(Sketch("/nonexistent/maps", "--threshold", "0.5"), "/nonexistent/maps", "does not exist");
+
+    [Fact]
+    public void UnwritableOutput()
+    {
+        string dir = GoodMaps();
+        string file = Path.Combine(TestPaths.NewTempDir(), "a-file");
+        File.WriteAllText(file, "x");
+        AssertOneError(SirenProcess.Run("sketch", "--voldir", dir, "--threshold", "0.5", "--outdir", Path.Combine(file, "out")), "a-file", "writable");
+    }
+
+    [Fact]
+    public void NoThreshold() => AssertOneError(Sketch(GoodMaps()), "--threshold");
+
+    [Fact]
+    public void ExpandWithoutSketch() => AssertOneError(SirenProcess.Run("expand", "--outdir", TestPaths.NewTempDir()), "manifest.json", "siren sketch");
+
+    [Fact]
+    public void GoodInputRunsBothStages()
+    {
+        string maps = TestPaths.NewTempDir();
+        Synthetic.WriteEnsemble(maps, 16, 120, Synthetic.Cube(16, 4, 4, 4, 5), [new Synthetic.Region(Synthetic.Cube(16, 9, 4, 4, 3), 0.4)], 2);
+        string outdir = TestPaths.NewTempDir();
+        var sketch = SirenProcess.Run("sketch", "--voldir", maps, "--threshold", "0.5", "--outdir", outdir, "--seed", "3", "--device", "cpu");
+        Assert.True(sketch.ExitCode == 0, sketch.Stderr);
+        var expand = SirenProcess.Run("expand", "--outdir", outdir, "--device", "cpu");
+        Assert.True(expand.ExitCode == 0, expand.Stderr);
+        Assert.Contains("expand: 1 blocks", expand.Stderr);
+        Assert.True(File.Exists(Path.Combine(outdir, "02_expand", "block_0.mrc")));
+    }
+}
