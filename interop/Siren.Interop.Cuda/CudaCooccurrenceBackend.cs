@@ -129,6 +129,7 @@ public sealed unsafe class CudaCooccurrenceBackend : ICooccurrenceBackend
         long tiles = (n + Tile - 1) / Tile;
         long capacity = InitialEdgeCapacity;
         void** args = stackalloc void*[18];
+        ulong* found = stackalloc ulong[2];
         while (true)
         {
             using DeviceMemory gEdges0 = DriverApi.Allocate(_context, capacity * sizeof(ulong));
@@ -162,9 +163,8 @@ public sealed unsafe class CudaCooccurrenceBackend : ICooccurrenceBackend
                 progress.Report(done / totalWork);
             }
 
-            var found = new ulong[2];
+            DriverApi.CopyToHostAsync(found, gFound, 2 * sizeof(ulong), _stream);
             DriverApi.Synchronize(_stream);
-            DriverApi.CopyToHost<ulong>(found, gFound);
             long needed = (long)Math.Max(found[0], rules > 1 ? found[1] : 0);
             if (needed > capacity)
             {
@@ -267,8 +267,11 @@ public sealed unsafe class CudaCooccurrenceBackend : ICooccurrenceBackend
                 DriverApi.Synchronize(_stream);
                 progress.Report((group + (double)(start + length) / vTiles) / groups);
             }
-            DriverApi.Synchronize(_stream);
-            DriverApi.CopyToHost(result.AsSpan((int)(first * perRule), (int)(count * perRule)), gOut);
+            fixed (int* destination = &result[first * perRule])
+            {
+                DriverApi.CopyToHostAsync(destination, gOut, count * perRule * sizeof(int), _stream);
+                DriverApi.Synchronize(_stream);
+            }
         }
         return result;
     }

@@ -152,21 +152,11 @@ public static unsafe class DriverApi
             Check(NativeMethods.cuMemcpyDtoH_v2(pointer, source.Pointer, (nuint)((long)destination.Length * sizeof(T))), "cuMemcpyDtoH_v2");
     }
 
-    /// <summary>
-    /// Queues a host-to-device copy on <paramref name="stream"/>. The caller keeps <paramref name="source"/>
-    /// pinned and unchanged until the stream is synchronized.
-    /// </summary>
-    public static void CopyToDeviceAsync(DeviceMemory destination, void* source, long bytes, CudaStreamHandle stream) =>
-        Check(NativeMethods.cuMemcpyHtoDAsync_v2(destination.Pointer, source, (nuint)bytes, stream.DangerousGetHandle()), "cuMemcpyHtoDAsync_v2");
-
     /// <summary>Queues a device-to-host copy; <paramref name="destination"/> stays pinned until the stream is synchronized.</summary>
     public static void CopyToHostAsync(void* destination, DeviceMemory source, long bytes, CudaStreamHandle stream) =>
         Check(NativeMethods.cuMemcpyDtoHAsync_v2(destination, source.Pointer, (nuint)bytes, stream.DangerousGetHandle()), "cuMemcpyDtoHAsync_v2");
 
-    /// <summary>Sets <paramref name="count"/> 32-bit words to <paramref name="value"/>.</summary>
-    public static void Fill32(DeviceMemory destination, uint value, long count) =>
-        Check(NativeMethods.cuMemsetD32_v2(destination.Pointer, value, (nuint)count), "cuMemsetD32_v2");
-
+    /// <summary>Queues setting <paramref name="count"/> 32-bit words to <paramref name="value"/>.</summary>
     public static void Fill32Async(DeviceMemory destination, uint value, long count, CudaStreamHandle stream) =>
         Check(NativeMethods.cuMemsetD32Async(destination.Pointer, value, (nuint)count, stream.DangerousGetHandle()), "cuMemsetD32Async");
 
