@@ -176,7 +176,9 @@ public sealed unsafe class CpuCooccurrenceBackend : ICooccurrenceBackend
             if (rules.Length == 0) throw new ArgumentException("at least one edge rule is needed", nameof(rules));
             Count = rows.Length;
             Words = occ.WordsPerRow;
+            // Only rows 0..N-1 in order may share the matrix: sketch passes its rows in occupancy-count order.
             bool identity = rows.Length == occ.Rows;
+            for (int i = 0; identity && i < rows.Length; i++) identity = rows[i] == i;
             Bits = identity ? occ.Bits : new ulong[(long)rows.Length * Words];
             X = new int[rows.Length]; Y = new int[rows.Length]; Z = new int[rows.Length]; Counts = new int[rows.Length];
             for (int i = 0; i < rows.Length; i++)
