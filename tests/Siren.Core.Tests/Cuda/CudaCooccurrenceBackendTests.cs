@@ -1,3 +1,4 @@
+using Siren.Core.Blocks;
 using Siren.Core.Ensemble;
 using Siren.Core.Kernels;
 using Siren.Core.Statistics;
@@ -32,5 +33,25 @@ public sealed class CudaCooccurrenceBackendTests : CooccurrenceBackendContract
         Assert.Equal(1, cuda.LastSketchRetries);
         Assert.Equal(expected.A, edges.A);
         Assert.Equal(expected.B, edges.B);
+    }
+
+    /// <summary>The acceptance check in small: sketch+expand on a planted ensemble give the same blocks.json bytes on both backends.</summary>
+    [BackendFact]
+    public void SketchAndExpandWriteTheSameBlocksAsTheCpu()
+    {
+        const int box = 20;
+        string maps = TestPaths.NewTempDir();
+        Synthetic.WriteEnsemble(maps, box, 120, Synthetic.Cube(box, 6, 6, 6, 6), [new Synthetic.Region(Synthetic.Cube(box, 12, 6, 6, 4), 0.35)], 11);
+        var options = new DetectionOptions { VolDir = maps, Thresholds = Thresholds.Constant(0.5), Seed = 7, Passes = PassSelection.Both };
+        string cpuOut = TestPaths.NewTempDir(), cudaOut = TestPaths.NewTempDir();
+        using (var cpu = new CpuCooccurrenceBackend()) BlockDetection.Run(options, cpuOut, cpu);
+        using (CudaCooccurrenceBackend cuda = OpenCuda()) BlockDetection.Run(options, cudaOut, cuda);
+
+        foreach (string stage in new[] { BlockDetection.SketchFolder, BlockDetection.ExpandFolder })
+        {
+            byte[] expected = File.ReadAllBytes(Path.Combine(cpuOut, stage, "blocks.json"));
+            Assert.Contains("\"voxels\"", System.Text.Encoding.UTF8.GetString(expected));
+            Assert.Equal(expected, File.ReadAllBytes(Path.Combine(cudaOut, stage, "blocks.json")));
+        }
     }
 }
