@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Siren.Core.Benchmarking;
 using Siren.Core.Kernels;
+using Siren.Interop.Cuda;
 
 namespace Siren.Cli.Commands;
 
@@ -29,7 +30,7 @@ public static class BenchCommand
         {
             int[] sizes = parse.GetValue(boxes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
-            using ICooccurrenceBackend backend = Backends.Create(parse.GetValue(device)!, CliHost.Log);
+            using ICooccurrenceBackend backend = DeviceSelection.Create(parse.GetValue(device)!, CliHost.Log);
             double peak = PopcountPeak.Measure(TimeSpan.FromSeconds(1));
             Console.WriteLine($"# Siren.Native bench: {Environment.ProcessorCount} cores, backend {backend.Name}, POPCNT peak {peak / 1e9:F2} G word-popcounts/s (all cores)");
             Console.WriteLine("| box | maps | union N | sampled n | seeds | blocks | read s | sketch s | expand s | total s | tested Mpairs | popcounted % | Mpairs/s | G popcounts/s | % of peak |");

@@ -125,6 +125,7 @@ public sealed unsafe class CpuCooccurrenceBackend : ICooccurrenceBackend
     private static List<long>[] Sketch<TCount>(Gathered s, int[] end, double[] factors, IProgress<double>? progress) where TCount : struct, IPairCount
     {
         int n = s.Count, ruleCount = s.Rules.Length;
+        if (n < 2) return NewLists(ruleCount);   // no pairs; Partitioner rejects an empty range
         long totalPairs = Math.Max(1, (long)n * (n - 1) / 2), donePairs = 0;
         var found = new ConcurrentBag<List<long>[]>();
         // Early rows pair with more partners than late ones: small chunks keep both cores busy to the end.
@@ -240,7 +241,9 @@ public sealed unsafe class CpuCooccurrenceBackend : ICooccurrenceBackend
             if (rules.Length == 0) throw new ArgumentException("at least one edge rule is needed", nameof(rules));
             Count = rows.Length;
             Words = occ.WordsPerRow;
+            // Only rows 0..N-1 in order may share the matrix: sketch passes its rows in occupancy-count order.
             bool identity = rows.Length == occ.Rows;
+            for (int i = 0; identity && i < rows.Length; i++) identity = rows[i] == i;
             Bits = identity ? occ.Bits : new ulong[(long)rows.Length * Words];
             X = new int[rows.Length]; Y = new int[rows.Length]; Z = new int[rows.Length]; Counts = new int[rows.Length];
             for (int i = 0; i < rows.Length; i++)
