@@ -4,6 +4,7 @@ using Siren.Core.Blocks;
 using Siren.Core.Kernels;
 using Siren.Core.Scoring;
 using Siren.Core.Simulation;
+using Siren.Interop.Cuda;
 
 namespace Siren.Cli.Commands;
 
@@ -25,6 +26,7 @@ public static class DemoCommand
         preset.AcceptOnlyFromAmong(SimulationPresets.Names);
         var model = new Option<string?>("--model") { Description = "ul2-titration: the 50S model folder (../shared/data/ecoli50s_model); with --spec: any PDB/mmCIF model." };
         var deletion = new Option<int>("--deletion") { Description = "ul2-titration: C-terminal residues of uL2 deleted.", DefaultValueFactory = _ => 271 };
+        var pass = new Option<PassSelection>("--pass") { Description = "positive (the paper's method), complement, or both (docs/method.md).", DefaultValueFactory = _ => PassSelection.Positive };
         var intact = new Option<double>("--intact") { Description = "ul2-titration: fraction of maps with intact uL2.", DefaultValueFactory = _ => 0.5 };
         var command = new Command("demo",
             "Run SIREn end to end on a simulated ensemble that needs no input file: the built-in pseudo-complex (three core subunits, " +
@@ -35,19 +37,20 @@ public static class DemoCommand
             "Examples:\n  siren demo --outdir demo_out\n" +
             "  siren demo --preset ul2-titration --model ../shared/data/ecoli50s_model --deletion 271 --intact 0.5 --outdir ul2_d271_i50")
         {
-            outdir, seed, count, device, preset, spec, builtin, model, deletion, intact,
+            outdir, seed, count, device, preset, spec, builtin, model, deletion, intact, pass,
         };
         command.SetAction(pr =>
         {
             ulong seedValue = pr.GetValue(seed);
             string dir = pr.GetValue(outdir)!;
-            using ICooccurrenceBackend backend = Backends.Create(pr.GetValue(device)!, CliHost.Log);
+            using ICooccurrenceBackend backend = DeviceSelection.Create(pr.GetValue(device)!, CliHost.Log);
             string? specPath = pr.GetValue(spec);
             string? presetName = pr.GetValue(preset) ?? (specPath is null ? SimulationPresets.Demo : null);
             SimulationSetup setup = SimulateCommand.Resolve(presetName, specPath, pr.GetValue(model), pr.GetValue(builtin), pr.GetValue(deletion), pr.GetValue(intact), seedValue);
             CliHost.Log($"demo: simulating {setup.Spec.Name} into {Path.Combine(dir, SimulatedRun.MapsFolder)}");
-            SimulatedRunResult run = SimulatedRun.Run(setup, dir, backend, seedValue, pr.GetValue(count), log: CliHost.Log, progress: CliHost.Progress);
-            new RunManifest("demo").Parameter("preset", setup.Spec.Name).Parameter("seed", seedValue).Parameter("maps", run.Simulation.Truth.Maps.Count).Parameter("backend", backend.Name)
+            SimulatedRunResult run = SimulatedRun.Run(setup, dir, backend, seedValue, pr.GetValue(count),
+                configure: o => o with { Passes = pr.GetValue(pass) }, log: CliHost.Log, progress: CliHost.Progress);
+            new RunManifest("demo").Parameter("preset", setup.Spec.Name).Parameter("seed", seedValue).Parameter("maps", run.Simulation.Truth.Maps.Count).Parameter("backend", backend.Name).Parameter("pass", pr.GetValue(pass).ToString().ToLowerInvariant())
                 .Result("found", run.Score.Found).Result("regions", run.Score.Regions.Count).Result("false_blocks", run.Score.FalseBlocks)
                 .Result("simulate_seconds", Math.Round(run.SimulateSeconds, 3)).Result("detect_seconds", Math.Round(run.DetectSeconds, 3))
                 .Write(dir);
