@@ -59,8 +59,8 @@ public static class EnsembleSimulator
         int done = 0;
         Parallel.For(0, n, () => (Map: new float[grid.VoxelCount], Noise: new float[grid.VoxelCount], Temp: new float[grid.VoxelCount]), (i, _, buffers) =>
         {
-            var rng = RandomStream.ForStream(seed, (ulong)i, purpose: 1);
-            thresholds[i] = Compose(buffers.Map, buffers.Noise, buffers.Temp, levels, spec.Variation, draws[i], ref rng, grid, model.MolecularVolume);
+            var rng = SirenRandom.ForStream(seed, (ulong)i, purpose: 1);
+            thresholds[i] = Compose(buffers.Map, buffers.Noise, buffers.Temp, levels, spec.Variation, draws[i], rng, grid, model.MolecularVolume);
             MrcWriter.Write(Path.Combine(outFull, MapFileName(i, digits)), grid.NewVolume(buffers.Map), label: $"Siren.Native simulate {spec.Name} map {i}");
             progress?.Report(Interlocked.Increment(ref done) / (double)n);
             return buffers;
@@ -232,7 +232,7 @@ public static class EnsembleSimulator
     /// </summary>
     private static MapDraw[] DrawMaps(HeterogeneitySpec spec, Plan plan, int n, ulong seed)
     {
-        var rng = new RandomStream(seed);
+        var rng = new SirenRandom(seed);
         double total = spec.Classes.Sum(c => c.Frequency);
         double[] exact = spec.Classes.Select(c => c.Frequency / total * n).ToArray();
         int[] counts = exact.Select(e => (int)Math.Floor(e)).ToArray();
@@ -276,7 +276,7 @@ public static class EnsembleSimulator
     /// it, and T is the level of the same interpolation of the complete map that encloses the molecular volume.
     /// </summary>
     private static double Compose(float[] map, float[] noise, float[] temp, Densities[] levels, VariationSpec v, MapDraw d,
-        ref RandomStream rng, GridSpec grid, double molecularVolume)
+        SirenRandom rng, GridSpec grid, double molecularVolume)
     {
         int l = 0;
         while (l < levels.Length - 2 && d.Resolution > levels[l + 1].Resolution) l++;
@@ -297,7 +297,7 @@ public static class EnsembleSimulator
             t = Molmap.ThresholdForVolume(temp, grid.VoxelVolume, molecularVolume);
         }
         bool noiseOnly = d.Junk == "noise";
-        if (v.Noise > 0 || noiseOnly) LowPassNoise(noise, temp, grid.Box, v.NoiseBlur, ref rng);
+        if (v.Noise > 0 || noiseOnly) LowPassNoise(noise, temp, grid.Box, v.NoiseBlur, rng);
         if (noiseOnly)
         {
             // A junk map with no particle: noise twice the threshold (or the usual noise amplitude if larger).
@@ -324,7 +324,7 @@ public static class EnsembleSimulator
     /// Unit-variance Gaussian noise low-pass filtered by a separable Gaussian of <paramref name="blur"/> voxels
     /// (periodic boundaries, kernel ±3σ), rescaled by the filter's known gain Σw² per axis.
     /// </summary>
-    private static void LowPassNoise(float[] noise, float[] temp, int box, double blur, ref RandomStream rng)
+    private static void LowPassNoise(float[] noise, float[] temp, int box, double blur, SirenRandom rng)
     {
         rng.FillGaussian(noise);
         if (blur <= 0) return;
