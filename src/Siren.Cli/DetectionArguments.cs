@@ -4,6 +4,7 @@ using Siren.Core.Blocks;
 using Siren.Core.Ensemble;
 using Siren.Core.Kernels;
 using Siren.Core.Statistics;
+using Siren.Interop.Cuda;
 
 namespace Siren.Cli;
 
@@ -23,7 +24,7 @@ public sealed class DetectionArguments
     public Option<double?> Apix { get; } = new("--apix") { Description = "Å per voxel for the locality factor (default: the maps' header)." };
     public Option<double> ExpFrac { get; } = new("--exp-frac") { Description = "Fraction of a seed block a voxel must be related to in order to join it.", DefaultValueFactory = _ => DetectionOptions.DefaultExpFrac };
     public Option<PassSelection> Pass { get; } = new("--pass") { Description = "positive (the paper's method), complement (co-absence), or both.", DefaultValueFactory = _ => PassSelection.Positive };
-    public Option<string> Device { get; } = new("--device") { Description = "Co-occupancy backend: auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
+    public Option<string> Device { get; } = new("--device") { Description = "Co-occupancy backend: cuda (the GPU, or an error saying why not), cpu, or auto (cuda when the driver, a GPU and the kernels load, else cpu; logs which and why).", DefaultValueFactory = _ => "auto" };
 
     public void AddEnsembleOptions(Command command)
     {
@@ -73,7 +74,7 @@ public sealed class DetectionArguments
     /// <summary>Whether the running command declares <paramref name="option"/>: GetValue of an undeclared option is default(T), not its default value.</summary>
     public static bool Declared(ParseResult parse, Option option) => parse.CommandResult.Command.Options.Contains(option);
 
-    public ICooccurrenceBackend CreateBackend(ParseResult parse) => Backends.Create(parse.GetValue(Device)!, CliHost.Log);
+    public ICooccurrenceBackend CreateBackend(ParseResult parse) => DeviceSelection.Create(parse.GetValue(Device)!, CliHost.Log);
 }
 
 public static class DetectionOptionsCli

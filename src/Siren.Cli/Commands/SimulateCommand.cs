@@ -17,7 +17,7 @@ public static class SimulateCommand
     {
         var preset = new Option<string?>("--preset") { Description = "Built-in ensemble: demo (the built-in pseudo-complex) or ul2-titration (needs --model)." };
         preset.AcceptOnlyFromAmong(SimulationPresets.Names);
-        var spec = new Option<string?>("--spec") { Description = "Heterogeneity spec (JSON: grid, resolution, groups, classes, variation); used with --model or --builtin." };
+        var spec = new Option<string?>("--spec") { Description = "Heterogeneity spec (JSON: grid, resolution, groups, classes, variation; see docs/simulation.md); used with --model or --builtin." };
         var model = new Option<string?>("--model") { Description = "Atomic model: a PDB/mmCIF file or a folder of them (e.g. ../shared/data/ecoli50s_model)." };
         var builtin = new Option<bool>("--builtin") { Description = "Use the built-in pseudo-complex (chains A–C core, D/E docked, F arm) as the model for --spec." };
         var deletion = new Option<int>("--deletion") { Description = "ul2-titration: C-terminal residues of uL2 deleted (paper: 73, 136, 213, 271).", DefaultValueFactory = _ => 271 };

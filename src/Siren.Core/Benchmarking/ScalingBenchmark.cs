@@ -10,14 +10,20 @@ public sealed record ScalingRow(
     int Box, int Maps, int UnionVoxels, int Sampled, int SeedBlocks, int Blocks,
     long SketchPairs, long ExpandPairs, int WordsPerRow,
     double ReadSeconds, double SketchSeconds, double ExpandSeconds, double TotalSeconds,
-    double SketchKernelSeconds, double ExpandKernelSeconds, string Backend)
+    double SketchKernelSeconds, double ExpandKernelSeconds, string Backend, long PopcountedPairs)
 {
+    /// <summary>Pairs the method tests: C(n, 2) in sketch plus N·Σ|seed| in expand.</summary>
     public long Pairs => SketchPairs + ExpandPairs;
     public double KernelSeconds => SketchKernelSeconds + ExpandKernelSeconds;
+
+    /// <summary>Tested pairs decided per second, pruned ones included: the method's throughput.</summary>
     public double PairsPerSecond => Pairs / Math.Max(1e-9, KernelSeconds);
 
-    /// <summary>64-bit word popcounts per second in the pair kernels (padded words included, as the kernel processes them).</summary>
-    public double PopcountsPerSecond => PairsPerSecond * WordsPerRow;
+    /// <summary>64-bit word popcounts executed per second (padded words included, as the kernel processes them).</summary>
+    public double PopcountsPerSecond => (double)PopcountedPairs * WordsPerRow / Math.Max(1e-9, KernelSeconds);
+
+    /// <summary>Share of tested pairs that needed a popcount (the rest lie outside the partner hull).</summary>
+    public double PopcountedShare => (double)PopcountedPairs / Math.Max(1, Pairs);
 }
 
 /// <summary>
@@ -39,6 +45,7 @@ public static class ScalingBenchmark
         for (int r = 0; r < Math.Max(1, repeats); r++)
         {
             string outdir = Path.Combine(workdir, $"out_{box}_{maps}");
+            long before = backend is CpuCooccurrenceBackend cpuBefore ? cpuBefore.PopcountedPairs : 0;
             var sw = Stopwatch.StartNew();
             DetectionResult result = BlockDetection.Run(options, outdir, backend);
             double total = sw.Elapsed.TotalSeconds;
@@ -49,7 +56,8 @@ public static class ScalingBenchmark
             var row = new ScalingRow(box, occ.Maps, occ.Rows, sampled, result.Sketch.Blocks.Blocks.Count, result.Expand.Blocks.Blocks.Count,
                 (long)sampled * (sampled - 1) / 2, (long)occ.Rows * result.Sketch.Blocks.Blocks.Sum(b => (long)b.Voxels.Length), occ.WordsPerRow,
                 (double)result.Sketch.Seconds["read_and_binarize"]!, Sum(result.Sketch), Sum(result.Expand), total,
-                Kernel(result.Sketch), Kernel(result.Expand), result.Backend);
+                Kernel(result.Sketch), Kernel(result.Expand), result.Backend, 0);
+            row = row with { PopcountedPairs = backend is CpuCooccurrenceBackend cpu ? cpu.PopcountedPairs - before : row.Pairs };
             log?.Invoke($"bench: {box}³ × {maps}: run {r + 1}/{repeats} {total:F2} s");
             if (best is null || row.TotalSeconds < best.TotalSeconds) best = row;
         }

@@ -22,6 +22,11 @@ public sealed unsafe class CpuCooccurrenceBackend : ICooccurrenceBackend
         _path = path;
     }
 
+    /// <summary>Pairs whose popcount was actually evaluated since construction (pairs outside the partner hull are skipped).</summary>
+    public long PopcountedPairs => Interlocked.Read(ref _popcountedPairs);
+
+    private long _popcountedPairs;
+
     public string Name => _path switch
     {
         PairCounter.Path.Avx512 => "cpu-avx512",
@@ -39,11 +44,18 @@ public sealed unsafe class CpuCooccurrenceBackend : ICooccurrenceBackend
         int[] order = rows.ToArray();
         Array.Sort(order, (p, q) => occ.Counts[p] != occ.Counts[q] ? occ.Counts[p].CompareTo(occ.Counts[q]) : p.CompareTo(q));
         var sample = new Gathered(occ, order, rules.ToArray());
+        // Two distinct voxels are at least one voxel apart, so the smallest factor a sketch pair can get is min c(q ≥ 4).
+        double[] factors = problem.Locality.Factors;
+        var hull = PartnerHull.Build(occ.Maps, rules.ToArray(), factors.Skip(4).DefaultIfEmpty(factors[0]).Min());
+        int[] end = PartnerEnds(sample.Counts, hull);
+        long visited = 0;
+        for (int i = 0; i < end.Length; i++) visited += end[i] - i - 1;
+        Interlocked.Add(ref _popcountedPairs, visited);
         List<long>[] edges = _path switch
         {
-            PairCounter.Path.Avx512 => Sketch<Avx512Count>(sample, problem.Locality.Factors, progress),
-            PairCounter.Path.Avx2 => Sketch<Avx2Count>(sample, problem.Locality.Factors, progress),
-            _ => Sketch<ScalarCount>(sample, problem.Locality.Factors, progress),
+            PairCounter.Path.Avx512 => Sketch<Avx512Count>(sample, end, factors, progress),
+            PairCounter.Path.Avx2 => Sketch<Avx2Count>(sample, end, factors, progress),
+            _ => Sketch<ScalarCount>(sample, end, factors, progress),
         };
         return edges.Select(list =>
         {
@@ -65,25 +77,55 @@ public sealed unsafe class CpuCooccurrenceBackend : ICooccurrenceBackend
     {
         OccupancyMatrix occ = problem.Occupancy;
         var all = new Gathered(occ, Enumerable.Range(0, occ.Rows).ToArray(), rules.ToArray());
-        // Members in order of occupancy count: each voxel's cutoff-table row is then read sequentially.
+        // Members in order of occupancy count: each voxel's cutoff-table row is then read sequentially,
+        // and the members a voxel can possibly relate to form one stretch found by binary search.
         ExpandBlock[] byCount = blocks.Select(b => b with
         {
             Rows = b.Rows.OrderBy(r => occ.Counts[r]).ThenBy(r => r).ToArray(),
         }).ToArray();
-        return _path switch
+        double[] factors = problem.Locality.Factors;
+        EdgeRule[] ruleArray = rules.ToArray();
+        // c = 1 only for a voxel exactly at the block median (q = 0); every other voxel gets at least min c(q ≥ 1).
+        var hulls = new[]
         {
-            PairCounter.Path.Avx512 => Expand<Avx512Count>(all, byCount, problem.Locality.Factors, progress),
-            PairCounter.Path.Avx2 => Expand<Avx2Count>(all, byCount, problem.Locality.Factors, progress),
-            _ => Expand<ScalarCount>(all, byCount, problem.Locality.Factors, progress),
+            PartnerHull.Build(occ.Maps, ruleArray, factors[0]),
+            PartnerHull.Build(occ.Maps, ruleArray, factors.Skip(1).DefaultIfEmpty(factors[0]).Min()),
         };
+        var (counts, visited) = _path switch
+        {
+            PairCounter.Path.Avx512 => Expand<Avx512Count>(all, byCount, hulls, factors, progress),
+            PairCounter.Path.Avx2 => Expand<Avx2Count>(all, byCount, hulls, factors, progress),
+            _ => Expand<ScalarCount>(all, byCount, hulls, factors, progress),
+        };
+        Interlocked.Add(ref _popcountedPairs, visited);
+        return counts;
     }
 
     public void Dispose() { }
 
     /// <summary>Sketch over sample indices; edges are packed (i &lt;&lt; 32 | j) in sample space, i &lt; j.</summary>
-    private static List<long>[] Sketch<TCount>(Gathered s, double[] factors, IProgress<double>? progress) where TCount : struct, IPairCount
+    /// <summary>For sample rows sorted by count: one past the last partner whose count lies inside row i's hull.</summary>
+    private static int[] PartnerEnds(int[] sortedCounts, PartnerHull hull)
+    {
+        var end = new int[sortedCounts.Length];
+        for (int i = 0; i < sortedCounts.Length; i++)
+        {
+            int limit = hull.Max[sortedCounts[i]];
+            int lo = i + 1, hi = sortedCounts.Length;
+            while (lo < hi)
+            {
+                int mid = (lo + hi) >>> 1;
+                if (sortedCounts[mid] <= limit) lo = mid + 1; else hi = mid;
+            }
+            end[i] = lo;
+        }
+        return end;
+    }
+
+    private static List<long>[] Sketch<TCount>(Gathered s, int[] end, double[] factors, IProgress<double>? progress) where TCount : struct, IPairCount
     {
         int n = s.Count, ruleCount = s.Rules.Length;
+        if (n < 2) return NewLists(ruleCount);   // no pairs; Partitioner rejects an empty range
         long totalPairs = Math.Max(1, (long)n * (n - 1) / 2), donePairs = 0;
         var found = new ConcurrentBag<List<long>[]>();
         // Early rows pair with more partners than late ones: small chunks keep both cores busy to the end.
@@ -98,7 +140,7 @@ public sealed unsafe class CpuCooccurrenceBackend : ICooccurrenceBackend
                 {
                     ulong* rowA = bits + (long)i * words;
                     int xa = xs[i], ya = ys[i], za = zs[i], fa = fs[i];
-                    for (int j = i + 1; j < n; j++)
+                    for (int j = i + 1; j < end[i]; j++)
                     {
                         int n11 = TCount.Count(rowA, bits + (long)j * words, words);
                         int dx = xa - xs[j], dy = ya - ys[j], dz = za - zs[j];
@@ -118,15 +160,18 @@ public sealed unsafe class CpuCooccurrenceBackend : ICooccurrenceBackend
         return merged;
     }
 
-    private static int[] Expand<TCount>(Gathered s, IReadOnlyList<ExpandBlock> blocks, double[] factors, IProgress<double>? progress) where TCount : struct, IPairCount
+    private static (int[] Counts, long Visited) Expand<TCount>(Gathered s, ExpandBlock[] blocks, PartnerHull[] hulls, double[] factors, IProgress<double>? progress) where TCount : struct, IPairCount
     {
-        int n = s.Count, blockCount = blocks.Count, ruleCount = s.Rules.Length;
+        int n = s.Count, blockCount = blocks.Length, ruleCount = s.Rules.Length;
+        int[][] memberCounts = blocks.Select(b => b.Rows.Select(r => s.Counts[r]).ToArray()).ToArray();
         var counts = new int[ruleCount * n * blockCount];
         int done = 0;
+        long visited = 0;
         var chunks = Partitioner.Create(0, n, Math.Max(1, n / (Environment.ProcessorCount * 32)));
         Parallel.ForEach(chunks, range =>
         {
             Span<int> passed = stackalloc int[ruleCount];
+            long localVisited = 0;
             fixed (ulong* bits = s.Bits)
             fixed (int* fs = s.Counts)
             {
@@ -139,10 +184,17 @@ public sealed unsafe class CpuCooccurrenceBackend : ICooccurrenceBackend
                     {
                         ExpandBlock block = blocks[blk];
                         int dx = x2 - block.TwiceMedianX, dy = y2 - block.TwiceMedianY, dz = z2 - block.TwiceMedianZ;
-                        double c = factors[dx * dx + dy * dy + dz * dz];
+                        int q = dx * dx + dy * dy + dz * dz;
+                        double c = factors[q];
+                        PartnerHull hull = hulls[q == 0 ? 0 : 1];
                         passed.Clear();
-                        foreach (int k in block.Rows)
+                        int[] members = block.Rows;
+                        int first = LowerBound(memberCounts[blk], hull.Min[fv]);
+                        int last = LowerBound(memberCounts[blk], hull.Max[fv] + 1);
+                        localVisited += Math.Max(0, last - first);
+                        for (int m = first; m < last; m++)
                         {
+                            int k = members[m];
                             int n11 = TCount.Count(rowV, bits + (long)k * words, words);
                             for (int r = 0; r < ruleCount; r++)
                                 if (s.Rules[r].Passes(v, k, fv, fs[k], n11, c)) passed[r]++;
@@ -151,10 +203,24 @@ public sealed unsafe class CpuCooccurrenceBackend : ICooccurrenceBackend
                     }
                 }
             }
+            Interlocked.Add(ref visited, localVisited);
             if (progress is not null)
                 progress.Report((double)Interlocked.Add(ref done, range.Item2 - range.Item1) / n);
         });
-        return counts;
+        return (counts, visited);
+    }
+
+    /// <summary>First index whose value is ≥ <paramref name="value"/> in an ascending array.</summary>
+    private static int LowerBound(int[] sorted, int value)
+    {
+        int lo = 0, hi = sorted.Length;
+        if (value == int.MaxValue) return hi;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (sorted[mid] < value) lo = mid + 1; else hi = mid;
+        }
+        return lo;
     }
 
     private static List<long>[] NewLists(int count)
@@ -175,7 +241,9 @@ public sealed unsafe class CpuCooccurrenceBackend : ICooccurrenceBackend
             if (rules.Length == 0) throw new ArgumentException("at least one edge rule is needed", nameof(rules));
             Count = rows.Length;
             Words = occ.WordsPerRow;
+            // Only rows 0..N-1 in order may share the matrix: sketch passes its rows in occupancy-count order.
             bool identity = rows.Length == occ.Rows;
+            for (int i = 0; identity && i < rows.Length; i++) identity = rows[i] == i;
             Bits = identity ? occ.Bits : new ulong[(long)rows.Length * Words];
             X = new int[rows.Length]; Y = new int[rows.Length]; Z = new int[rows.Length]; Counts = new int[rows.Length];
             for (int i = 0; i < rows.Length; i++)

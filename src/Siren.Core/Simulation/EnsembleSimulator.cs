@@ -42,36 +42,37 @@ public static class EnsembleSimulator
         if (n < 1) throw new SirenException($"--n {n}: the ensemble needs at least one map. Fix: pass --n 1 or more.");
         string outFull = AtomicFile.EnsureDirectory(outdir);
         GridSpec grid = spec.Grid.Resolve(model);
-        var plan = Plan.Build(model, spec, grid, log);
-        double[] resolutions = spec.Resolution.Values();
-        log?.Invoke($"simulate: {model.Count} atoms, {spec.Groups.Count} groups, {spec.Classes.Count} classes, {resolutions.Length} resolution levels, {n} maps on {grid.Box}³ × {grid.Apix} Å/px");
+        var plan = Plan.Build(model, spec, log);
+        // Maps left by an earlier, larger run would join the ensemble without a threshold.
+        foreach (string stale in Directory.EnumerateFiles(outFull, "vol_*.mrc")) File.Delete(stale);
+        double[] nodes = spec.Resolution.Nodes();
+        log?.Invoke($"simulate: {model.Count} atoms, {spec.Groups.Count} groups, {spec.Classes.Count} classes, resolution {spec.Resolution.Min}–{spec.Resolution.Max} Å ({nodes.Length} rendered), {n} maps on {grid.Box}³ × {grid.Apix} Å/px");
 
-        Densities[] levels = resolutions.Select(r => Densities.Render(plan, grid, r, model.MolecularVolume)).ToArray();
-        MapDraw[] draws = DrawMaps(spec, plan, n, resolutions.Length, seed);
+        Densities[] levels = nodes.Select(r => Densities.Render(plan, grid, r, model.MolecularVolume)).ToArray();
+        double referenceResolution = spec.Resolution.Reference;
+        Densities reference = levels.FirstOrDefault(l => l.Resolution == referenceResolution)
+            ?? Densities.Render(plan, grid, referenceResolution, model.MolecularVolume);
+        MapDraw[] draws = DrawMaps(spec, plan, n, seed);
 
         int digits = Math.Max(3, (n - 1).ToString(CultureInfo.InvariantCulture).Length);
         var thresholds = new double[n];
         int done = 0;
-        var voxelSize = Vec3.All((float)grid.Apix);
         Parallel.For(0, n, () => (Map: new float[grid.VoxelCount], Noise: new float[grid.VoxelCount], Temp: new float[grid.VoxelCount]), (i, _, buffers) =>
         {
-            MapDraw d = draws[i];
-            Densities level = levels[d.Level];
-            var rng = RandomStream.ForStream(seed, (ulong)i, purpose: 1);
-            thresholds[i] = Compose(buffers.Map, buffers.Noise, buffers.Temp, level, plan, spec.Variation, d, ref rng, grid, model.MolecularVolume);
+            var rng = SirenRandom.ForStream(seed, (ulong)i, purpose: 1);
+            thresholds[i] = Compose(buffers.Map, buffers.Noise, buffers.Temp, levels, spec.Variation, draws[i], rng, grid, model.MolecularVolume);
             MrcWriter.Write(Path.Combine(outFull, MapFileName(i, digits)), grid.NewVolume(buffers.Map), label: $"Siren.Native simulate {spec.Name} map {i}");
             progress?.Report(Interlocked.Increment(ref done) / (double)n);
             return buffers;
         }, _ => { });
 
-        int reference = resolutions.Length / 2;
-        IReadOnlyList<TruthRegion> regions = Regions(plan, levels[reference], draws, log);
+        IReadOnlyList<TruthRegion> regions = Regions(plan, reference, draws, log);
         var truth = new SimulationTruth(spec.Name, seed, grid.Box, grid.Apix, [grid.Origin.X, grid.Origin.Y, grid.Origin.Z], ThresholdRule,
-            resolutions[reference], model.MolecularVolume, regions,
+            referenceResolution, model.MolecularVolume, regions,
             draws.Select((d, i) => new MapTruth(i, MapFileName(i, digits), spec.Classes[d.Class].Name,
                 plan.Conformational.ToDictionary(g => g.Spec.Name, g => d.Poses[g.Index]),
                 plan.Compositional.ToDictionary(g => g.Spec.Name, g => Math.Round(d.Occupancies[g.Index], 6)),
-                resolutions[d.Level], d.Scale, d.Offset, thresholds[i], d.Junk)).ToArray());
+                Math.Round(d.Resolution, 4), d.Scale, d.Offset, thresholds[i], d.Junk)).ToArray());
 
         truth.Write(Path.Combine(outFull, SimulationTruth.FileName));
         var csv = new StringBuilder("vol_id,denormalized_predictions\n");
@@ -90,7 +91,7 @@ public static class EnsembleSimulator
         public required List<CompositionalGroup> Compositional { get; init; }
         public required List<ConformationalGroup> Conformational { get; init; }
 
-        public static Plan Build(AtomModel model, HeterogeneitySpec spec, GridSpec grid, Action<string>? log)
+        public static Plan Build(AtomModel model, HeterogeneitySpec spec, Action<string>? log)
         {
             var selectors = spec.Groups.Select(g => Selector.For(g, model)).ToArray();
             var members = spec.Groups.Select(_ => new List<Atom>()).ToArray();
@@ -174,6 +175,9 @@ public static class EnsembleSimulator
         public required float[][][] Poses { get; init; }
         public double Level { get; private set; }
 
+        /// <summary>The complete model's noiseless map (all compositional groups, conformational groups in pose 0).</summary>
+        public float[] Complete { get; private set; } = [];
+
         public static Densities Render(Plan plan, GridSpec grid, double resolution, double molecularVolume)
         {
             float[] Map(Atom[] atoms) => Molmap.Render(atoms, grid, resolution).Data;
@@ -184,8 +188,8 @@ public static class EnsembleSimulator
                 Compositional = plan.Compositional.Select(g => Map(g.Atoms)).ToArray(),
                 Poses = plan.Conformational.Select(g => g.Poses.Select(Map).ToArray()).ToArray(),
             };
-            float[] complete = d.Sum(plan.Compositional.Select(_ => 1.0).ToArray(), plan.Conformational.Select(_ => 0).ToArray());
-            d.Level = Molmap.ThresholdForVolume(complete, grid.VoxelVolume, molecularVolume);
+            d.Complete = d.Sum(plan.Compositional.Select(_ => 1.0).ToArray(), plan.Conformational.Select(_ => 0).ToArray());
+            d.Level = Molmap.ThresholdForVolume(d.Complete, grid.VoxelVolume, molecularVolume);
             return d;
         }
 
@@ -220,15 +224,15 @@ public static class EnsembleSimulator
         for (; i < t.Length; i++) t[i] += weight * s[i];
     }
 
-    private sealed record MapDraw(int Class, int Level, double Scale, double Offset, int[] Poses, double[] Occupancies, string? Junk, double JunkScale);
+    private sealed record MapDraw(int Class, double Resolution, double Scale, double Offset, int[] Poses, double[] Occupancies, string? Junk, double JunkScale);
 
     /// <summary>
     /// Class counts follow the frequencies exactly (largest remainder), in shuffled order; junk and
     /// partial-occupancy maps are chosen at random; every other draw comes from one seeded stream in map order.
     /// </summary>
-    private static MapDraw[] DrawMaps(HeterogeneitySpec spec, Plan plan, int n, int levels, ulong seed)
+    private static MapDraw[] DrawMaps(HeterogeneitySpec spec, Plan plan, int n, ulong seed)
     {
-        var rng = new RandomStream(seed);
+        var rng = new SirenRandom(seed);
         double total = spec.Classes.Sum(c => c.Frequency);
         double[] exact = spec.Classes.Select(c => c.Frequency / total * n).ToArray();
         int[] counts = exact.Select(e => (int)Math.Floor(e)).ToArray();
@@ -249,7 +253,7 @@ public static class EnsembleSimulator
         for (int i = 0; i < n; i++)
         {
             ClassSpec cls = spec.Classes[classOf[i]];
-            int level = rng.NextInt(levels);
+            double resolution = rng.Uniform(spec.Resolution.Min, spec.Resolution.Max);
             double scale = Math.Exp(rng.Uniform(Math.Log(v.Scale[0]), Math.Log(v.Scale[1])));
             double offset = rng.Uniform(v.Offset[0], v.Offset[1]);
             int[] poses = plan.Conformational.Select(g =>
@@ -261,18 +265,39 @@ public static class EnsembleSimulator
             }).ToArray();
             string? junkKind = junk.Contains(i) ? (junkSeen++ % 2 == 0 ? "noise" : "scale") : null;
             double junkScale = junkKind == "scale" ? rng.Uniform(5, 10) : 1;
-            draws[i] = new MapDraw(classOf[i], level, scale, offset, poses, occupancies, junkKind, junkScale);
+            draws[i] = new MapDraw(classOf[i], resolution, scale, offset, poses, occupancies, junkKind, junkScale);
         }
         return draws;
     }
 
-    /// <summary>Fills <paramref name="map"/> with one simulated map and returns its true threshold.</summary>
-    private static double Compose(float[] map, float[] noise, float[] temp, Densities level, Plan plan, VariationSpec v, MapDraw d,
-        ref RandomStream rng, GridSpec grid, double molecularVolume)
+    /// <summary>
+    /// Fills <paramref name="map"/> with one simulated map and returns its true threshold. The noiseless
+    /// density at the map's resolution is interpolated linearly between the two rendered resolutions around
+    /// it, and T is the level of the same interpolation of the complete map that encloses the molecular volume.
+    /// </summary>
+    private static double Compose(float[] map, float[] noise, float[] temp, Densities[] levels, VariationSpec v, MapDraw d,
+        SirenRandom rng, GridSpec grid, double molecularVolume)
     {
-        double t = level.Level;
+        int l = 0;
+        while (l < levels.Length - 2 && d.Resolution > levels[l + 1].Resolution) l++;
+        double w = levels.Length == 1 ? 0 : Math.Clamp((d.Resolution - levels[l].Resolution) / (levels[l + 1].Resolution - levels[l].Resolution), 0, 1);
+        double t;
+        if (w == 0)
+        {
+            levels[l].SumInto(map, d.Occupancies, d.Poses);
+            t = levels[l].Level;
+        }
+        else
+        {
+            levels[l].SumInto(map, d.Occupancies, d.Poses);
+            levels[l + 1].SumInto(temp, d.Occupancies, d.Poses);
+            Lerp(map, temp, (float)w);
+            levels[l].Complete.CopyTo(temp, 0);
+            Lerp(temp, levels[l + 1].Complete, (float)w);
+            t = Molmap.ThresholdForVolume(temp, grid.VoxelVolume, molecularVolume);
+        }
         bool noiseOnly = d.Junk == "noise";
-        if (v.Noise > 0 || noiseOnly) LowPassNoise(noise, temp, grid.Box, v.NoiseBlur, ref rng);
+        if (v.Noise > 0 || noiseOnly) LowPassNoise(noise, temp, grid.Box, v.NoiseBlur, rng);
         if (noiseOnly)
         {
             // A junk map with no particle: noise twice the threshold (or the usual noise amplitude if larger).
@@ -280,7 +305,6 @@ public static class EnsembleSimulator
             for (int i = 0; i < map.Length; i++) map[i] = amp * noise[i] + off;
             return Molmap.ThresholdForVolume(map, grid.VoxelVolume, molecularVolume);
         }
-        level.SumInto(map, d.Occupancies, d.Poses);
         double s = d.Scale * d.JunkScale;
         float noiseAmp = (float)(v.Noise * t), shift = (float)(d.Offset * t), fs = (float)s;
         if (v.Noise > 0)
@@ -290,13 +314,19 @@ public static class EnsembleSimulator
         return s * t * (1 + d.Offset);
     }
 
+    /// <summary>a ← (1 − w)·a + w·b.</summary>
+    private static void Lerp(float[] a, float[] b, float w)
+    {
+        for (int i = 0; i < a.Length; i++) a[i] += w * (b[i] - a[i]);
+    }
+
     /// <summary>
     /// Unit-variance Gaussian noise low-pass filtered by a separable Gaussian of <paramref name="blur"/> voxels
     /// (periodic boundaries, kernel ±3σ), rescaled by the filter's known gain Σw² per axis.
     /// </summary>
-    private static void LowPassNoise(float[] noise, float[] temp, int box, double blur, ref RandomStream rng)
+    private static void LowPassNoise(float[] noise, float[] temp, int box, double blur, SirenRandom rng)
     {
-        for (int i = 0; i < noise.Length; i++) noise[i] = (float)rng.NextGaussian();
+        rng.FillGaussian(noise);
         if (blur <= 0) return;
         int reach = Math.Max(1, (int)Math.Ceiling(3 * blur));
         var w = new float[2 * reach + 1];
@@ -311,22 +341,33 @@ public static class EnsembleSimulator
         for (int i = 0; i < noise.Length; i++) noise[i] = temp[i] * norm;
     }
 
+    /// <summary>
+    /// Convolves every line along one axis (x: stride 1, y: stride box, z: stride box²) with <paramref name="w"/>,
+    /// wrapping at the box faces. The line is copied into a padded buffer first so the inner loop has no wrap test.
+    /// </summary>
     private static void BlurAxis(float[] src, float[] dst, int box, float[] w, int reach, int stride)
     {
         int plane = box * box;
-        for (int i = 0; i < src.Length; i++)
+        Span<float> line = stackalloc float[box + 2 * reach];
+        for (int a = 0; a < box; a++)
         {
-            // Coordinate along the blurred axis, and the index of that line's first voxel.
-            int along = stride == 1 ? i % box : stride == box ? i / box % box : i / plane;
-            int lineStart = i - along * stride;
-            float acc = 0;
-            for (int k = -reach; k <= reach; k++)
+            for (int b = 0; b < box; b++)
             {
-                int j = along + k;
-                if (j < 0) j += box; else if (j >= box) j -= box;
-                acc += w[k + reach] * src[lineStart + j * stride];
+                // The two coordinates that are not blurred fix the line's first voxel.
+                int start = stride == 1 ? a * plane + b * box : stride == box ? a * plane + b : a * box + b;
+                for (int j = 0; j < box; j++) line[j + reach] = src[start + j * stride];
+                for (int j = 0; j < reach; j++)
+                {
+                    line[j] = line[box + j];
+                    line[box + reach + j] = line[reach + j];
+                }
+                for (int j = 0; j < box; j++)
+                {
+                    float acc = 0;
+                    for (int k = 0; k < w.Length; k++) acc += w[k] * line[j + k];
+                    dst[start + j * stride] = acc;
+                }
             }
-            dst[i] = acc;
         }
     }
 
@@ -349,25 +390,37 @@ public static class EnsembleSimulator
             float[] part = level.Compositional[g.Index];
             int[] voxels = Enumerable.Range(0, complete.Length).Where(i => complete[i] > t && complete[i] - part[i] <= t).ToArray();
             double present = good.Length == 0 ? 0 : good.Average(d => d.Occupancies[g.Index]);
-            AddRegion(regions, new TruthRegion(g.Spec.Name, g.Spec.Name, GroupType.Compositional, null, Math.Round(present, 6), voxels), log);
+            AddRegion(regions, new TruthRegion(g.Spec.Name, g.Spec.Name, GroupType.Compositional, null, true, Math.Round(present, 6), voxels), log);
         }
         foreach (ConformationalGroup g in plan.Conformational)
         {
             int[] used = good.Select(d => d.Poses[g.Index]).Distinct().Order().ToArray();
             if (used.Length < 2) continue;
-            var occupied = used.ToDictionary(k => k, k =>
+            bool[][] occupied = used.Select(k =>
             {
                 int[] poses = (int[])zeroPoses.Clone();
                 poses[g.Index] = k;
-                float[] map = level.Sum(all, poses);
-                return map.Select(x => x > t).ToArray();
-            });
-            foreach (int k in used)
+                return level.Sum(all, poses).Select(x => x > t).ToArray();
+            }).ToArray();
+            // Voxels that vary with the pose, grouped by the set of used poses that occupy them: one region per
+            // pattern (a single pose, or e.g. the overlap of two of three poses, which co-occurs like a block too).
+            var patterns = new SortedDictionary<int, List<int>>();
+            for (int i = 0; i < complete.Length; i++)
             {
-                int[] voxels = Enumerable.Range(0, complete.Length)
-                    .Where(i => occupied[k][i] && used.All(j => j == k || !occupied[j][i])).ToArray();
-                double present = (double)good.Count(d => d.Poses[g.Index] == k) / good.Length;
-                AddRegion(regions, new TruthRegion($"{g.Spec.Name}:pose{k}", g.Spec.Name, GroupType.Conformational, k, Math.Round(present, 6), voxels), log);
+                int mask = 0;
+                for (int k = 0; k < used.Length; k++) if (occupied[k][i]) mask |= 1 << k;
+                if (mask != 0 && mask != (1 << used.Length) - 1)
+                {
+                    if (!patterns.TryGetValue(mask, out List<int>? list)) patterns[mask] = list = [];
+                    list.Add(i);
+                }
+            }
+            foreach (var (mask, voxels) in patterns.OrderBy(p => BitOperations.PopCount((uint)p.Key)).ThenBy(p => p.Key))
+            {
+                int[] poses = Enumerable.Range(0, used.Length).Where(k => (mask >> k & 1) != 0).Select(k => used[k]).ToArray();
+                double present = (double)good.Count(d => poses.Contains(d.Poses[g.Index])) / Math.Max(1, good.Length);
+                string name = $"{g.Spec.Name}:pose{string.Join("+", poses)}";
+                AddRegion(regions, new TruthRegion(name, g.Spec.Name, GroupType.Conformational, poses, poses.Length == 1, Math.Round(present, 6), voxels.ToArray()), log);
             }
         }
         return regions;

@@ -10,7 +10,7 @@ namespace Siren.Core.Simulation;
 /// {
 ///   "name": "my-titration",
 ///   "grid": {"box": 64, "apix": 6.55, "origin": [0, 0, 0]},          // or "center": true to centre the model
-///   "resolution": {"min": 10, "max": 14, "levels": 3},                // Å; each map draws one level
+///   "resolution": {"min": 10, "max": 14, "levels": 3},                // Å; uniform per map, 3 rendered
 ///   "maps": 500,
 ///   "groups": [
 ///     {"name": "uL2", "type": "compositional", "select": [{"model": "prots1", "chain": "A", "last": 271}]},
@@ -78,7 +78,7 @@ public sealed record HeterogeneitySpec
         void Fail(string what) => throw new SirenException($"{source}: {what}");
         if (Maps < 1) Fail($"maps = {Maps}; it must be at least 1. Fix: set \"maps\" or pass --n.");
         if (!(Resolution.Min > 0) || Resolution.Max < Resolution.Min || Resolution.Levels < 1)
-            Fail($"resolution {{min {Resolution.Min}, max {Resolution.Max}, levels {Resolution.Levels}}} is invalid. Fix: 0 < min ≤ max (Å) and levels ≥ 1.");
+            Fail($"resolution {{min {Resolution.Min}, max {Resolution.Max}, levels {Resolution.Levels}}} is invalid. Fix: 0 < min ≤ max (Å) and levels ≥ 1 (levels = resolutions rendered for interpolation).");
         if (Groups.Count == 0) Fail("no groups. Fix: list at least one compositional or conformational group.");
         if (Classes.Count == 0) Fail("no classes. Fix: list at least one class with a frequency.");
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -141,16 +141,25 @@ public sealed record GridOptions
     }
 }
 
-/// <summary>Per-map resolution: <see cref="Levels"/> values evenly spaced over [min, max] Å, one drawn per map.</summary>
+/// <summary>
+/// Per-map resolution, drawn uniformly from [min, max] Å. Densities are rendered at <see cref="Levels"/>
+/// evenly spaced resolutions and a map's density is interpolated linearly between the two around its
+/// resolution, so resolution varies continuously without rendering every map.
+/// </summary>
 public sealed record ResolutionRange
 {
     public double Min { get; init; } = 10;
     public double Max { get; init; } = 14;
     public int Levels { get; init; } = 3;
 
-    public double[] Values() => Levels == 1 || Max == Min
-        ? [0.5 * (Min + Max)]
+    /// <summary>The rendered resolutions (one when min = max).</summary>
+    public double[] Nodes() => Levels == 1 || Max == Min
+        ? [Reference]
         : Enumerable.Range(0, Levels).Select(i => Min + (Max - Min) * i / (Levels - 1)).ToArray();
+
+    /// <summary>The resolution at which truth regions are computed: the middle of the range.</summary>
+    [JsonIgnore]
+    public double Reference => 0.5 * (Min + Max);
 }
 
 public enum GroupType { Compositional, Conformational }
@@ -202,6 +211,9 @@ public sealed record VariationSpec
     public double PartialFraction { get; init; } = 0.1;
     public double[] PartialOccupancy { get; init; } = [0.3, 0.7];
 
-    /// <summary>Fraction of junk maps: pure noise, or the class map at a 5–10× wrong scale (their thresholds are outliers for --filter).</summary>
+    /// <summary>
+    /// Fraction of junk maps, alternately pure noise (its true threshold encloses the molecular volume of the
+    /// noise) and the class map at a 5–10× wrong scale, whose threshold is an outlier that --filter drops.
+    /// </summary>
     public double JunkFraction { get; init; }
 }

@@ -27,7 +27,7 @@ public static class SimulationPresets
         {
             Name = Demo,
             Grid = new GridOptions { Box = grid.Box, Apix = grid.Apix, Origin = [grid.Origin.X, grid.Origin.Y, grid.Origin.Z] },
-            Resolution = new ResolutionRange { Min = 8, Max = 12, Levels = 3 },
+            Resolution = new ResolutionRange { Min = 9.5, Max = 10.5, Levels = 3 },
             Maps = 300,
             Groups =
             [
@@ -48,7 +48,7 @@ public static class SimulationPresets
                 new ClassSpec { Name = "no-E", Frequency = 0.2, Present = ["D"] },
                 new ClassSpec { Name = "core", Frequency = 0.15, Present = [] },
             ],
-            Variation = new VariationSpec { JunkFraction = 0.02 },
+            Variation = new VariationSpec { Noise = 0.2, JunkFraction = 0.02 },
         };
         return new SimulationSetup(complex.Model, spec);
     }
@@ -70,7 +70,7 @@ public static class SimulationPresets
         {
             Name = $"{Ul2Titration}-d{deletion}-i{(intact * 100).ToString("0", CultureInfo.InvariantCulture)}",
             Grid = new GridOptions { Box = 64, Apix = 6.55, Origin = [0, 0, 0] },
-            Resolution = new ResolutionRange { Min = 10, Max = 14, Levels = 3 },
+            Resolution = new ResolutionRange { Min = 11, Max = 13, Levels = 3 },
             Maps = 500,
             Groups = [new GroupSpec { Name = group, Type = GroupType.Compositional, Select = [new AtomSelection { Model = "prots1", Chain = "A", Last = deletion }] }],
             Classes =
@@ -78,7 +78,7 @@ public static class SimulationPresets
                 new ClassSpec { Name = "intact", Frequency = intact, Present = [group] },
                 new ClassSpec { Name = "deleted", Frequency = 1 - intact, Present = [] },
             ],
-            Variation = new VariationSpec(),
+            Variation = new VariationSpec { Noise = 0.2 },
         };
         return new SimulationSetup(model, spec);
     }

@@ -6,10 +6,13 @@ namespace Siren.Core.Simulation;
 /// <summary>
 /// One variable region of a simulated ensemble: the voxels (flat z·B² + y·B + x, ascending, as in
 /// blocks.json) that a compositional group adds at the true threshold, or that a conformational group
-/// occupies in one pose and in no other used pose. <see cref="PresentFraction"/> is the mean occupancy
-/// (compositional) or the fraction of maps in that pose (conformational), over the non-junk maps.
+/// occupies in exactly one set of its used poses. <see cref="Primary"/> regions are a compositional group's
+/// and each single pose's (a part of the complex that comes and goes); the other regions are overlaps of
+/// several poses (voxels the arm covers in two of three poses), real co-varying voxels but small, so
+/// scores report them without counting them as regions to find. <see cref="PresentFraction"/> is the mean
+/// occupancy (compositional) or the fraction of maps in those poses (conformational), over the non-junk maps.
 /// </summary>
-public sealed record TruthRegion(string Name, string Group, GroupType Type, int? Pose, double PresentFraction, int[] Voxels);
+public sealed record TruthRegion(string Name, string Group, GroupType Type, int[]? Poses, bool Primary, double PresentFraction, int[] Voxels);
 
 /// <summary>
 /// The ground truth of one map: its class, the pose of each conformational group, the occupancy of each

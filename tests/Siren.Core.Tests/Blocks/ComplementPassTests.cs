@@ -41,7 +41,8 @@ public class ComplementPassTests
     {
         string maps = TestPaths.NewTempDir();
         int[] half = Synthetic.Cube(Box, 12, 6, 6, 4);
-        Synthetic.WriteEnsemble(maps, Box, 200, Synthetic.Cube(Box, 6, 6, 6, 6), [new Synthetic.Region(half, 0.4)], 22);
+        // Present in half the maps: co-presence and co-absence are equally strong evidence, so both passes find it.
+        Synthetic.WriteEnsemble(maps, Box, 200, Synthetic.Cube(Box, 6, 6, 6, 6), [new Synthetic.Region(half, 0.5)], 22);
         DetectionResult both = Detect(maps, PassSelection.Both);
         Block block = Assert.Single(both.Expand.Blocks.Blocks);
         Assert.Equal(BlockSet.BothPasses, block.Pass);

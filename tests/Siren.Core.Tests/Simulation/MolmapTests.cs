@@ -64,4 +64,18 @@ public class MolmapTests
 
         Assert.Equal(123, values.Count(v => v > level));
     }
+
+    [Fact]
+    public void ThresholdForVolume_AgreesWithSortingOnRandomValuesWithTies()
+    {
+        var rng = new Random(11);
+        float[] values = Enumerable.Range(0, 20_000).Select(_ => (float)Math.Round(rng.NextDouble() * 50) + (float)rng.NextDouble() * 0.001f).ToArray();
+        float[] sorted = values.OrderDescending().ToArray();
+
+        foreach (int n in new[] { 1, 17, 4_321, 19_999 })
+        {
+            double level = Molmap.ThresholdForVolume(values, voxelVolume: 1, volume: n);
+            Assert.Equal(0.5 * ((double)sorted[n - 1] + sorted[n]), level, 9);
+        }
+    }
 }

@@ -1,0 +1,91 @@
+using System.CommandLine;
+using Siren.Core;
+using Siren.Core.Blocks;
+using Siren.Core.Classification;
+using Siren.Core.IO;
+using Siren.Core.Occupancy;
+
+namespace Siren.Cli.Commands;
+
+/// <summary>
+/// siren classify: low/high mixtures per block, hierarchical classes of maps, max-occupancy assignment.
+/// Example: siren classify --occupancies OUT/03_occupancy/occupancies.csv --classes 4 --outdir OUT/04_classify
+/// </summary>
+public static class ClassifyCommand
+{
+    public static Command Create()
+    {
+        var occupancies = new Option<string>("--occupancies") { Description = "occupancies.csv from siren occupancy (best normalized: --per-voxel on binarized maps).", Required = true };
+        var outdir = new Option<string>("--outdir") { Description = "Output folder: mixtures.csv, labels.csv, classes.csv, mixture_<block>.png, heatmap.png.", Required = true };
+        var classes = new Option<int>("--classes") { Description = "Cut the dendrogram into this many classes.", DefaultValueFactory = _ => 4 };
+        var distance = new Option<double?>("--distance") { Description = "Cut the dendrogram at this height instead of into --classes." };
+        var linkage = new Option<string>("--linkage") { Description = "ward (default), average or complete, on Euclidean distances between maps' block-occupancy vectors.", DefaultValueFactory = _ => "ward" };
+        var assign = new Option<string>("--assign") { Description = "max: also assign each map to its block of maximal occupancy (assignments.csv); none: do not.", DefaultValueFactory = _ => "none" };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the mixture fits' random starts.", DefaultValueFactory = _ => 0UL };
+        var starts = new Option<int>("--starts") { Description = "EM starts per block mixture; the best likelihood wins.", DefaultValueFactory = _ => 10 };
+        var noPlots = new Option<bool>("--no-plots") { Description = "Skip the PNG figures." };
+        var command = new Command("classify",
+            "Classify maps by block occupancy: per block a two-component Gaussian mixture (tied variance) labels each map low or high " +
+            "and gives the fraction high; across blocks, hierarchical clustering of maps (Ward by default) gives classes and a heatmap " +
+            "in dendrogram order; --assign max gives each map its block of maximal occupancy.\n" +
+            "Example: siren classify --occupancies occupancies.csv --classes 4 --outdir classify\n" +
+            "Example: siren classify --occupancies occupancies.csv --assign max --linkage average --distance 0.8 --outdir classify")
+        {
+            occupancies, outdir, classes, distance, linkage, assign, seed, starts, noPlots,
+        };
+        command.SetAction(pr =>
+        {
+            var options = new ClassifyOptions
+            {
+                Linkage = ParseLinkage(pr.GetValue(linkage)!),
+                Classes = pr.GetValue(classes),
+                Distance = pr.GetValue(distance),
+                Seed = pr.GetValue(seed),
+                Starts = pr.GetValue(starts),
+                AssignMax = ParseAssign(pr.GetValue(assign)!),
+                Plots = !pr.GetValue(noPlots),
+            };
+            Run(pr.GetValue(occupancies)!, pr.GetValue(outdir)!, options);
+            return 0;
+        });
+        return command;
+    }
+
+    public static Linkage ParseLinkage(string text) => text.ToLowerInvariant() switch
+    {
+        "ward" => Linkage.Ward,
+        "average" => Linkage.Average,
+        "complete" => Linkage.Complete,
+        _ => throw new SirenException($"unknown --linkage '{text}'. Fix: use ward, average or complete."),
+    };
+
+    private static bool ParseAssign(string text) => text.ToLowerInvariant() switch
+    {
+        "max" => true,
+        "none" => false,
+        _ => throw new SirenException($"unknown --assign '{text}'. Fix: use max or none."),
+    };
+
+    public static ClassifyResult Run(string occupanciesCsv, string outdir, ClassifyOptions options)
+    {
+        if (options.Starts < 1) throw new SirenException("--starts must be at least 1.");
+        OccupancyTable table = OccupancyTable.Read(occupanciesCsv);
+        outdir = AtomicFile.EnsureDirectory(outdir);
+        var manifest = new RunManifest("classify")
+            .Parameter("occupancies", Path.GetFullPath(occupanciesCsv))
+            .Parameter("linkage", options.Linkage.ToString().ToLowerInvariant())
+            .Parameter("classes", options.Distance is null ? options.Classes : null)
+            .Parameter("distance", options.Distance)
+            .Parameter("seed", options.Seed)
+            .Parameter("starts", options.Starts)
+            .Parameter("assign", options.AssignMax ? "max" : "none");
+        ClassifyResult result = manifest.Time("classify", () => Classifier.Run(table, options));
+        manifest.Time("write", () => Classifier.Write(outdir, table, result, options));
+        foreach (BlockMixture m in result.Mixtures)
+            CliHost.Log($"classify: {m.Block}: {m.HighCount}/{m.High.Length} maps high ({m.FractionHigh:P1}); means {m.Fit.MeanLow:G4} / {m.Fit.MeanHigh:G4}");
+        CliHost.Log($"classify: {result.Classes.Max()} classes of sizes {string.Join(", ", result.Classes.GroupBy(c => c).OrderBy(g => g.Key).Select(g => g.Count()))}");
+        manifest.Result("maps", table.Rows).Result("blocks", table.Columns.Length).Result("classes", result.Classes.Max());
+        manifest.Write(outdir);
+        return result;
+    }
+}

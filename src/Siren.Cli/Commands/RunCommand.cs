@@ -1,0 +1,63 @@
+using System.CommandLine;
+using Siren.Core.Blocks;
+using Siren.Core.Classification;
+using Siren.Core.Kernels;
+using Siren.Core.Pipeline;
+
+namespace Siren.Cli.Commands;
+
+/// <summary>
+/// siren run: the whole analysis over one folder of maps, resumable.
+/// Example: siren run --voldir vols --thresholds thresholds.csv --outdir OUT --classes 4
+/// </summary>
+public static class RunCommand
+{
+    public static Command Create()
+    {
+        var args = new DetectionArguments();
+        var classes = new Option<int>("--classes") { Description = "Cut the map dendrogram into this many classes.", DefaultValueFactory = _ => 4 };
+        var distance = new Option<double?>("--distance") { Description = "Cut the map dendrogram at this height instead of into --classes." };
+        var linkage = new Option<string>("--linkage") { Description = "ward (default), average or complete.", DefaultValueFactory = _ => "ward" };
+        var assignMax = new Option<bool>("--assign-max") { Description = "Also assign each map to its block of maximal occupancy (04_classify/assignments.csv)." };
+        var command = new Command("run", """
+            Run the whole analysis over a folder of maps: sketch → expand (blocks) → occupancy of every block in every
+            map (binarized at each map's threshold, normalized by block size) → classify (low/high mixtures per block,
+            hierarchical classes of maps) → OUT/blocks.cxc (ChimeraX) and OUT/report.md with the parameters, block
+            table, plots and file list. Resumable: each stage writes stage.json; a stage whose outputs exist and whose
+            stamp matches the current parameters and inputs is skipped, so rerunning after an interruption or with a
+            changed late option only redoes what changed. Thresholds: --threshold or --thresholds (e.g. the CSV of
+            siren simulate or of a threshold predictor).
+            Example: siren run --voldir vols --thresholds thresholds.csv --outdir OUT --classes 4
+            """);
+        args.AddEnsembleOptions(command);
+        args.AddStatisticsOptions(command);
+        command.Options.Add(args.ExpFrac);
+        command.Options.Add(args.OutDir);
+        command.Options.Add(classes);
+        command.Options.Add(distance);
+        command.Options.Add(linkage);
+        command.Options.Add(assignMax);
+        command.SetAction(parse =>
+        {
+            DetectionOptions detection = args.ReadDetection(parse);
+            var options = new RunOptions
+            {
+                Detection = detection,
+                Device = parse.GetValue(args.Device)!,
+                Classify = new ClassifyOptions
+                {
+                    Classes = parse.GetValue(classes),
+                    Distance = parse.GetValue(distance),
+                    Linkage = ClassifyCommand.ParseLinkage(parse.GetValue(linkage)!),
+                    AssignMax = parse.GetValue(assignMax),
+                    Seed = detection.Seed,
+                },
+            };
+            using ICooccurrenceBackend backend = args.CreateBackend(parse);
+            RunResult result = RunPipeline.Run(options, parse.GetValue(args.OutDir)!, backend, CliHost.Log, CliHost.Progress);
+            CliHost.Log($"run: {result.Blocks.Blocks.Count} blocks, {result.Classes.Classes.Max()} classes; report: {result.Report}");
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,103 @@
+using System.CommandLine;
+using System.Globalization;
+using Siren.Core;
+using Siren.Core.Blocks;
+using Siren.Core.Curation;
+using Siren.Core.IO;
+using Siren.Core.Occupancy;
+
+namespace Siren.Cli.Commands;
+
+/// <summary>
+/// siren select: maps by an occupancy rule or a class, then the particles they stand for.
+/// Example: siren select --occupancies occupancies.csv --rule "block_5>0.7 and block_10<0.2" --labels labels.pkl --star particles.star --outdir sel
+/// </summary>
+public static class SelectCommand
+{
+    public sealed record SelectRequest(string OutDir, string? Occupancies = null, string? Rule = null, string? Classes = null, int? ClassId = null,
+        string? Labels = null, int FirstMapId = 0, string? Star = null);
+
+    public sealed record SelectResult(int[] MapIds, long[]? Particles);
+
+    public static Command Create()
+    {
+        var occupancies = new Option<string?>("--occupancies") { Description = "occupancies.csv from siren occupancy (with --rule)." };
+        var rule = new Option<string?>("--rule") { Description = "Keep maps where this holds, e.g. \"block_5>0.7 and (block_10<0.2 or block_3>=0.5)\": > >= < <= == != on column names, and/or/not, parentheses." };
+        var classes = new Option<string?>("--classes") { Description = "classes.csv from siren classify (with --class)." };
+        var classId = new Option<int?>("--class") { Description = "Keep the maps of this class." };
+        var labels = new Option<string?>("--labels") { Description = "cryoDRGN k-means labels.pkl (particle → k-means class; map id − first map id = class): write indices.txt and ind.pkl." };
+        var firstMapId = new Option<int>("--first-map-id") { Description = "Map id of k-means class 0: 0 for vol_000 numbering, 1 for cryoDRGN ≥ 3.5 (vol_001 is class 0).", DefaultValueFactory = _ => 0 };
+        var star = new Option<string?>("--star") { Description = "RELION particles STAR (3.0 or 3.1+ with optics) to filter to the kept particles; needs --labels." };
+        var outdir = new Option<string>("--outdir") { Description = "Output folder: maps.txt, indices.txt, ind.pkl, <star>_selected.star.", Required = true };
+        var command = new Command("select",
+            "Select maps by an occupancy rule or a class and, with cryoDRGN k-means labels, the particles they stand for " +
+            "(indices.txt, a cryoDRGN ind.pkl, a filtered RELION STAR).\n" +
+            "Example: siren select --occupancies occupancies.csv --rule \"block_5>0.7 and block_10<0.2\" --labels labels.pkl --star particles.star --outdir sel\n" +
+            "Example: siren select --classes classify/classes.csv --class 2 --labels labels.pkl --first-map-id 1 --outdir class2")
+        {
+            occupancies, rule, classes, classId, labels, firstMapId, star, outdir,
+        };
+        command.SetAction(pr =>
+        {
+            Run(new SelectRequest(pr.GetValue(outdir)!, pr.GetValue(occupancies), pr.GetValue(rule), pr.GetValue(classes), pr.GetValue(classId),
+                pr.GetValue(labels), pr.GetValue(firstMapId), pr.GetValue(star)));
+            return 0;
+        });
+        return command;
+    }
+
+    public static SelectResult Run(SelectRequest r)
+    {
+        bool byRule = r.Rule is not null || r.Occupancies is not null;
+        bool byClass = r.Classes is not null || r.ClassId is not null;
+        if (byRule == byClass)
+            throw new SirenException("select by one of --occupancies with --rule, or --classes with --class.");
+        if (byRule && (r.Rule is null || r.Occupancies is null))
+            throw new SirenException("a rule needs both --occupancies occupancies.csv and --rule \"block_5>0.7\".");
+        if (byClass && (r.Classes is null || r.ClassId is null))
+            throw new SirenException("class selection needs both --classes classes.csv and --class k.");
+        if (r.Star is not null && r.Labels is null)
+            throw new SirenException("--star needs --labels: the k-means labels say which particles each map stands for.");
+
+        string outdir = AtomicFile.EnsureDirectory(r.OutDir);
+        var manifest = new RunManifest("select").Parameter("first_map_id", r.FirstMapId);
+        int[] maps;
+        if (byRule)
+        {
+            SelectionRule rule = SelectionRule.Parse(r.Rule!);
+            maps = ParticleSelection.MapsByRule(OccupancyTable.Read(r.Occupancies!), rule, r.Occupancies!);
+            manifest.Parameter("occupancies", Path.GetFullPath(r.Occupancies!)).Parameter("rule", rule.Text);
+        }
+        else
+        {
+            maps = ParticleSelection.MapsByClass(r.Classes!, r.ClassId!.Value);
+            manifest.Parameter("classes", Path.GetFullPath(r.Classes!)).Parameter("class", r.ClassId);
+        }
+        AtomicFile.WriteAllText(Path.Combine(outdir, "maps.txt"), string.Concat(maps.Select(m => m.ToString(CultureInfo.InvariantCulture) + "\n")));
+        CliHost.Log($"select: kept {maps.Length} maps");
+        manifest.Result("maps", maps.Length);
+
+        long[]? particles = null;
+        if (r.Labels is not null)
+        {
+            long[] labels = NumpyPickle.ReadInt64(r.Labels);
+            particles = ParticleSelection.ParticlesOfMaps(labels, maps, r.FirstMapId, r.Labels);
+            AtomicFile.WriteAllText(Path.Combine(outdir, "indices.txt"), string.Concat(particles.Select(p => p.ToString(CultureInfo.InvariantCulture) + "\n")));
+            NumpyPickle.WriteInt64(Path.Combine(outdir, "ind.pkl"), particles);
+            CliHost.Log($"select: {particles.Length} of {labels.Length} particles");
+            manifest.Parameter("labels", Path.GetFullPath(r.Labels)).Result("particles", particles.Length).Result("particles_total", labels.Length);
+            if (r.Star is not null)
+            {
+                StarFile star = StarFile.Read(r.Star);
+                if (star.ParticleCount != labels.Length)
+                    throw new SirenException($"'{r.Star}' has {star.ParticleCount} particles but '{r.Labels}' labels {labels.Length}. Fix: pass the STAR file cryoDRGN was trained on (after any --ind filtering).");
+                string starOut = Path.Combine(outdir, Path.GetFileNameWithoutExtension(r.Star) + "_selected.star");
+                star.WriteFiltered(starOut, particles);
+                manifest.Parameter("star", Path.GetFullPath(r.Star)).Result("star_out", starOut);
+                CliHost.Log($"select: wrote {starOut}");
+            }
+        }
+        manifest.Write(outdir);
+        return new SelectResult(maps, particles);
+    }
+}

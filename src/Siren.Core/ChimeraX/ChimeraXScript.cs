@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using Siren.Core.Ensemble;
+
+namespace Siren.Core.ChimeraX;
+
+/// <summary>
+/// A ChimeraX command script (.cxc) that shows one map as a transparent grey surface at its threshold and
+/// every block mask as an opaque-ish coloured surface, one colour per block, each model renamed block_&lt;id&gt;
+/// so the Models panel reads like the block table. Paths are absolute: ChimeraX resolves relative paths
+/// against its own working directory, not the script's.
+/// </summary>
+public static partial class ChimeraXScript
+{
+    /// <summary>Tableau 20: distinct colours in a fixed order, so block k has the same colour in every script.</summary>
+    private static readonly string[] Palette =
+    [
+        "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+        "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5",
+    ];
+
+    public static string ColorOf(int index) => Palette[index % Palette.Length];
+
+    /// <summary>The block_&lt;id&gt;.mrc masks of a stage folder, by id.</summary>
+    public static IReadOnlyList<(int Id, string Path)> BlockMasks(string folder)
+    {
+        if (!Directory.Exists(folder))
+            throw new SirenException($"block folder '{folder}' does not exist. Fix: pass the stage folder that holds block_<id>.mrc (OUT/02_expand).");
+        var masks = Directory.EnumerateFiles(folder, "block_*.mrc")
+            .Select(p => (Match: BlockName().Match(Path.GetFileName(p)), Path: Path.GetFullPath(p)))
+            .Where(m => m.Match.Success)
+            .Select(m => (int.Parse(m.Match.Groups[1].Value, CultureInfo.InvariantCulture), m.Path))
+            .OrderBy(m => m.Item1)
+            .ToList();
+        if (masks.Count == 0)
+            throw new SirenException($"'{folder}' holds no block_<id>.mrc masks. Fix: pass the folder written by siren expand.");
+        return masks;
+    }
+
+    public static string Build(string mapPath, double level, IReadOnlyList<(int Id, string Path)> blocks, double mapTransparency = 0.7, double blockTransparency = 0.3)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.Append("# Siren.Native: map at its threshold with the structural blocks as coloured surfaces.\n");
+        sb.Append("# Run in ChimeraX with: open <this script>.cxc\n");
+        sb.Append("close session\n");
+        sb.Append(inv, $"open {Quote(Path.GetFullPath(mapPath))}\n");
+        sb.Append(inv, $"volume #1 level {level:R} style surface color #b0b0b0 transparency {mapTransparency:R}\n");
+        sb.Append("rename #1 ").Append(Path.GetFileNameWithoutExtension(mapPath)).Append('\n');
+        for (int i = 0; i < blocks.Count; i++)
+        {
+            int model = i + 2;
+            // Block masks are 0/1, so level 0.5 draws exactly the block's voxels.
+            sb.Append(inv, $"open {Quote(blocks[i].Path)}\n");
+            sb.Append(inv, $"volume #{model} level 0.5 style surface color {ColorOf(i)} transparency {blockTransparency:R}\n");
+            sb.Append(inv, $"rename #{model} block_{blocks[i].Id}\n");
+        }
+        sb.Append("view\n");
+        return sb.ToString();
+    }
+
+    /// <summary>The level to show a map at: a constant, or the map's own entry in a thresholds table.</summary>
+    public static double LevelFor(string mapPath, Thresholds thresholds) => thresholds.For(VolumeFolder.MapIdOf(mapPath));
+
+    private static string Quote(string path) => path.Contains(' ') ? $"\"{path}\"" : path;
+
+    [GeneratedRegex(@"^block_(\d+)\.mrc$")]
+    private static partial Regex BlockName();
+}

@@ -1,0 +1,108 @@
+using System.Globalization;
+using System.Text;
+using Siren.Core.IO;
+using Siren.Core.Occupancy;
+
+namespace Siren.Core.Classification;
+
+public sealed record ClassifyOptions
+{
+    public Linkage Linkage { get; init; } = Linkage.Ward;
+
+    /// <summary>Cut the dendrogram into this many classes (used when <see cref="Distance"/> is null).</summary>
+    public int Classes { get; init; } = 4;
+
+    /// <summary>Cut the dendrogram at this height instead of into a number of classes.</summary>
+    public double? Distance { get; init; }
+
+    public ulong Seed { get; init; }
+
+    /// <summary>EM starts per block mixture.</summary>
+    public int Starts { get; init; } = 10;
+
+    /// <summary>Also assign each map to the block of maximal occupancy (the paper's rotary states).</summary>
+    public bool AssignMax { get; init; }
+
+    public bool Plots { get; init; } = true;
+}
+
+public sealed record BlockMixture(string Block, TwoComponentFit Fit, bool[] High)
+{
+    public int HighCount => High.Count(h => h);
+    public double FractionHigh => (double)HighCount / High.Length;
+}
+
+public sealed record ClassifyResult(BlockMixture[] Mixtures, int[] Classes, int[] LeafOrder, int[]? MaxBlock);
+
+/// <summary>
+/// siren classify: per block a low/high Gaussian mixture on the occupancies (paper Figure 3C–D), across
+/// blocks a hierarchical clustering of maps into classes (Figure 4B), and optionally each map's block of
+/// maximal occupancy (Figure 3F).
+/// </summary>
+public static class Classifier
+{
+    public static ClassifyResult Run(OccupancyTable table, ClassifyOptions options)
+    {
+        if (table.Rows < 2) throw new SirenException($"classify needs at least 2 maps, the table has {table.Rows}. Fix: measure occupancy over more maps.");
+        var mixtures = new BlockMixture[table.Columns.Length];
+        for (int c = 0; c < table.Columns.Length; c++)
+        {
+            double[] x = table.Column(c);
+            // Each block gets its own stream of starts so adding a block does not change the others' fits.
+            TwoComponentFit fit = Gmm.FitTwoComponent(x, options.Seed + (ulong)c * 0x9E3779B97F4A7C15UL, options.Starts);
+            mixtures[c] = new BlockMixture(table.Columns[c], fit, x.Select(fit.IsHigh).ToArray());
+        }
+        Dendrogram tree = Dendrogram.Build(table.Values, options.Linkage);
+        int[] classes = options.Distance is double d ? tree.CutAtDistance(d) : tree.CutIntoClasses(Math.Min(options.Classes, table.Rows));
+        int[]? maxBlock = options.AssignMax ? table.Values.Select(ArgMax).ToArray() : null;
+        return new ClassifyResult(mixtures, classes, tree.LeafOrder(), maxBlock);
+    }
+
+    /// <summary>Writes mixtures.csv, labels.csv, classes.csv, assignments.csv (with AssignMax) and the PNGs into <paramref name="outdir"/>.</summary>
+    public static void Write(string outdir, OccupancyTable table, ClassifyResult result, ClassifyOptions options)
+    {
+        AtomicFile.EnsureDirectory(outdir);
+        var inv = CultureInfo.InvariantCulture;
+        var mix = new StringBuilder("block,mean_low,mean_high,sigma,weight_high,maps_high,fraction_high,log_likelihood\n");
+        foreach (BlockMixture m in result.Mixtures)
+            mix.Append(inv, $"{m.Block},{m.Fit.MeanLow:R},{m.Fit.MeanHigh:R},{m.Fit.Sigma:R},{m.Fit.WeightHigh:R},{m.HighCount},{m.FractionHigh:R},{m.Fit.LogLikelihood:R}\n");
+        AtomicFile.WriteAllText(Path.Combine(outdir, "mixtures.csv"), mix.ToString());
+
+        var labels = new StringBuilder("vol_id");
+        foreach (string b in table.Columns) labels.Append(',').Append(b);
+        labels.Append('\n');
+        for (int r = 0; r < table.Rows; r++)
+        {
+            labels.Append(table.MapIds[r].ToString(inv));
+            foreach (BlockMixture m in result.Mixtures) labels.Append(m.High[r] ? ",1" : ",0");
+            labels.Append('\n');
+        }
+        AtomicFile.WriteAllText(Path.Combine(outdir, "labels.csv"), labels.ToString());
+
+        var position = new int[table.Rows];
+        for (int i = 0; i < result.LeafOrder.Length; i++) position[result.LeafOrder[i]] = i;
+        var classes = new StringBuilder("vol_id,class,dendrogram_order\n");
+        for (int r = 0; r < table.Rows; r++) classes.Append(inv, $"{table.MapIds[r]},{result.Classes[r]},{position[r]}\n");
+        AtomicFile.WriteAllText(Path.Combine(outdir, "classes.csv"), classes.ToString());
+
+        if (result.MaxBlock is int[] max)
+        {
+            var assign = new StringBuilder("vol_id,block,occupancy\n");
+            for (int r = 0; r < table.Rows; r++)
+                assign.Append(inv, $"{table.MapIds[r]},{table.Columns[max[r]]},{table.Values[r][max[r]]:R}\n");
+            AtomicFile.WriteAllText(Path.Combine(outdir, "assignments.csv"), assign.ToString());
+        }
+
+        if (!options.Plots) return;
+        for (int c = 0; c < table.Columns.Length; c++)
+            ClassificationPlots.MixtureHistogram(Path.Combine(outdir, $"mixture_{table.Columns[c]}.png"), table.Columns[c], table.Column(c), result.Mixtures[c].Fit);
+        ClassificationPlots.ClassHeatmap(Path.Combine(outdir, "heatmap.png"), table.Columns, table.Values, result.LeafOrder, result.Classes);
+    }
+
+    private static int ArgMax(double[] row)
+    {
+        int best = 0;
+        for (int i = 1; i < row.Length; i++) if (row[i] > row[best]) best = i;
+        return best;
+    }
+}

@@ -1,0 +1,99 @@
+namespace Siren.Core.Classification;
+
+/// <summary>A fitted two-component 1-D Gaussian mixture with one shared (tied) variance; component 1 has the higher mean.</summary>
+public sealed record TwoComponentFit(double MeanLow, double MeanHigh, double Sigma, double WeightHigh, double LogLikelihood, int Iterations)
+{
+    /// <summary>Posterior probability that <paramref name="x"/> belongs to the high component.</summary>
+    public double PosteriorHigh(double x)
+    {
+        // log-odds of high vs low with a tied variance: the quadratic terms cancel.
+        double z = Math.Log(WeightHigh) - Math.Log(1 - WeightHigh)
+                   + ((x - MeanLow) * (x - MeanLow) - (x - MeanHigh) * (x - MeanHigh)) / (2 * Sigma * Sigma);
+        return 1 / (1 + Math.Exp(-z));
+    }
+
+    public bool IsHigh(double x) => PosteriorHigh(x) > 0.5;
+
+    /// <summary>Weighted density of one component at x, for plotting (high: true for the high component).</summary>
+    public double Density(double x, bool high)
+    {
+        double mean = high ? MeanHigh : MeanLow, w = high ? WeightHigh : 1 - WeightHigh;
+        double d = (x - mean) / Sigma;
+        return w * Math.Exp(-0.5 * d * d) / (Sigma * Math.Sqrt(2 * Math.PI));
+    }
+}
+
+/// <summary>
+/// Two-component Gaussian mixture with tied variance fitted by EM, as the paper splits block occupancies
+/// into low and high classes (sklearn GaussianMixture(2, covariance_type='tied')). Several starts from
+/// seeded random pairs of data points; the fit with the highest log-likelihood wins, so the result is a
+/// function of the data and the seed only.
+/// </summary>
+public static class Gmm
+{
+    public static TwoComponentFit FitTwoComponent(IReadOnlyList<double> x, ulong seed, int starts = 10, int maxIterations = 500, double tolerance = 1e-10)
+    {
+        int n = x.Count;
+        if (n < 2) throw new SirenException($"a two-component mixture needs at least 2 maps, got {n}. Fix: measure more maps.");
+        double mean = x.Average();
+        double variance = x.Sum(v => (v - mean) * (v - mean)) / n;
+        // A regularizing floor (sklearn's reg_covar is 1e-6) keeps a constant block from a zero variance.
+        double floor = 1e-6 + 1e-6 * variance;
+        var rng = new Random(unchecked((int)(seed ^ (seed >> 32))));
+        TwoComponentFit? best = null;
+        var resp = new double[n];
+        for (int s = 0; s < starts; s++)
+        {
+            double a = x[rng.Next(n)], b = x[rng.Next(n)];
+            if (s == 0) { a = Quantile(x, 0.25); b = Quantile(x, 0.75); }
+            var fit = Run(x, Math.Min(a, b), Math.Max(a, b), Math.Sqrt(variance + floor), 0.5, floor, maxIterations, tolerance, resp);
+            if (best is null || fit.LogLikelihood > best.LogLikelihood + 1e-12) best = fit;
+        }
+        return best!;
+    }
+
+    private static TwoComponentFit Run(IReadOnlyList<double> x, double mu0, double mu1, double sigma, double w1, double floor,
+        int maxIterations, double tolerance, double[] resp)
+    {
+        int n = x.Count;
+        double previous = double.NegativeInfinity, logLik = double.NegativeInfinity;
+        int it = 0;
+        for (; it < maxIterations; it++)
+        {
+            // E step in log space so far-out points do not underflow both densities.
+            logLik = 0;
+            double inv2s2 = 1 / (2 * sigma * sigma), logNorm = -Math.Log(sigma * Math.Sqrt(2 * Math.PI));
+            double lw0 = Math.Log(Math.Max(1 - w1, 1e-300)), lw1 = Math.Log(Math.Max(w1, 1e-300));
+            for (int i = 0; i < n; i++)
+            {
+                double l0 = lw0 + logNorm - (x[i] - mu0) * (x[i] - mu0) * inv2s2;
+                double l1 = lw1 + logNorm - (x[i] - mu1) * (x[i] - mu1) * inv2s2;
+                double m = Math.Max(l0, l1);
+                double lse = m + Math.Log(Math.Exp(l0 - m) + Math.Exp(l1 - m));
+                resp[i] = Math.Exp(l1 - lse);
+                logLik += lse;
+            }
+            // M step: weights, means, and one variance pooled over both components.
+            double r1 = 0, s0 = 0, s1 = 0;
+            for (int i = 0; i < n; i++) { r1 += resp[i]; s1 += resp[i] * x[i]; s0 += (1 - resp[i]) * x[i]; }
+            double r0 = n - r1;
+            if (r0 < 1e-9 || r1 < 1e-9) break; // one component took everything: a degenerate start
+            mu0 = s0 / r0; mu1 = s1 / r1; w1 = r1 / n;
+            double ss = 0;
+            for (int i = 0; i < n; i++)
+                ss += (1 - resp[i]) * (x[i] - mu0) * (x[i] - mu0) + resp[i] * (x[i] - mu1) * (x[i] - mu1);
+            sigma = Math.Sqrt(ss / n + floor);
+            if (Math.Abs(logLik - previous) <= tolerance * Math.Max(1, Math.Abs(logLik))) break;
+            previous = logLik;
+        }
+        return mu0 <= mu1
+            ? new TwoComponentFit(mu0, mu1, sigma, w1, logLik, it)
+            : new TwoComponentFit(mu1, mu0, sigma, 1 - w1, logLik, it);
+    }
+
+    private static double Quantile(IReadOnlyList<double> x, double q)
+    {
+        var sorted = x.OrderBy(v => v).ToArray();
+        return sorted[(int)Math.Round(q * (sorted.Length - 1))];
+    }
+}

@@ -1,0 +1,165 @@
+using System.Globalization;
+
+namespace Siren.Core.Curation;
+
+/// <summary>
+/// A rule that keeps maps by their occupancies, e.g. <c>block_5&gt;0.7 and (block_10&lt;0.2 or not block_3&gt;=0.5)</c>:
+/// comparisons (&gt; &gt;= &lt; &lt;= == !=) between column names and numbers, combined with and, or, not and
+/// parentheses (not binds tightest, then and, then or, as in Python).
+/// </summary>
+public sealed class SelectionRule
+{
+    private readonly Node _root;
+
+    private SelectionRule(string text, Node root, string[] columns)
+    {
+        Text = text; _root = root; Columns = columns;
+    }
+
+    public string Text { get; }
+
+    /// <summary>The column names the rule reads.</summary>
+    public string[] Columns { get; }
+
+    public static SelectionRule Parse(string text)
+    {
+        var parser = new Parser(text);
+        Node root = parser.ParseOr();
+        parser.ExpectEnd();
+        return new SelectionRule(text, root, parser.Names.Distinct().ToArray());
+    }
+
+    /// <summary>Evaluates the rule with <paramref name="value"/> giving each column's number for one map.</summary>
+    public bool Matches(Func<string, double> value) => _root.Evaluate(value);
+
+    private abstract record Node
+    {
+        public abstract bool Evaluate(Func<string, double> value);
+    }
+
+    private sealed record Or(Node A, Node B) : Node
+    {
+        public override bool Evaluate(Func<string, double> v) => A.Evaluate(v) || B.Evaluate(v);
+    }
+
+    private sealed record And(Node A, Node B) : Node
+    {
+        public override bool Evaluate(Func<string, double> v) => A.Evaluate(v) && B.Evaluate(v);
+    }
+
+    private sealed record Not(Node A) : Node
+    {
+        public override bool Evaluate(Func<string, double> v) => !A.Evaluate(v);
+    }
+
+    private sealed record Compare(Operand Left, string Op, Operand Right) : Node
+    {
+        public override bool Evaluate(Func<string, double> v)
+        {
+            double a = Left.Value(v), b = Right.Value(v);
+            return Op switch
+            {
+                ">" => a > b,
+                ">=" => a >= b,
+                "<" => a < b,
+                "<=" => a <= b,
+                "==" => a == b,
+                _ => a != b,
+            };
+        }
+    }
+
+    private sealed record Operand(string? Name, double Number)
+    {
+        public double Value(Func<string, double> v) => Name is null ? Number : v(Name);
+    }
+
+    private sealed class Parser(string text)
+    {
+        private static readonly string[] Operators = [">=", "<=", "==", "!=", ">", "<"];
+        private int _pos;
+
+        public List<string> Names { get; } = [];
+
+        public Node ParseOr()
+        {
+            Node left = ParseAnd();
+            while (TryKeyword("or")) left = new Or(left, ParseAnd());
+            return left;
+        }
+
+        private Node ParseAnd()
+        {
+            Node left = ParseNot();
+            while (TryKeyword("and")) left = new And(left, ParseNot());
+            return left;
+        }
+
+        private Node ParseNot()
+        {
+            if (TryKeyword("not")) return new Not(ParseNot());
+            SkipSpace();
+            if (_pos < text.Length && text[_pos] == '(')
+            {
+                _pos++;
+                Node inner = ParseOr();
+                SkipSpace();
+                if (_pos >= text.Length || text[_pos] != ')') throw Error("a closing ')'");
+                _pos++;
+                return inner;
+            }
+            Operand left = ParseOperand();
+            SkipSpace();
+            string? op = Operators.FirstOrDefault(o => string.CompareOrdinal(text, _pos, o, 0, o.Length) == 0);
+            if (op is null) throw Error("a comparison (> >= < <= == !=)");
+            _pos += op.Length;
+            return new Compare(left, op, ParseOperand());
+        }
+
+        private Operand ParseOperand()
+        {
+            SkipSpace();
+            int start = _pos;
+            if (_pos < text.Length && (char.IsAsciiLetter(text[_pos]) || text[_pos] == '_'))
+            {
+                while (_pos < text.Length && (char.IsAsciiLetterOrDigit(text[_pos]) || text[_pos] is '_' or '.')) _pos++;
+                string name = text[start.._pos];
+                if (name is "and" or "or" or "not") throw Error("a column name or number", start);
+                Names.Add(name);
+                return new Operand(name, 0);
+            }
+            while (_pos < text.Length && (char.IsAsciiDigit(text[_pos]) || text[_pos] is '.' or 'e' or 'E' or '+' or '-')) _pos++;
+            if (_pos > start && double.TryParse(text.AsSpan(start, _pos - start), NumberStyles.Float, CultureInfo.InvariantCulture, out double number))
+                return new Operand(null, number);
+            throw Error("a column name or number", start);
+        }
+
+        private bool TryKeyword(string word)
+        {
+            SkipSpace();
+            if (string.CompareOrdinal(text, _pos, word, 0, word.Length) != 0) return false;
+            int end = _pos + word.Length;
+            if (end < text.Length && (char.IsAsciiLetterOrDigit(text[end]) || text[end] == '_')) return false;
+            _pos = end;
+            return true;
+        }
+
+        public void ExpectEnd()
+        {
+            SkipSpace();
+            if (_pos != text.Length) throw Error("'and', 'or' or the end of the rule");
+        }
+
+        private void SkipSpace()
+        {
+            while (_pos < text.Length && char.IsWhiteSpace(text[_pos])) _pos++;
+        }
+
+        private SirenException Error(string expected, int? at = null)
+        {
+            int p = at ?? _pos;
+            string found = p < text.Length ? $"'{text[p..]}'" : "the end";
+            return new SirenException($"cannot read rule '{text}': expected {expected} at column {p + 1}, found {found}. Fix: write rules like 'block_5>0.7 and (block_10<0.2 or block_3>=0.5)'.");
+        }
+    }
+}

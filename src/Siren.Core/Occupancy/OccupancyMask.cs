@@ -1,0 +1,77 @@
+using Siren.Core.Blocks;
+using Siren.Core.Mrc;
+
+namespace Siren.Core.Occupancy;
+
+/// <summary>
+/// A mask kept sparse: the flat indices (z·B² + y·B + x) of its nonzero voxels and their weights. MAVEn
+/// multiplies the whole map by the mask; only nonzero voxels contribute, so summing over them gives the
+/// same Σ(mask × map) at a fraction of the reads for the small blocks SIREn finds.
+/// </summary>
+public sealed class OccupancyMask
+{
+    public OccupancyMask(string name, int[] voxels, float[] weights, int box)
+    {
+        if (voxels.Length != weights.Length) throw new ArgumentException("voxels and weights differ in length", nameof(weights));
+        Name = name; Voxels = voxels; Weights = weights; Box = box;
+        double size = 0;
+        foreach (float w in weights) size += w;
+        Size = size;
+    }
+
+    /// <summary>Column name in occupancies.csv: the mask file's stem (Mask_prots1_chaina, block_3).</summary>
+    public string Name { get; }
+    public int[] Voxels { get; }
+    public float[] Weights { get; }
+    public int Box { get; }
+
+    /// <summary>Σ mask: the voxel count of a binary mask, the divisor of --per-voxel.</summary>
+    public double Size { get; }
+
+    /// <summary>The name a reference map for this mask has in MAVEn's layout: Mask_prots1_chainA ↔ prots1_chainA.</summary>
+    public string ReferenceName => Name.StartsWith("Mask_", StringComparison.Ordinal) ? Name["Mask_".Length..] : Name;
+
+    public static OccupancyMask FromVolume(string name, MrcVolume volume)
+    {
+        if (!volume.IsCubic)
+            throw new SirenException($"mask '{name}' is {volume.Nx}×{volume.Ny}×{volume.Nz}, not a cube. Fix: resample masks onto the maps' cubic grid.");
+        var voxels = new List<int>();
+        var weights = new List<float>();
+        float[] d = volume.Data;
+        for (int i = 0; i < d.Length; i++)
+        {
+            if (d[i] == 0f) continue;
+            voxels.Add(i);
+            weights.Add(d[i]);
+        }
+        return new OccupancyMask(name, voxels.ToArray(), weights.ToArray(), volume.Nx);
+    }
+
+    public static OccupancyMask FromBlock(Block block, int box)
+    {
+        var weights = new float[block.Voxels.Length];
+        Array.Fill(weights, 1f);
+        return new OccupancyMask($"block_{block.Id}", block.Voxels, weights, box);
+    }
+
+    /// <summary>Every *.mrc in <paramref name="maskdir"/>, in natural order, named by file stem.</summary>
+    public static IReadOnlyList<OccupancyMask> ReadFolder(string maskdir)
+    {
+        if (!Directory.Exists(maskdir))
+            throw new SirenException($"mask folder '{maskdir}' does not exist. Fix: pass --maskdir with the folder of mask .mrc files (e.g. MAVEn's Mask_prots1_chainA.mrc).");
+        var files = Directory.EnumerateFiles(maskdir, "*.mrc").Where(f => !Path.GetFileName(f).StartsWith('.')).ToList();
+        if (files.Count == 0)
+            throw new SirenException($"mask folder '{maskdir}' holds no .mrc files. Fix: point --maskdir at the folder of masks.");
+        files.Sort(Ensemble.NaturalComparer.Instance);
+        return files.Select(f => FromVolume(Path.GetFileNameWithoutExtension(f), MrcReader.Read(f))).ToList();
+    }
+
+    /// <summary>The blocks of a stage folder (OUT/02_expand) or blocks.json, one mask per block.</summary>
+    public static IReadOnlyList<OccupancyMask> FromBlocks(string blocksFolderOrFile)
+    {
+        BlockSet set = BlockSet.Read(blocksFolderOrFile);
+        if (set.Blocks.Count == 0)
+            throw new SirenException($"'{blocksFolderOrFile}' holds no blocks. Fix: rerun expand with looser p-values, or check the ensemble.");
+        return set.Blocks.Select(b => FromBlock(b, set.Box)).ToList();
+    }
+}

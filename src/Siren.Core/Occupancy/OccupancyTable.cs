@@ -1,0 +1,75 @@
+using System.Globalization;
+using System.Text;
+using Siren.Core.Ensemble;
+using Siren.Core.IO;
+
+namespace Siren.Core.Occupancy;
+
+/// <summary>occupancies.csv in memory: one row per map id, one column per mask or block.</summary>
+public sealed class OccupancyTable
+{
+    public OccupancyTable(int[] mapIds, string[] columns, double[][] values)
+    {
+        if (values.Length != mapIds.Length) throw new ArgumentException("one row of values per map id", nameof(values));
+        if (values.Any(r => r.Length != columns.Length)) throw new ArgumentException("every row needs one value per column", nameof(values));
+        MapIds = mapIds; Columns = columns; Values = values;
+    }
+
+    public int[] MapIds { get; }
+    public string[] Columns { get; }
+
+    /// <summary>Values[row][column].</summary>
+    public double[][] Values { get; }
+
+    public int Rows => MapIds.Length;
+
+    public double[] Column(int c) => Values.Select(r => r[c]).ToArray();
+
+    public int ColumnIndex(string name, string source)
+    {
+        int i = Array.IndexOf(Columns, name);
+        if (i < 0) throw new SirenException($"'{source}' has no column '{name}' (columns: {string.Join(", ", Columns)}). Fix: use a column of that table.");
+        return i;
+    }
+
+    /// <summary>Reads a CSV whose first column is vol_id (or pandas' unnamed index) and whose other columns are numbers.</summary>
+    public static OccupancyTable Read(string path)
+    {
+        CsvTable table = CsvTable.Read(path);
+        int idCol = Array.IndexOf(table.Header, "vol_id");
+        if (idCol < 0) idCol = 0;
+        var columns = table.Header.Where((_, i) => i != idCol).ToArray();
+        var ids = new int[table.Rows.Count];
+        var values = new double[table.Rows.Count][];
+        for (int r = 0; r < table.Rows.Count; r++)
+        {
+            string[] row = table.Rows[r];
+            if (!int.TryParse(row[idCol], NumberStyles.Integer, CultureInfo.InvariantCulture, out ids[r]))
+                throw new SirenException($"'{path}' line {r + 2}: map id '{row[idCol]}' is not an integer. Fix: the first column must be vol_id.");
+            var v = new double[columns.Length];
+            for (int c = 0, k = 0; c < row.Length; c++)
+            {
+                if (c == idCol) continue;
+                if (!double.TryParse(row[c], NumberStyles.Float, CultureInfo.InvariantCulture, out v[k]))
+                    throw new SirenException($"'{path}' line {r + 2}, column '{table.Header[c]}': '{row[c]}' is not a number. Fix: repair the table.");
+                k++;
+            }
+            values[r] = v;
+        }
+        return new OccupancyTable(ids, columns, values);
+    }
+
+    public void Write(string path)
+    {
+        var sb = new StringBuilder("vol_id");
+        foreach (string c in Columns) sb.Append(',').Append(c);
+        sb.Append('\n');
+        for (int r = 0; r < Rows; r++)
+        {
+            sb.Append(MapIds[r].ToString(CultureInfo.InvariantCulture));
+            foreach (double v in Values[r]) sb.Append(',').Append(v.ToString("R", CultureInfo.InvariantCulture));
+            sb.Append('\n');
+        }
+        AtomicFile.WriteAllText(path, sb.ToString());
+    }
+}

@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Siren.Core.Blocks;
+using Siren.Core.ChimeraX;
+using Siren.Core.Classification;
+using Siren.Core.Ensemble;
+using Siren.Core.IO;
+using Siren.Core.Kernels;
+using Siren.Core.Occupancy;
+
+namespace Siren.Core.Pipeline;
+
+public sealed record RunOptions
+{
+    public required DetectionOptions Detection { get; init; }
+    public ClassifyOptions Classify { get; init; } = new();
+    public string Device { get; init; } = "auto";
+}
+
+/// <summary>What one stage of a run did: ran, or skipped because its outputs and stamp matched.</summary>
+public sealed record StageOutcome(string Stage, bool Skipped, double Seconds);
+
+public sealed record RunResult(IReadOnlyList<StageOutcome> Stages, BlockSet Blocks, ClassifyResult Classes, string Report);
+
+/// <summary>
+/// siren run: sketch → expand → occupancy → classify over one folder of maps, then a ChimeraX script and
+/// OUT/report.md. Each stage leaves stage.json beside its outputs with its parameters and those of every
+/// stage before it (including fingerprints of the maps and threshold files); a rerun skips a stage whose
+/// outputs exist and whose stamp equals what it would write now, so changing a late option reruns only
+/// the late stages and an interrupted run resumes where it stopped.
+/// </summary>
+public static class RunPipeline
+{
+    public const string StampFile = "stage.json";
+    public const string OccupancyFolder = "03_occupancy";
+    public const string ClassifyFolder = "04_classify";
+    public const string ReportFile = "report.md";
+    public const string ChimeraXFile = "blocks.cxc";
+
+    public static RunResult Run(RunOptions options, string outdir, ICooccurrenceBackend backend, Action<string>? log = null,
+        Func<string, IProgress<double>?>? progress = null)
+    {
+        DetectionOptions d = options.Detection;
+        d.Validate();
+        outdir = AtomicFile.EnsureDirectory(outdir);
+        IReadOnlyList<VolumeFile> maps = VolumeFolder.List(d.VolDir);
+        d.Thresholds.RequireAll(maps);
+        var stages = new List<StageOutcome>();
+
+        var detectStamp = new JsonObject
+        {
+            ["maps"] = MapsFingerprint(maps),
+            ["thresholds"] = ThresholdsFingerprint(d.Thresholds),
+            ["filter"] = d.Filter, ["subsample"] = d.Subsample, ["seed"] = d.Seed, ["posp"] = d.PosP, ["negp"] = d.NegP,
+            ["cutoffs"] = d.Cutoffs.ToString(), ["apix"] = d.Apix, ["exp_frac"] = d.ExpFrac, ["passes"] = d.Passes.ToString(),
+            ["min_seed_exclusive"] = d.MinSeedExclusive,
+        };
+        string expandFolder = Path.Combine(outdir, BlockDetection.ExpandFolder);
+        stages.Add(Stage("sketch+expand", expandFolder, detectStamp, [Path.Combine(expandFolder, BlockSet.FileName)], log, () =>
+        {
+            DetectionResult r = BlockDetection.Run(d, outdir, backend, log, progress);
+            log?.Invoke($"run: {r.Expand.Blocks.Blocks.Count} blocks from {r.Ensemble.Kept.Count} maps");
+        }));
+        BlockSet blocks = BlockSet.Read(expandFolder);
+
+        // Occupancy as the paper measures blocks: each map binarized at its threshold, normalized by block size.
+        var occStamp = new JsonObject { ["after"] = detectStamp.DeepClone(), ["normalization"] = "per-voxel", ["binarized"] = true };
+        string occFolder = Path.Combine(outdir, OccupancyFolder);
+        string occCsv = Path.Combine(occFolder, "occupancies.csv");
+        stages.Add(Stage("occupancy", occFolder, occStamp, [occCsv], log, () =>
+        {
+            if (blocks.Blocks.Count == 0)
+                throw new SirenException($"no blocks in '{expandFolder}', so there is nothing to measure. Fix: loosen --posp/--negp or check the maps and thresholds.");
+            var masks = blocks.Blocks.Select(b => OccupancyMask.FromBlock(b, blocks.Box)).ToList();
+            var occOptions = new OccupancyOptions { Thresholds = d.Thresholds, Normalization = OccupancyNormalization.PerVoxel };
+            OccupancyCalculator.WriteCsv(occCsv, maps, masks, occOptions, progress?.Invoke("occupancy"));
+        }));
+
+        ClassifyOptions c = options.Classify;
+        var classStamp = new JsonObject
+        {
+            ["after"] = occStamp.DeepClone(), ["linkage"] = c.Linkage.ToString(), ["classes"] = c.Classes, ["distance"] = c.Distance,
+            ["seed"] = c.Seed, ["starts"] = c.Starts, ["assign_max"] = c.AssignMax, ["plots"] = c.Plots,
+        };
+        string classFolder = Path.Combine(outdir, ClassifyFolder);
+        OccupancyTable table = OccupancyTable.Read(occCsv);
+        ClassifyResult? classes = null;
+        stages.Add(Stage("classify", classFolder, classStamp, [Path.Combine(classFolder, "classes.csv"), Path.Combine(classFolder, "mixtures.csv")], log, () =>
+        {
+            classes = Classifier.Run(table, c);
+            Classifier.Write(classFolder, table, classes, c);
+        }));
+        // A skipped classify is recomputed in memory (it is fast and deterministic) for the report.
+        classes ??= Classifier.Run(table, c);
+
+        string exemplar = maps[0].Path;
+        string cxc = Path.Combine(outdir, ChimeraXFile);
+        if (blocks.Blocks.Count > 0)
+            AtomicFile.WriteAllText(cxc, ChimeraXScript.Build(exemplar, d.Thresholds.For(maps[0].MapId), ChimeraXScript.BlockMasks(expandFolder)));
+
+        string report = Path.Combine(outdir, ReportFile);
+        AtomicFile.WriteAllText(report, Report(options, maps, blocks, table, classes, stages, outdir, exemplar));
+        var manifest = new RunManifest("run");
+        foreach (var (key, value) in classStamp) manifest.Parameter(key, value?.DeepClone());
+        manifest.Parameter("device", options.Device).Parameter("backend", backend.Name)
+            .Result("stages", new JsonArray(stages.Select(s => (JsonNode)new JsonObject { ["stage"] = s.Stage, ["skipped"] = s.Skipped, ["seconds"] = s.Seconds }).ToArray()))
+            .Result("blocks", blocks.Blocks.Count).Result("classes", classes.Classes.Max());
+        manifest.Write(outdir);
+        return new RunResult(stages, blocks, classes, report);
+    }
+
+    private static StageOutcome Stage(string name, string folder, JsonObject stamp, string[] outputs, Action<string>? log, Action work)
+    {
+        string stampPath = Path.Combine(folder, StampFile);
+        string wanted = stamp.ToJsonString();
+        if (outputs.All(File.Exists) && File.Exists(stampPath) && StampMatches(stampPath, wanted))
+        {
+            log?.Invoke($"run: {name}: outputs and stamp match, skipped");
+            return new StageOutcome(name, true, 0);
+        }
+        // Remove a stale stamp first: if the stage is interrupted, the next run must not trust old outputs.
+        if (File.Exists(stampPath)) File.Delete(stampPath);
+        var sw = Stopwatch.StartNew();
+        work();
+        AtomicFile.WriteAllText(stampPath, wanted);
+        log?.Invoke($"run: {name}: done in {sw.Elapsed.TotalSeconds:F1} s");
+        return new StageOutcome(name, false, Math.Round(sw.Elapsed.TotalSeconds, 3));
+    }
+
+    private static bool StampMatches(string path, string wanted)
+    {
+        try { return JsonNode.DeepEquals(JsonNode.Parse(File.ReadAllText(path)), JsonNode.Parse(wanted)); }
+        catch (JsonException) { return false; }
+    }
+
+    /// <summary>Names, sizes and modification times of the maps: a changed, added or removed map reruns everything.</summary>
+    private static string MapsFingerprint(IReadOnlyList<VolumeFile> maps)
+    {
+        var sb = new StringBuilder(Path.GetFullPath(Path.GetDirectoryName(maps[0].Path)!)).Append('\n');
+        foreach (VolumeFile m in maps)
+        {
+            var info = new FileInfo(m.Path);
+            sb.Append(CultureInfo.InvariantCulture, $"{info.Name} {info.Length} {info.LastWriteTimeUtc.Ticks}\n");
+        }
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
+    }
+
+    private static string ThresholdsFingerprint(Thresholds t) =>
+        t.IsPerMap && File.Exists(t.Source)
+            ? $"{t.Source} sha256:{Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(t.Source)))}"
+            : t.Source;
+
+    private static string Report(RunOptions options, IReadOnlyList<VolumeFile> maps, BlockSet blocks, OccupancyTable table, ClassifyResult classes,
+        IReadOnlyList<StageOutcome> stages, string outdir, string exemplar)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        DetectionOptions d = options.Detection;
+        ClassifyOptions c = options.Classify;
+        var r = new StringBuilder();
+        r.Append("# Siren.Native run\n\n");
+        r.Append(inv, $"{maps.Count} maps from `{Path.GetFullPath(d.VolDir)}`; {blocks.Blocks.Count} structural blocks; {classes.Classes.Max()} classes of maps. Siren.Native {RunManifest.Version}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.\n\n");
+
+        r.Append("## Parameters\n\n| parameter | value |\n|---|---|\n");
+        void P(string k, object? v) => r.Append(inv, $"| {k} | {v} |\n");
+        P("thresholds", d.Thresholds.Source);
+        P("filter (mean ± 2σ of thresholds)", d.Filter);
+        P("subsample", d.Subsample);
+        P("seed", d.Seed);
+        P("posp / negp", $"{d.PosP.ToString(inv)} / {d.NegP.ToString(inv)}");
+        P("cutoffs", d.Cutoffs.ToString().ToLowerInvariant());
+        P("exp_frac", d.ExpFrac.ToString(inv));
+        P("passes", d.Passes.ToString().ToLowerInvariant());
+        P("device", options.Device);
+        P("occupancy", "binarized at each map's threshold, divided by block size (0–1)");
+        P("classify", $"{c.Linkage.ToString().ToLowerInvariant()} linkage, " + (c.Distance is double dist ? $"cut at distance {dist.ToString(inv)}" : $"{c.Classes} classes") + $", GMM seed {c.Seed}, {c.Starts} starts");
+
+        r.Append("\n## Stages\n\n| stage | status | seconds |\n|---|---|---|\n");
+        foreach (StageOutcome s in stages) r.Append(inv, $"| {s.Stage} | {(s.Skipped ? "skipped (up to date)" : "ran")} | {s.Seconds:F1} |\n");
+
+        r.Append("\n## Blocks\n\nOccupancy per block: two-component Gaussian mixture with tied variance; a map is *high* when its posterior for the upper component exceeds ½.\n\n");
+        r.Append("| block | pass | voxels | mean low | mean high | maps high | fraction high | histogram |\n|---|---|---|---|---|---|---|---|\n");
+        var byName = classes.Mixtures.ToDictionary(m => m.Block);
+        foreach (Block b in blocks.Blocks)
+        {
+            string name = $"block_{b.Id}";
+            if (!byName.TryGetValue(name, out BlockMixture? m)) continue;
+            r.Append(inv, $"| {name} | {b.Pass} | {b.Voxels.Length} | {m.Fit.MeanLow:F3} | {m.Fit.MeanHigh:F3} | {m.HighCount} | {m.FractionHigh:F3} | [png]({ClassifyFolder}/mixture_{name}.png) |\n");
+        }
+
+        r.Append("\n## Classes\n\n| class | maps |\n|---|---|\n");
+        foreach (var g in classes.Classes.GroupBy(k => k).OrderBy(g => g.Key)) r.Append(inv, $"| {g.Key} | {g.Count()} |\n");
+        if (c.Plots) r.Append(inv, $"\n![maps × blocks, dendrogram order]({ClassifyFolder}/heatmap.png)\n");
+
+        r.Append(inv, $"\n## Files\n\n- blocks: `{BlockDetection.ExpandFolder}/block_<id>.mrc`, `{BlockDetection.ExpandFolder}/blocks.json` (seeds in `{BlockDetection.SketchFolder}/`)\n");
+        r.Append(inv, $"- occupancies: `{OccupancyFolder}/occupancies.csv`\n");
+        r.Append(inv, $"- classes: `{ClassifyFolder}/classes.csv`, low/high labels `{ClassifyFolder}/labels.csv`, mixtures `{ClassifyFolder}/mixtures.csv`\n");
+        if (blocks.Blocks.Count > 0)
+            r.Append(inv, $"- ChimeraX: `open {Path.Combine(outdir, ChimeraXFile)}` shows `{Path.GetFileName(exemplar)}` at its threshold with every block coloured\n");
+        r.Append("- particles: `siren select --classes 04_classify/classes.csv --class K --labels labels.pkl` (cryoDRGN k-means labels)\n");
+        return r.ToString();
+    }
+}

@@ -1,0 +1,48 @@
+using Siren.Core.Classification;
+
+namespace Siren.Core.Tests.Classification;
+
+public class GmmTests
+{
+    private static double Normal(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+
+    [Theory]
+    [InlineData(0.5, 1)]
+    [InlineData(0.25, 2)]
+    [InlineData(0.1, 3)]
+    public void RecoversTheFractionOfAKnownMixture(double fractionHigh, int seed)
+    {
+        var rng = new Random(seed);
+        var x = new double[1000];
+        for (int i = 0; i < x.Length; i++)
+            x[i] = rng.NextDouble() < fractionHigh ? 0.8 + 0.1 * Normal(rng) : 0.2 + 0.1 * Normal(rng);
+        double drawn = x.Count(v => v > 0.5) / 1000.0;
+
+        TwoComponentFit fit = Gmm.FitTwoComponent(x, seed: 7);
+        double labelled = x.Count(fit.IsHigh) / 1000.0;
+
+        Assert.InRange(labelled, fractionHigh - 0.03, fractionHigh + 0.03);
+        Assert.InRange(fit.WeightHigh, fractionHigh - 0.03, fractionHigh + 0.03);
+        Assert.InRange(fit.MeanLow, 0.17, 0.23);
+        Assert.InRange(fit.MeanHigh, 0.77, 0.83);
+        Assert.InRange(fit.Sigma, 0.09, 0.11);
+        Assert.InRange(labelled, drawn - 0.02, drawn + 0.02);
+    }
+
+    [Fact]
+    public void SameSeedGivesTheSameFit()
+    {
+        var rng = new Random(5);
+        var x = Enumerable.Range(0, 300).Select(_ => rng.NextDouble() < 0.4 ? 1 + 0.3 * Normal(rng) : 0.3 * Normal(rng)).ToArray();
+        Assert.Equal(Gmm.FitTwoComponent(x, 11), Gmm.FitTwoComponent(x, 11));
+    }
+
+    [Fact]
+    public void PosteriorIsOneHalfMidwayBetweenEqualWeightMeans()
+    {
+        var fit = new TwoComponentFit(0, 1, 0.2, 0.5, 0, 0);
+        Assert.Equal(0.5, fit.PosteriorHigh(0.5), 12);
+        Assert.True(fit.IsHigh(0.6));
+        Assert.False(fit.IsHigh(0.4));
+    }
+}

@@ -1,0 +1,42 @@
+using Siren.Core.Curation;
+
+namespace Siren.Core.Tests.Curation;
+
+public class SelectionRuleTests
+{
+    private static readonly Dictionary<string, double> Map = new() { ["block_5"] = 0.8, ["block_10"] = 0.1, ["block_3"] = 0.5 };
+
+    [Theory]
+    [InlineData("block_5>0.7 and block_10<0.2", true)]
+    [InlineData("block_5>0.9 or block_10<0.2", true)]
+    [InlineData("block_5>0.9 or block_10>0.2", false)]
+    [InlineData("block_5 >= 0.8 and block_3 == 0.5", true)]
+    [InlineData("block_5 > 0.7 and (block_10 > 0.2 or block_3 <= 0.4)", false)]
+    [InlineData("block_5 > 0.7 and not (block_10 > 0.2 or block_3 <= 0.4)", true)]
+    [InlineData("block_10 > 0.9 or block_5 > 0.7 and block_3 < 0.1", false)]
+    [InlineData("0.5 <= block_3", true)]
+    [InlineData("block_3 != 0.5", false)]
+    [InlineData("block_5 > 1e-1", true)]
+    public void EvaluatesWithPythonPrecedence(string rule, bool expected)
+    {
+        Assert.Equal(expected, SelectionRule.Parse(rule).Matches(name => Map[name]));
+    }
+
+    [Theory]
+    [InlineData("block_5 >")]
+    [InlineData("block_5 > 0.7 and")]
+    [InlineData("(block_5 > 0.7")]
+    [InlineData("block_5 0.7")]
+    [InlineData("block_5 > 0.7 block_3 < 1")]
+    public void MalformedRulesAreUserErrors(string rule)
+    {
+        var e = Assert.Throws<SirenException>(() => SelectionRule.Parse(rule));
+        Assert.Contains("Fix:", e.Message);
+    }
+
+    [Fact]
+    public void ListsTheColumnsItReads()
+    {
+        Assert.Equal(["block_5", "block_10"], SelectionRule.Parse("block_5>0.7 and block_10<0.2 or block_5<0.1").Columns);
+    }
+}

@@ -1,0 +1,70 @@
+using Siren.Core.Blocks;
+using Siren.Core.Classification;
+using Siren.Core.Ensemble;
+using Siren.Core.Kernels;
+using Siren.Core.Pipeline;
+using Siren.Core.Simulation;
+
+namespace Siren.Core.Tests.Pipeline;
+
+public class RunPipelineTests
+{
+    /// <summary>
+    /// siren run end to end on the simulator's demo ensemble (two docked subunits present in part of the
+    /// maps, an arm in three poses): blocks must be found for at least two true regions, and each such
+    /// block's low/high labels must agree with which maps truly have the region and its fraction high
+    /// with the true fraction; a rerun skips every stage, a new class count reruns only classify.
+    /// </summary>
+    [Fact]
+    public void FindsTrueRegionsAndLabelsTheirMapsThenResumes()
+    {
+        string dir = TestPaths.NewTempDir();
+        string maps = Path.Combine(dir, "maps");
+        SimulationSetup setup = SimulationPresets.DemoSetup(seed: 3);
+        SimulationResult sim = EnsembleSimulator.Run(setup.Model, setup.Spec, maps, seed: 3, maps: 120);
+        var options = new RunOptions
+        {
+            Detection = new DetectionOptions { VolDir = maps, Thresholds = Thresholds.FromCsv(Path.Combine(maps, EnsembleSimulator.ThresholdsFileName)) },
+            Classify = new ClassifyOptions { Classes = 3 },
+        };
+        string outdir = Path.Combine(dir, "out");
+        using var backend = new CpuCooccurrenceBackend();
+
+        RunResult first = RunPipeline.Run(options, outdir, backend);
+
+        Assert.All(first.Stages, s => Assert.False(s.Skipped));
+        var table = Siren.Core.Occupancy.OccupancyTable.Read(Path.Combine(outdir, RunPipeline.OccupancyFolder, "occupancies.csv"));
+        var truthById = sim.Truth.Maps.ToDictionary(m => m.Id);
+        int matched = 0;
+        foreach (TruthRegion region in sim.Truth.Regions)
+        {
+            var voxels = new HashSet<int>(region.Voxels);
+            Block best = first.Blocks.Blocks.MaxBy(b => Jaccard(b.Voxels, voxels))!;
+            if (Jaccard(best.Voxels, voxels) < 0.5) continue;
+            matched++;
+            // A map truly has the region when its subunit is present or its arm sits in that pose.
+            bool Present(int id) => region.Poses is int[] poses ? poses.Contains(truthById[id].Poses[region.Group]) : truthById[id].Occupancies[region.Group] > 0.5;
+            BlockMixture mixture = first.Classes.Mixtures.Single(m => m.Block == $"block_{best.Id}");
+            int agree = table.MapIds.Select((id, r) => mixture.High[r] == Present(id)).Count(a => a);
+            Assert.True(agree >= 0.9 * table.Rows, $"{region.Name}: {agree} of {table.Rows} maps labelled as their truth");
+            Assert.InRange(mixture.FractionHigh, region.PresentFraction - 0.1, region.PresentFraction + 0.1);
+            Assert.Contains($"block_{best.Id}", File.ReadAllText(Path.Combine(outdir, "report.md")));
+        }
+        Assert.True(matched >= 2, $"only {matched} of {sim.Truth.Regions.Count} true regions found as blocks");
+        foreach (string f in new[] { "report.md", "blocks.cxc", "manifest.json", "04_classify/heatmap.png", "04_classify/classes.csv" })
+            Assert.True(File.Exists(Path.Combine(outdir, f)), f);
+
+        RunResult again = RunPipeline.Run(options, outdir, backend);
+        Assert.All(again.Stages, s => Assert.True(s.Skipped, s.Stage));
+
+        RunResult reclassified = RunPipeline.Run(options with { Classify = new ClassifyOptions { Classes = 2 } }, outdir, backend);
+        Assert.Equal([true, true, false], reclassified.Stages.Select(s => s.Skipped));
+        Assert.Equal(2, reclassified.Classes.Classes.Max());
+    }
+
+    private static double Jaccard(int[] block, HashSet<int> truth)
+    {
+        int both = block.Count(truth.Contains);
+        return (double)both / (block.Length + truth.Count - both);
+    }
+}

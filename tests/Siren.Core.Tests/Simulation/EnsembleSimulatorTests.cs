@@ -1,0 +1,110 @@
+using Siren.Core.Ensemble;
+using Siren.Core.Mrc;
+using Siren.Core.Simulation;
+
+namespace Siren.Core.Tests.Simulation;
+
+public class EnsembleSimulatorTests
+{
+    private static bool[] Binarize(string dir, MapTruth map) =>
+        MrcReader.Read(Path.Combine(dir, map.File)).Data.Select(v => v > map.Threshold).ToArray();
+
+    private static int[] Where(bool[] a, bool[] b, Func<bool, bool, bool> keep) =>
+        Enumerable.Range(0, a.Length).Where(i => keep(a[i], b[i])).ToArray();
+
+    [Fact]
+    public void SameSeedWritesIdenticalFilesAndAnotherSeedDoesNot()
+    {
+        PseudoComplex complex = SimulationFixtures.SmallComplex();
+        HeterogeneitySpec spec = SimulationFixtures.Spec(complex, noise: 0.2, partial: 0.2, junk: 0.2, resolutionSpread: 2);
+        string a = TestPaths.NewTempDir(), b = TestPaths.NewTempDir(), c = TestPaths.NewTempDir();
+
+        EnsembleSimulator.Run(complex.Model, spec, a, seed: 5);
+        EnsembleSimulator.Run(complex.Model, spec, b, seed: 5);
+        EnsembleSimulator.Run(complex.Model, spec, c, seed: 6);
+
+        string[] files = Directory.GetFiles(a).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()!;
+        Assert.Equal(12 + 3, files.Length);
+        foreach (string f in files)
+            Assert.Equal(File.ReadAllBytes(Path.Combine(a, f)), File.ReadAllBytes(Path.Combine(b, f)));
+        Assert.NotEqual(File.ReadAllBytes(Path.Combine(a, "vol_000.mrc")), File.ReadAllBytes(Path.Combine(c, "vol_000.mrc")));
+    }
+
+    [Fact]
+    public void TrueThresholdsBinarizeEachMapToItsClassAndRegionsAreTheDifferences()
+    {
+        PseudoComplex complex = SimulationFixtures.SmallComplex();
+        HeterogeneitySpec spec = SimulationFixtures.Spec(complex);
+        string dir = TestPaths.NewTempDir();
+
+        SimulationTruth truth = EnsembleSimulator.Run(complex.Model, spec, dir, seed: 3, maps: 40).Truth;
+
+        // thresholds.csv carries the same levels as truth.json.
+        Thresholds csv = Thresholds.FromCsv(Path.Combine(dir, EnsembleSimulator.ThresholdsFileName));
+        Assert.All(truth.Maps, m => Assert.Equal(m.Threshold, csv.For(m.Id)));
+        Assert.Equal(20, truth.Maps.Count(m => m.Class == "with-D"));
+        Assert.Contains(truth.Maps, m => m.Scale != truth.Maps[0].Scale);
+
+        TruthRegion d = Assert.Single(truth.Regions, r => r.Name == "D");
+        TruthRegion pose0 = Assert.Single(truth.Regions, r => r.Name == "arm:pose0");
+        TruthRegion pose1 = Assert.Single(truth.Regions, r => r.Name == "arm:pose1");
+        Assert.Equal(3, truth.Regions.Count);
+        Assert.All(truth.Regions, r => Assert.Equal(r.Voxels.Order(), r.Voxels));
+
+        // Without noise, scale and offset are undone by each map's threshold: two maps that differ only in D
+        // differ exactly by D's region, and two that differ only in the arm's pose by the two pose regions.
+        MapTruth withD = truth.Maps.First(m => m.Class == "with-D" && m.Poses["arm"] == 0);
+        MapTruth withoutD = truth.Maps.First(m => m.Class == "without-D" && m.Poses["arm"] == 0);
+        MapTruth withDPose1 = truth.Maps.First(m => m.Class == "with-D" && m.Poses["arm"] == 1);
+        bool[] bWith = Binarize(dir, withD), bWithout = Binarize(dir, withoutD), bPose1 = Binarize(dir, withDPose1);
+        Assert.Equal(d.Voxels, Where(bWith, bWithout, (x, y) => x && !y));
+        Assert.Empty(Where(bWith, bWithout, (x, y) => !x && y));
+        Assert.Equal(pose0.Voxels, Where(bWith, bPose1, (x, y) => x && !y));
+        Assert.Equal(pose1.Voxels, Where(bWith, bPose1, (x, y) => !x && y));
+        // The complete map encloses the model's molecular volume.
+        Assert.Equal((int)Math.Round(complex.Model.MolecularVolume / SimulationFixtures.SmallGrid.VoxelVolume), bWith.Count(x => x));
+    }
+
+    [Fact]
+    public void WrongScaleJunkMapsHaveOutlierThresholdsThatFilterDrops()
+    {
+        PseudoComplex complex = SimulationFixtures.SmallComplex();
+        HeterogeneitySpec spec = SimulationFixtures.Spec(complex, noise: 0.2, partial: 0.2, junk: 0.04);
+        string dir = TestPaths.NewTempDir();
+
+        SimulationTruth truth = EnsembleSimulator.Run(complex.Model, spec, dir, seed: 2, maps: 100).Truth;
+        BinarizedEnsemble ensemble = BinarizedEnsemble.Load(dir, Thresholds.FromCsv(Path.Combine(dir, EnsembleSimulator.ThresholdsFileName)), filter: true);
+
+        int[] junk = truth.Maps.Where(m => m.Junk is not null).Select(m => m.Id).ToArray();
+        Assert.Equal(4, junk.Length);
+        Assert.Equal(["noise", "noise", "scale", "scale"], truth.Maps.Where(m => m.Junk is not null).Select(m => m.Junk!).Order());
+        int[] wrongScale = truth.Maps.Where(m => m.Junk == "scale").Select(m => m.Id).ToArray();
+        int[] dropped = ensemble.Dropped.Select(d => d.Map.MapId).ToArray();
+        // Wrong-scale maps are threshold outliers; pure-noise maps may pass the mean ± 2σ filter (it is not robust
+        // to the outliers themselves), as junk does in real ensembles. No real map is dropped.
+        Assert.Subset(dropped.ToHashSet(), wrongScale.ToHashSet());
+        Assert.Subset(junk.ToHashSet(), dropped.ToHashSet());
+        // Partial maps: D present at an intermediate occupancy.
+        Assert.Contains(truth.Maps, m => m.Occupancies["D"] is > 0 and < 1);
+    }
+
+    [Fact]
+    public void DeletionSelectsTheChainsLastResiduesByNumber()
+    {
+        PseudoComplex complex = SimulationFixtures.SmallComplex();
+        int residuesD = complex.Subunits.Single(s => s.Chain == "D").Residues;
+        HeterogeneitySpec spec = SimulationFixtures.Spec(complex) with
+        {
+            Groups = [new GroupSpec { Name = "Dtail", Select = [new AtomSelection { Chain = "D", Last = 10 }] }],
+            Classes = [new ClassSpec { Name = "a", Frequency = 1, Present = ["Dtail"] }, new ClassSpec { Name = "b", Frequency = 1 }],
+        };
+        var messages = new List<string>();
+
+        EnsembleSimulator.Run(complex.Model, spec, TestPaths.NewTempDir(), seed: 0, maps: 2, log: messages.Add);
+
+        Assert.Contains(messages, m => m.Contains("group 'Dtail' (compositional): 80 atoms"));
+        var tooMany = spec with { Groups = [new GroupSpec { Name = "Dtail", Select = [new AtomSelection { Chain = "D", Last = residuesD + 1 }] }] };
+        var e = Assert.Throws<SirenException>(() => EnsembleSimulator.Run(complex.Model, tooMany, TestPaths.NewTempDir(), seed: 0, maps: 2));
+        Assert.Contains($"which has {residuesD}", e.Message);
+    }
+}
