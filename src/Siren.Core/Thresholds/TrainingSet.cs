@@ -70,7 +70,13 @@ public static class TrainingSet
             progress?.Report((double)Interlocked.Increment(ref done) / count);
         });
         if (packed is not null)
-            AtomicFile.Write(Path.Combine(outdir, "normalized_f16.bin"), s => s.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(packed.AsSpan())));
+            AtomicFile.Write(Path.Combine(outdir, "normalized_f16.bin"), s =>
+            {
+                // One map at a time: the whole set can exceed 2 GB, more than one span can address.
+                int perMap = Box * Box * Box;
+                for (long i = 0; i < count; i++)
+                    s.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(packed.AsSpan((int)(i * perMap), perMap)));
+            });
         AtomicFile.WriteAllText(Path.Combine(outdir, "labels.csv"),
             "vol_id,contour_level,normalized_label,vol_min,vol_max,family,resolution,apix,molecular_volume\n" + string.Join("\n", rows) + "\n");
     }
