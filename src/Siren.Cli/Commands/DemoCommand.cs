@@ -4,6 +4,7 @@ using Siren.Core.Blocks;
 using Siren.Core.Kernels;
 using Siren.Core.Scoring;
 using Siren.Core.Simulation;
+using Siren.Core.Thresholding;
 using Siren.Interop.Cuda;
 
 namespace Siren.Cli.Commands;
@@ -26,18 +27,20 @@ public static class DemoCommand
         preset.AcceptOnlyFromAmong(SimulationPresets.Names);
         var model = new Option<string?>("--model") { Description = "ul2-titration: the 50S model folder (../shared/data/ecoli50s_model); with --spec: any PDB/mmCIF model." };
         var deletion = new Option<int>("--deletion") { Description = "ul2-titration: C-terminal residues of uL2 deleted.", DefaultValueFactory = _ => 271 };
+        var levels = new Option<string>("--thresholds-from") { Description = "model: predict each map's threshold with the shipped model (siren predict-thresholds); truth: the simulator's true thresholds.", DefaultValueFactory = _ => "model" };
+        levels.AcceptOnlyFromAmong("model", "truth");
         var pass = new Option<PassSelection>("--pass") { Description = "positive (the paper's method), complement, or both (docs/method.md).", DefaultValueFactory = _ => PassSelection.Positive };
         var intact = new Option<double>("--intact") { Description = "ul2-titration: fraction of maps with intact uL2.", DefaultValueFactory = _ => 0.5 };
         var command = new Command("demo",
             "Run SIREn end to end on a simulated ensemble that needs no input file: the built-in pseudo-complex (three core subunits, " +
             "two docked subunits present in some classes, an arm in three poses) is simulated with per-map resolution, scale, noise, " +
-            "partial occupancy and junk maps (siren simulate --preset demo), binarized at the simulator's true thresholds with --filter, " +
+            "partial occupancy and junk maps (siren simulate --preset demo), binarized at thresholds predicted by the shipped model (or the simulator's true ones) with --filter, " +
             "sketched and expanded, and the blocks are scored against the true variable regions (siren score). " +
             "--preset ul2-titration runs the paper's uL2 deletion titration on the 50S model the same way.\n\n" +
             "Examples:\n  siren demo --outdir demo_out\n" +
             "  siren demo --preset ul2-titration --model ../shared/data/ecoli50s_model --deletion 271 --intact 0.5 --outdir ul2_d271_i50")
         {
-            outdir, seed, count, device, preset, spec, builtin, model, deletion, intact, pass,
+            outdir, seed, count, device, preset, spec, builtin, model, deletion, intact, pass, levels,
         };
         command.SetAction(pr =>
         {
@@ -49,8 +52,9 @@ public static class DemoCommand
             SimulationSetup setup = SimulateCommand.Resolve(presetName, specPath, pr.GetValue(model), pr.GetValue(builtin), pr.GetValue(deletion), pr.GetValue(intact), seedValue);
             CliHost.Log($"demo: simulating {setup.Spec.Name} into {Path.Combine(dir, SimulatedRun.MapsFolder)}");
             SimulatedRunResult run = SimulatedRun.Run(setup, dir, backend, seedValue, pr.GetValue(count),
-                configure: o => o with { Passes = pr.GetValue(pass) }, log: CliHost.Log, progress: CliHost.Progress);
-            new RunManifest("demo").Parameter("preset", setup.Spec.Name).Parameter("seed", seedValue).Parameter("maps", run.Simulation.Truth.Maps.Count).Parameter("backend", backend.Name).Parameter("pass", pr.GetValue(pass).ToString().ToLowerInvariant())
+                configure: o => o with { Passes = pr.GetValue(pass), Thresholds = pr.GetValue(levels) == "model" ? Predict(o.VolDir, dir) : o.Thresholds },
+                log: CliHost.Log, progress: CliHost.Progress);
+            new RunManifest("demo").Parameter("preset", setup.Spec.Name).Parameter("seed", seedValue).Parameter("maps", run.Simulation.Truth.Maps.Count).Parameter("backend", backend.Name).Parameter("pass", pr.GetValue(pass).ToString().ToLowerInvariant()).Parameter("thresholds_from", pr.GetValue(levels))
                 .Result("found", run.Score.Found).Result("regions", run.Score.Regions.Count).Result("false_blocks", run.Score.FalseBlocks)
                 .Result("simulate_seconds", Math.Round(run.SimulateSeconds, 3)).Result("detect_seconds", Math.Round(run.DetectSeconds, 3))
                 .Write(dir);
@@ -61,5 +65,14 @@ public static class DemoCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The threshold model's levels for the simulated maps, written to OUT/01_thresholds/predictions.csv.</summary>
+    private static Siren.Core.Ensemble.Thresholds Predict(string voldir, string outdir)
+    {
+        using var predictor = new ThresholdPredictor();
+        string csv = Path.Combine(outdir, "01_thresholds", ThresholdPredictor.PredictionsFile);
+        CliHost.Log($"demo: predicting thresholds with {predictor.ModelSource} → {csv}");
+        return predictor.PredictThresholds(voldir, csv, progress: CliHost.Progress("predict thresholds"));
     }
 }

@@ -54,10 +54,7 @@ public static class PredictThresholdsCommand
             double perMap = clock.Elapsed.TotalMilliseconds / Math.Max(1, maps.Count);
             CliHost.Log($"predicted {maps.Count} maps in {clock.Elapsed.TotalSeconds:0.00} s ({perMap:0.0} ms per map, model only)");
 
-            var sb = new StringBuilder("vol_id,prediction,denormalized_predictions,vol_min,vol_max\n");
-            foreach (var p in predictions)
-                sb.Append(CultureInfo.InvariantCulture, $"{p.MapId},{p.Prediction:R},{p.Denormalized:R},{p.Stats.Min:R},{p.Stats.Max:R}\n");
-            AtomicFile.WriteAllText(Path.Combine(outRoot, "predictions.csv"), sb.ToString());
+            ThresholdPredictor.WriteCsv(Path.Combine(outRoot, ThresholdPredictor.PredictionsFile), predictions);
 
             if (pr.GetValue(labels) is { } labelPath)
             {

@@ -119,9 +119,26 @@ public sealed class ThresholdPredictor : IDisposable
         return Predict(maps, batchSize, rawLevels, progress);
     }
 
-    /// <summary>Per-map thresholds in the form binarization takes.</summary>
-    public Thresholds PredictThresholds(string voldir, int batchSize = 8) =>
-        Thresholds.PerMap(Predict(voldir, batchSize).ToDictionary(p => p.MapId, p => p.Denormalized), $"{ModelSource} on {Path.GetFullPath(voldir)}");
+    public const string PredictionsFile = "predictions.csv";
+
+    /// <summary>
+    /// Predicts every map of <paramref name="voldir"/>, writes <paramref name="csvPath"/> (the original's
+    /// columns) and returns the thresholds read back from it, so later stages (siren expand) can find them.
+    /// </summary>
+    public Thresholds PredictThresholds(string voldir, string csvPath, int batchSize = 8, IProgress<double>? progress = null)
+    {
+        WriteCsv(csvPath, Predict(voldir, batchSize, progress: progress));
+        return Thresholds.FromCsv(csvPath);
+    }
+
+    /// <summary>predictions.csv as the original's eval_model writes it: vol_id, prediction, denormalized_predictions, vol_min, vol_max.</summary>
+    public static void WriteCsv(string path, IEnumerable<ThresholdPrediction> predictions)
+    {
+        var sb = new System.Text.StringBuilder("vol_id,prediction,denormalized_predictions,vol_min,vol_max\n");
+        foreach (var p in predictions)
+            sb.Append(System.Globalization.CultureInfo.InvariantCulture, $"{p.MapId},{p.Prediction:R},{p.Denormalized:R},{p.Stats.Min:R},{p.Stats.Max:R}\n");
+        IO.AtomicFile.WriteAllText(path, sb.ToString());
+    }
 
     /// <summary>Prepared maps of a folder: normalized ones when it has a stats CSV, otherwise preprocessed now.</summary>
     public static IReadOnlyList<PreparedMap> LoadFolder(string voldir, bool rawLevels = true, Action<string>? log = null)
