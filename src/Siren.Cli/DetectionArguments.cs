@@ -60,10 +60,13 @@ public sealed class DetectionArguments
         };
     }
 
-    public DetectionOptions ReadDetection(ParseResult parse) => new DetectionOptions
+    /// <summary>Whether --threshold or --thresholds was given.</summary>
+    public bool HasThresholds(ParseResult parse) => parse.GetValue(Threshold) is not null || parse.GetValue(ThresholdsCsv) is not null;
+
+    public DetectionOptions ReadDetection(ParseResult parse, Thresholds? thresholds = null) => new DetectionOptions
     {
         VolDir = parse.GetValue(VolDir)!,
-        Thresholds = ReadThresholds(parse),
+        Thresholds = thresholds ?? ReadThresholds(parse),
         Filter = parse.GetValue(Filter),
         Subsample = parse.GetValue(Subsample),
         Seed = parse.GetValue(Seed),

@@ -4,6 +4,9 @@ using Siren.Core.Classification;
 using Siren.Core.Kernels;
 using Siren.Core.Pipeline;
 
+using Siren.Core.Ensemble;
+using Siren.Core.Thresholding;
+
 namespace Siren.Cli.Commands;
 
 /// <summary>
@@ -26,7 +29,8 @@ public static class RunCommand
             table, plots and file list. Resumable: each stage writes stage.json; a stage whose outputs exist and whose
             stamp matches the current parameters and inputs is skipped, so rerunning after an interruption or with a
             changed late option only redoes what changed. Thresholds: --threshold or --thresholds (e.g. the CSV of
-            siren simulate or of a threshold predictor).
+            siren predict-thresholds or siren simulate); with neither, the shipped threshold model predicts them into
+            OUT/01_thresholds/predictions.csv (kept for reruns while it is newer than every map).
             Example: siren run --voldir vols --thresholds thresholds.csv --outdir OUT --classes 4
             """);
         args.AddEnsembleOptions(command);
@@ -39,7 +43,9 @@ public static class RunCommand
         command.Options.Add(assignMax);
         command.SetAction(parse =>
         {
-            DetectionOptions detection = args.ReadDetection(parse);
+            DetectionOptions detection = args.HasThresholds(parse)
+                ? args.ReadDetection(parse)
+                : args.ReadDetection(parse, PredictedThresholds(parse.GetValue(args.VolDir)!, parse.GetValue(args.OutDir)!));
             var options = new RunOptions
             {
                 Detection = detection,
@@ -59,5 +65,24 @@ public static class RunCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The thresholds stage of a run: the shipped model's levels, predicted once and reused while no map is newer.</summary>
+    private static Thresholds PredictedThresholds(string voldir, string outdir)
+    {
+        string csv = Path.Combine(outdir, "01_thresholds", ThresholdPredictor.PredictionsFile);
+        var maps = VolumeFolder.List(voldir);
+        if (File.Exists(csv) && maps.All(m => File.GetLastWriteTimeUtc(m.Path) <= File.GetLastWriteTimeUtc(csv)))
+        {
+            Thresholds previous = Thresholds.FromCsv(csv);
+            if (maps.All(m => previous.Has(m.MapId)))
+            {
+                CliHost.Log($"run: thresholds up to date in {csv}");
+                return previous;
+            }
+        }
+        using var predictor = new ThresholdPredictor();
+        CliHost.Log($"run: predicting thresholds with {predictor.ModelSource} → {csv}");
+        return predictor.PredictThresholds(voldir, csv, progress: CliHost.Progress("predict thresholds"));
     }
 }

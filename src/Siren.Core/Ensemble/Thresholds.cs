@@ -53,6 +53,8 @@ public sealed class Thresholds
 
     public double For(int mapId) => _constant ?? _perMap![mapId];
 
+    public bool Has(int mapId) => _constant is not null || _perMap!.ContainsKey(mapId);
+
     /// <summary>Checks that every map has a level; the error lists the maps without one.</summary>
     public void RequireAll(IEnumerable<VolumeFile> files)
     {
