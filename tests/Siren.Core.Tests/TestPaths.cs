@@ -17,11 +17,53 @@ public static class TestPaths
         }
     }
 
+    /// <summary>
+    /// This test run's scratch folder. Simulated ensembles add up to gigabytes over a run, so the whole folder
+    /// is deleted when the test process exits (CI machines can be short of disk).
+    /// </summary>
+    private static readonly string RunScratch = CreateRunScratch();
+
     public static string NewTempDir([CallerMemberName] string name = "")
     {
-        string dir = Path.Combine(Path.GetTempPath(), "siren-tests", $"{name}-{Guid.NewGuid():N}");
+        string dir = Path.Combine(RunScratch, $"{name}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
         return dir;
+    }
+
+    private static string CreateRunScratch()
+    {
+        string root = Path.Combine(Path.GetTempPath(), "siren-tests");
+        RemoveScratchOfEndedRuns(root);
+        string dir = Path.Combine(root, $"run-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { Directory.Delete(dir, recursive: true); }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        };
+        return dir;
+    }
+
+    /// <summary>The exit handler may be cut short when the test host is torn down; what it left is removed by the next run.</summary>
+    private static void RemoveScratchOfEndedRuns(string root)
+    {
+        if (!Directory.Exists(root)) return;
+        foreach (string dir in Directory.EnumerateDirectories(root, "run-*"))
+        {
+            string[] parts = Path.GetFileName(dir).Split('-');
+            if (parts.Length < 3 || !int.TryParse(parts[1], out int pid) || IsRunning(pid)) continue;
+            try { Directory.Delete(dir, recursive: true); }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try { return !System.Diagnostics.Process.GetProcessById(pid).HasExited; }
+        catch (ArgumentException) { return false; }
+        catch (InvalidOperationException) { return false; }
     }
 
     private static string FindRoot()
