@@ -39,8 +39,8 @@ public class RunPipelineTests
         foreach (TruthRegion region in sim.Truth.Regions)
         {
             var voxels = new HashSet<int>(region.Voxels);
-            Block best = first.Blocks.Blocks.MaxBy(b => Jaccard(b.Voxels, voxels))!;
-            if (Jaccard(best.Voxels, voxels) < 0.5) continue;
+            Block best = first.Blocks.Blocks.MaxBy(b => Synthetic.Jaccard(b.Voxels, voxels))!;
+            if (Synthetic.Jaccard(best.Voxels, voxels) < 0.5) continue;
             matched++;
             // A map truly has the region when its subunit is present or its arm sits in that pose.
             bool Present(int id) => region.Poses is int[] poses ? poses.Contains(truthById[id].Poses[region.Group]) : truthById[id].Occupancies[region.Group] > 0.5;
@@ -60,11 +60,5 @@ public class RunPipelineTests
         RunResult reclassified = RunPipeline.Run(options with { Classify = new ClassifyOptions { Classes = 2 } }, outdir, backend);
         Assert.Equal([true, true, false], reclassified.Stages.Select(s => s.Skipped));
         Assert.Equal(2, reclassified.Classes.Classes.Max());
-    }
-
-    private static double Jaccard(int[] block, HashSet<int> truth)
-    {
-        int both = block.Count(truth.Contains);
-        return (double)both / (block.Length + truth.Count - both);
     }
 }
