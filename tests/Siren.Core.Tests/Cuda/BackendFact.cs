@@ -26,6 +26,13 @@ public sealed class CudaRequiredAttribute : BackendRequirementAttribute
     public override string? SkipReason => CudaAvailability.SkipReason;
 }
 
+/// <summary>The class needs a CPU popcount path (AVX2, AVX-512) that this processor may lack.</summary>
+public sealed class CpuPathRequiredAttribute(Siren.Core.Kernels.PairCounter.Path path) : BackendRequirementAttribute
+{
+    public override string? SkipReason =>
+        Siren.Core.Kernels.PairCounter.IsSupported(path) ? null : $"this CPU does not support the {path} popcount path.";
+}
+
 /// <summary>Probes CUDA once per test run: opening the backend is the only complete check.</summary>
 public static class CudaAvailability
 {

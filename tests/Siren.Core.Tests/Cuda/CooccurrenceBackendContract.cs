@@ -181,7 +181,27 @@ public abstract class CooccurrenceBackendContract
     }
 }
 
+/// <summary>The CPU backend as block detection picks it (the best popcount path here).</summary>
 public sealed class CpuCooccurrenceBackendTests : CooccurrenceBackendContract
 {
     protected override ICooccurrenceBackend CreateBackend() => new CpuCooccurrenceBackend();
+}
+
+/// <summary>The contract on each popcount path, so the fallbacks' pair loops are checked on a machine whose best path is wider.</summary>
+[CpuPathRequired(PairCounter.Path.Scalar)]
+public sealed class CpuScalarCooccurrenceBackendTests : CooccurrenceBackendContract
+{
+    protected override ICooccurrenceBackend CreateBackend() => new CpuCooccurrenceBackend(PairCounter.Path.Scalar);
+}
+
+[CpuPathRequired(PairCounter.Path.Avx2)]
+public sealed class CpuAvx2CooccurrenceBackendTests : CooccurrenceBackendContract
+{
+    protected override ICooccurrenceBackend CreateBackend() => new CpuCooccurrenceBackend(PairCounter.Path.Avx2);
+}
+
+[CpuPathRequired(PairCounter.Path.Avx512)]
+public sealed class CpuAvx512CooccurrenceBackendTests : CooccurrenceBackendContract
+{
+    protected override ICooccurrenceBackend CreateBackend() => new CpuCooccurrenceBackend(PairCounter.Path.Avx512);
 }
