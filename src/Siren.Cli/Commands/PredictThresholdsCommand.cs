@@ -1,7 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
-using System.Text;
 using Siren.Core;
 using Siren.Core.Blocks;
 using Siren.Core.IO;

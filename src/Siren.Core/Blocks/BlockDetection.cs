@@ -129,9 +129,7 @@ public static class BlockDetection
     {
         options.Validate();
         string folder = IO.AtomicFile.EnsureDirectory(Path.Combine(outdir, SketchFolder));
-        var sw = Stopwatch.StartNew();
-        BinarizedEnsemble ensemble = BinarizedEnsemble.Load(options.VolDir, options.Thresholds, options.Filter, log, progress?.Invoke("read maps"));
-        double load = Lap(sw);
+        BinarizedEnsemble ensemble = LoadTimed(options, log, progress, out double load);
         StageResult sketch = Sketch(ensemble, options, backend, log, progress?.Invoke("sketch pairs"));
         sketch.Seconds["read_and_binarize"] = load;
         WriteStage(folder, "sketch", ensemble, options, backend, sketch);
@@ -150,11 +148,9 @@ public static class BlockDetection
         options.Validate();
         BlockSet seeds = BlockSet.Read(sketchFolder);
         string folder = IO.AtomicFile.EnsureDirectory(Path.Combine(outdir, ExpandFolder));
-        var sw = Stopwatch.StartNew();
-        BinarizedEnsemble ensemble = BinarizedEnsemble.Load(options.VolDir, options.Thresholds, options.Filter, log, progress?.Invoke("read maps"));
+        BinarizedEnsemble ensemble = LoadTimed(options, log, progress, out double load);
         if (ensemble.Box != seeds.Box)
             throw new SirenException($"the maps in '{options.VolDir}' are {ensemble.Box}³ but '{sketchFolder}' was sketched at {seeds.Box}³. Fix: rerun siren sketch on these maps.");
-        double load = Lap(sw);
         StageResult expand = Expand(ensemble, seeds, options, backend, log, progress?.Invoke("expand pairs"));
         expand.Seconds["read_and_binarize"] = load;
         WriteStage(folder, "expand", ensemble, options, backend, expand);
@@ -168,9 +164,7 @@ public static class BlockDetection
         options.Validate();
         string sketchFolder = IO.AtomicFile.EnsureDirectory(Path.Combine(outdir, SketchFolder));
         string expandFolder = IO.AtomicFile.EnsureDirectory(Path.Combine(outdir, ExpandFolder));
-        var sw = Stopwatch.StartNew();
-        BinarizedEnsemble ensemble = BinarizedEnsemble.Load(options.VolDir, options.Thresholds, options.Filter, log, progress?.Invoke("read maps"));
-        double load = Lap(sw);
+        BinarizedEnsemble ensemble = LoadTimed(options, log, progress, out double load);
         StageResult sketch = Sketch(ensemble, options, backend, log, progress?.Invoke("sketch pairs"));
         sketch.Seconds["read_and_binarize"] = load;
         WriteStage(sketchFolder, "sketch", ensemble, options, backend, sketch);
@@ -212,6 +206,15 @@ public static class BlockDetection
             string pass = members.Select(b => b.Pass).Distinct().Count() > 1 ? BlockSet.BothPasses : members[0].Pass;
             return new Block(0, voxels, pass);
         }).ToList();
+    }
+
+    /// <summary>Reads and binarizes the maps, reporting the seconds it took (the manifests' read_and_binarize).</summary>
+    private static BinarizedEnsemble LoadTimed(DetectionOptions options, Action<string>? log, Func<string, IProgress<double>?>? progress, out double seconds)
+    {
+        var sw = Stopwatch.StartNew();
+        BinarizedEnsemble ensemble = BinarizedEnsemble.Load(options.VolDir, options.Thresholds, options.Filter, log, progress?.Invoke("read maps"));
+        seconds = Lap(sw);
+        return ensemble;
     }
 
     internal static string Name(EdgePass pass) => pass == EdgePass.Positive ? BlockSet.PositivePass : BlockSet.ComplementPass;
