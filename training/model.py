@@ -6,10 +6,10 @@ outputs "threshold" [N,1] normalized level and "features" [N,F] pooled features 
 import torch
 from torch import nn
 
-LEVELS = 24
+LEVELS = 48
 WIDTHS = (8, 16, 32, 48)
 HIDDEN = 32
-FEATURES = 2 * WIDTHS[-1] + LEVELS
+FEATURES = 2 * WIDTHS[-1] + LEVELS + 2
 
 
 class ThresholdNet(nn.Module):
@@ -24,15 +24,20 @@ class ThresholdNet(nn.Module):
             nn.Conv3d(w[2], w[3], 3, stride=2, padding=1), nn.ReLU(),
         )
         # Histogram branch: log of the fraction of voxels above fixed levels (a cumulative histogram),
-        # the quantity the label, an enclosed volume, is defined by. Levels crowd near -1, where the
-        # molecule's edge lies in normalized maps. Fixed, so training computes them once per map.
-        self.register_buffer("levels", -1 + 1.9 * torch.linspace(0, 1, LEVELS) ** 2)
+        # the quantity the label, an enclosed volume, is defined by, and the first two moments of the
+        # density (its sum is the molecule's mass). Levels crowd near -1, where the molecule's edge lies
+        # in normalized maps. Fixed, so training computes them once per map.
+        self.register_buffer("levels", -1 + 1.95 * torch.linspace(0, 1, LEVELS) ** 2)
         self.head = nn.Sequential(nn.Linear(FEATURES, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, 1))
 
     def cdf(self, x):
         flat = x.reshape(x.shape[0], 1, -1)
         above = (flat > self.levels.reshape(1, -1, 1)).to(x.dtype).mean(dim=2)
-        return torch.log(above + 1e-4)
+        # Normalized maps reach slightly below -1 (the original maps zero, not the smallest positive
+        # value, there), so density is clamped at 0 before its moments are logged.
+        density = torch.clamp((flat + 1) * 0.5, min=0.0)
+        moments = torch.cat([density.mean(dim=2), (density * density).mean(dim=2)], dim=1)
+        return torch.cat([torch.log(above + 1e-4), torch.log(moments + 1e-6)], dim=1)
 
     def features(self, x, cdf=None):
         c = self.conv(x)

@@ -3,7 +3,8 @@
     python3 training/train.py --data /tmp/thr/train --out /tmp/thr/model --seed 1
 
 Writes OUT/siren_threshold.onnx (the ONNX contract of docs/thresholds.md) and OUT/siren_threshold_head.json
-(the head's weights, which siren fine-tune starts from). Debian python3-torch and python3-onnx, CPU only.
+(the head's weights, which siren fine-tune starts from). Debian python3-torch and python3-onnx, CPU only;
+deterministic for a seed and thread count (seeded shuffles and augmentation, deterministic kernels).
 """
 import argparse
 import csv
@@ -47,6 +48,7 @@ def main():
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
+    torch.use_deterministic_algorithms(True)
     generator = torch.Generator().manual_seed(args.seed)
     maps, labels = load(args.data)
     n = len(labels)
@@ -92,6 +94,7 @@ def main():
               f"validation |error| {mae:.4f} (normalized), {time.time() - t0:.0f} s", flush=True)
 
     os.makedirs(args.out, exist_ok=True)
+    torch.save(net.state_dict(), os.path.join(args.out, "model.pt"))
     threshold_model.export(net, os.path.join(args.out, "siren_threshold.onnx"))
     with open(os.path.join(args.out, "siren_threshold_head.json"), "w") as f:
         json.dump(threshold_model.head_json(net), f)

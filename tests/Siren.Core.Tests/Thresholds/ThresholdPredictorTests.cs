@@ -14,7 +14,7 @@ public class ThresholdPredictorTests
         var result = new List<(float[], MapStats, double)>();
         for (int i = 0; i < count; i++)
         {
-            var rng = new Random(seed + i);
+            var rng = new SirenRandom((ulong)(seed + i));
             string family = TrainingSet.TrainingFamilies[1 + i % (TrainingSet.TrainingFamilies.Length - 1)];
             var sample = TrainingSet.Generate(i, family, rng, []);
             var (normalized, stats) = MapNormalization.Normalize(sample.Map);
@@ -85,7 +85,7 @@ public class ThresholdPredictorTests
     {
         string dir = TestPaths.NewTempDir();
         string vols = Directory.CreateDirectory(Path.Combine(dir, "vols")).FullName;
-        var rng = new Random(8);
+        var rng = new SirenRandom(8);
         for (int id = 0; id < 2; id++)
         {
             var sample = TrainingSet.Generate(id, "pseudo_complex", rng, []);
