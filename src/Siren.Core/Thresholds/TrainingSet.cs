@@ -18,8 +18,9 @@ namespace Siren.Core.Thresholding;
 /// A synthetic shape is one region (a union of parts is filled once, so overlapping parts do not double
 /// the density there: a real molecule has one density).
 /// Maps are rendered directly at box 64 on the coarse grid a Fourier crop of a B-box map (B = 64…320)
-/// would produce (voxel = B·apix/64); the molmap σ has a floor of 0.6 voxel, which stands in for the
-/// crop's band limit (rendering 320³ maps and cropping them would cost minutes per map here).
+/// would produce (voxel = B·apix/64); the molmap σ has a floor of 0.25–0.6 voxel (drawn per map), which
+/// stands in for the crop's band limit (rendering 320³ maps and cropping them would cost minutes per map
+/// here) and covers siren simulate's point-sampled maps.
 ///
 /// Label rule: the level whose isosurface encloses the molecular volume, Σ mass × specific volume with
 /// 1.21 Å³/Da for protein (partial specific volume 0.73 cm³/g) and 0.91 Å³/Da for nucleic acid (0.55 cm³/g),
@@ -39,7 +40,10 @@ public static class TrainingSet
     // one per 133 Å³, would speckle at high resolution and make the labelled level ill-defined).
     private const float PseudoAtomMass = 14f;
     private const int PseudoAtomElectrons = 7;
-    private const double MinSigmaVoxels = 0.6;
+    // The molmap σ floor in voxels, drawn per map: 0.6 stands in for a Fourier crop's band limit; lower
+    // floors leave point-sampled Gaussians narrower than a voxel, as siren simulate renders 10 Å maps on a
+    // 6.55 Å grid (σ = 0.34 voxel), so both kinds of map are in the training set.
+    private const double MinSigmaVoxelsLow = 0.25, MinSigmaVoxelsHigh = 0.6;
 
     /// <summary>One generated map and what made it.</summary>
     public sealed record Sample(int Id, string Family, float[] Map, double VoxelSize, double Resolution, double MolecularVolume, double Label);
@@ -123,7 +127,8 @@ public static class TrainingSet
         double fill = rng.Uniform(0.4, 0.8);
         double voxel = 2 * radius / fill / Box;
         double resolution = rng.Uniform(3, 15);
-        double renderResolution = Math.Max(resolution, MinSigmaVoxels * voxel / Molmap.SigmaPerResolution);
+        double sigmaFloor = rng.Uniform(MinSigmaVoxelsLow, MinSigmaVoxelsHigh);
+        double renderResolution = Math.Max(resolution, sigmaFloor * voxel / Molmap.SigmaPerResolution);
         var shift = new Vector3(U(rng, -3, 3), U(rng, -3, 3), U(rng, -3, 3)) * (float)voxel;
         var posed = all.Select(a => a with { Position = Vector3.Transform(a.Position - centre, rotation) + shift }).ToArray();
         var grid = new GridSpec(Box, voxel, -new Vector3((Box - 1) / 2f) * (float)voxel);
