@@ -102,7 +102,7 @@ def main():
         lines.append("|---|---|---|---|---|")
         for title, sub in groups:
             for rule, (r, med, within) in summarize(sub).items():
-                lines.append(f"| {title} | {rule} | {r:.3f} | {med:.3f} ({np.expm1(med) * 100:.1f} %) | {within * 100:.0f} % |")
+                lines.append(f"| {title} | {rule} | {r:.4f} | {med:.3f} ({np.expm1(med) * 100:.1f} %) | {within * 100:.0f} % |")
     table = "\n".join(lines) + "\n"
     print(table)
     os.makedirs(args.out, exist_ok=True)

@@ -2,6 +2,7 @@
 
 Contract (docs/thresholds.md): input "map" [N,1,64,64,64] float32 normalized map (siren preprocess),
 outputs "threshold" [N,1] normalized level and "features" [N,F] pooled features read by the head.
+The shipped head is an ensemble merged into one MLP (merged_head); training first uses one small head.
 """
 import torch
 from torch import nn
@@ -50,6 +51,29 @@ class ThresholdNet(nn.Module):
         return self.head(f), f
 
 
+def merged_head(heads, weights):
+    """One Linear-ReLU-Linear equal to the weighted mean of several heads, each (cols, mean, sd, head)
+    reading the standardized features cols: (f[cols] - mean) / sd. Each head's first layer absorbs its
+    standardization and is zero outside its columns; the hidden units are stacked and the last layer
+    takes the weighted mean. So the ensemble keeps the form the ONNX graph and ThresholdHead
+    (fine-tuning in C#) already carry."""
+    hidden = sum(h[0].out_features for _, _, _, h in heads)
+    first, last = nn.Linear(FEATURES, hidden), nn.Linear(hidden, 1)
+    with torch.no_grad():
+        first.weight.zero_()
+        last.bias.zero_()
+        row = 0
+        for (cols, mean, sd, h), weight in zip(heads, weights):
+            w, b = h[0].weight / sd, h[0].bias
+            rows = slice(row, row + w.shape[0])
+            first.weight[rows, cols] = w
+            first.bias[rows] = b - w @ mean
+            last.weight[0, rows] = weight * h[2].weight[0]
+            last.bias += weight * h[2].bias
+            row += w.shape[0]
+    return nn.Sequential(first, nn.ReLU(), last)
+
+
 def export(model, path, opset=17):
     """ONNX with our contract; N is dynamic."""
     model.eval()
@@ -64,7 +88,7 @@ def head_json(model):
     first, last = model.head[0], model.head[2]
     return {
         "features": FEATURES,
-        "hidden": HIDDEN,
+        "hidden": first.out_features,
         "w1": [float(x) for x in first.weight.detach().reshape(-1)],
         "b1": [float(x) for x in first.bias.detach()],
         "w2": [float(x) for x in last.weight.detach().reshape(-1)],

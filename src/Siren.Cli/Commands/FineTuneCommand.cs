@@ -24,8 +24,8 @@ public static class FineTuneCommand
         var heldOut = new Option<double>("--held-out") { Description = "Fraction of labelled maps kept out of training to measure the error before and after.", DefaultValueFactory = _ => 0.25 };
         var seed = new Option<int>("--seed") { Description = "Seed for the held-out split.", DefaultValueFactory = _ => 0 };
         var cmd = new Command("fine-tune", """
-            Fine-tune the shipped threshold model's last layers (the MLP head over its pooled features) on
-            user-labelled maps, with the paper's soft enclosed-fraction loss: mean over voxels of
+            Fine-tune the output layer of the shipped threshold model's head (the MLP over its pooled
+            features) on user-labelled maps, with the paper's soft enclosed-fraction loss: mean over voxels of
             (σ(10(v − p)) − σ(10(v − t)))², p predicted and t labelled (normalized levels). Prints the loss per
             step and the held-out loss and median volume error |log(V(p)/V(t))| before and after; writes
             OUTDIR/head.json for siren predict-thresholds --head.
