@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Siren.Core.Thresholding;
 
 namespace Siren.Core.Tests.Thresholding;
@@ -12,14 +11,14 @@ public class ConvertOriginalTests
         string checkpoint = Path.Combine(dir, "weights.pth"), onnx = Path.Combine(dir, "original.onnx");
         string input = Path.Combine(dir, "maps.bin"), expectedPath = Path.Combine(dir, "torch.bin");
         var maps = ThresholdPredictorTests.SyntheticMaps(2, 90).Select(m => m.Normalized).ToList();
-        File.WriteAllBytes(input, MemoryMarshal.AsBytes(maps.SelectMany(m => m).ToArray().AsSpan()).ToArray());
+        PythonReference.WriteFloats(input, maps);
 
         string script = Path.Combine(TestPaths.RepoRoot, "training", "convert_original.py");
         var (exit, output) = PythonReference.Run(PythonReference.With("torch, onnx")!,
             $"\"{script}\" \"{checkpoint}\" \"{onnx}\" --random-checkpoint 7 --verify \"{input}\" \"{expectedPath}\"", TimeSpan.FromMinutes(3));
         Assert.True(exit == 0, output);
 
-        float[] expected = MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(expectedPath)).ToArray();
+        float[] expected = PythonReference.ReadFloats(expectedPath);
         using var predictor = new ThresholdPredictor(onnx);
         Assert.False(predictor.HasFeatures);
         var (actual, _) = predictor.Run(maps);

@@ -49,7 +49,7 @@ public class FourierCropTests
         var data = Enumerable.Range(0, n * n * n).Select(_ => (float)rng.NextDouble()).ToArray();
         string dir = TestPaths.NewTempDir();
         string input = Path.Combine(dir, "in.bin"), output = Path.Combine(dir, "out.bin");
-        File.WriteAllBytes(input, System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan()).ToArray());
+        PythonReference.WriteFloats(input, [data]);
         PythonReference.Script(PythonReference.With("numpy")!, """
             import sys, numpy as np
             n, b = 80, 64
@@ -59,7 +59,7 @@ public class FourierCropTests
             out = np.fft.ifftshift(np.fft.ifftn(np.fft.ifftshift(ft[s:e, s:e, s:e]))).real * (b / n) ** 3
             out.astype(np.float32).tofile(sys.argv[2])
             """, input, output);
-        float[] expected = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(output)).ToArray();
+        float[] expected = PythonReference.ReadFloats(output);
         float[] actual = FourierCrop.Downsample(data, n, 64);
         for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 5);
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace Siren.Core.Tests.Thresholding;
 
@@ -39,6 +40,12 @@ public static class PythonReference
         if (!process.WaitForExit(timeout)) { process.Kill(true); throw new TimeoutException($"{python} {arguments} did not finish in {timeout}"); }
         return (process.ExitCode, stdout.Result + stderr.Result);
     }
+
+    /// <summary>Raw little-endian float32, the layout the scripts read with np.fromfile and write with tofile.</summary>
+    public static void WriteFloats(string path, IEnumerable<float[]> arrays) =>
+        File.WriteAllBytes(path, MemoryMarshal.AsBytes(arrays.SelectMany(a => a).ToArray().AsSpan()).ToArray());
+
+    public static float[] ReadFloats(string path) => MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(path)).ToArray();
 
     public static string Script(string python, string code, params string[] args)
     {

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Siren.Core.Thresholding;
 
 namespace Siren.Core.Tests.Thresholding;
@@ -17,7 +16,7 @@ public class TrainingExportTests
         string input = Path.Combine(dir, "maps.bin"), expectedPath = Path.Combine(dir, "expected.bin");
         string onnx = Path.Combine(dir, "model.onnx"), headJson = Path.Combine(dir, "head.json");
         var maps = ThresholdPredictorTests.SyntheticMaps(2, 120).Select(m => m.Normalized).ToList();
-        File.WriteAllBytes(input, MemoryMarshal.AsBytes(maps.SelectMany(m => m).ToArray().AsSpan()).ToArray());
+        PythonReference.WriteFloats(input, maps);
 
         PythonReference.Script(PythonReference.With("torch, onnx")!, """
             import json, sys
@@ -43,7 +42,7 @@ public class TrainingExportTests
             expected.numpy().astype(np.float32).tofile(sys.argv[5])
             """, Path.Combine(TestPaths.RepoRoot, "training"), input, onnx, headJson, expectedPath);
 
-        float[] expected = MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(expectedPath)).ToArray();
+        float[] expected = PythonReference.ReadFloats(expectedPath);
         var head = ThresholdHead.Read(headJson);
         Assert.Equal(96, head.Hidden);
         using var predictor = new ThresholdPredictor(onnx);
