@@ -65,7 +65,8 @@ public static class TrainingSet
         var chains = families.Contains("ribosome_subset") ? LoadRibosomeChains(ribosomeDir) : [];
         var rows = new string[count];
         string mapsDir = Path.Combine(outdir, "maps");
-        var packed = rawMaps ? null : new Half[(long)count * Box * Box * Box];
+        // One array per map: a set of more than 8,191 maps has more elements than one .NET array can hold.
+        var packed = rawMaps ? null : new Half[count][];
         int done = 0;
         Parallel.For(0, count, i =>
         {
@@ -77,7 +78,11 @@ public static class TrainingSet
             if (rawMaps)
                 MrcWriter.Write(Path.Combine(mapsDir, $"vol_{i:D5}.mrc"), volume);
             else
-                for (int v = 0; v < prepared.Normalized.Length; v++) packed![(long)i * prepared.Normalized.Length + v] = (Half)prepared.Normalized[v];
+            {
+                var half = new Half[prepared.Normalized.Length];
+                for (int v = 0; v < half.Length; v++) half[v] = (Half)prepared.Normalized[v];
+                packed![i] = half;
+            }
             rows[i] = string.Create(CultureInfo.InvariantCulture,
                 $"{i},{sample.Label:R},{prepared.Stats.Normalize(sample.Label):R},{prepared.Stats.Min:R},{prepared.Stats.Max:R},{family},{sample.Resolution:0.##},{sample.VoxelSize:0.###},{sample.MolecularVolume:0}");
             progress?.Report((double)Interlocked.Increment(ref done) / count);
@@ -85,10 +90,8 @@ public static class TrainingSet
         if (packed is not null)
             AtomicFile.Write(Path.Combine(outdir, "normalized_f16.bin"), s =>
             {
-                // One map at a time: the whole set can exceed 2 GB, more than one span can address.
-                int perMap = Box * Box * Box;
-                for (long i = 0; i < count; i++)
-                    s.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(packed.AsSpan((int)(i * perMap), perMap)));
+                foreach (var map in packed)
+                    s.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(map.AsSpan()));
             });
         AtomicFile.WriteAllText(Path.Combine(outdir, "labels.csv"),
             "vol_id,contour_level,normalized_label,vol_min,vol_max,family,resolution,apix,molecular_volume\n" + string.Join("\n", rows) + "\n");
