@@ -37,7 +37,7 @@ def augment(x, generator):
     return torch.flip(x, flips) if flips else x
 
 
-def fit_head(features, labels, cols, seed, hidden=32, epochs=200, batch=64, lr=2e-3):
+def fit_head(features, labels, cols, seed, hidden=threshold_model.HIDDEN, epochs=200, batch=64, lr=2e-3):
     """A Linear-ReLU-Linear head on standardized features[:, cols], trained to convergence (the network's
     own head sees each map only once per epoch, 16 times in all, and stops far from it)."""
     generator = torch.Generator().manual_seed(seed)
