@@ -60,13 +60,13 @@ def fit_head(features, labels, cols, seed, hidden=threshold_model.HIDDEN, epochs
     return cols, mean, sd, head
 
 
-def validation_error(net, maps, labels, cdf, val_idx):
+def validation_error(net, maps, labels, histograms, val_idx):
     net.eval()
     with torch.no_grad():
         errs = []
         for start in range(0, len(val_idx), 64):
             idx = val_idx[start:start + 64]
-            pred, _ = net(maps[idx].float(), cdf[idx])
+            pred, _ = net(maps[idx].float(), histograms[idx])
             errs.append((pred - labels[idx]).abs())
     return torch.cat(errs).mean().item() if errs else float("nan")
 
@@ -97,10 +97,10 @@ def main():
     val_idx, train_idx = order[:n_val], order[n_val:]
 
     net = threshold_model.ThresholdNet()
-    # The histogram features do not depend on weights or on the cube symmetries used for augmentation,
-    # so they are computed once per map.
+    # The histogram branch depends neither on weights nor on the cube symmetries used for augmentation,
+    # so it is computed once per map.
     with torch.no_grad():
-        cdf = torch.cat([net.cdf(maps[i:i + 32].float()) for i in range(0, n, 32)])
+        histograms = torch.cat([net.histograms(maps[i:i + 8].float()) for i in range(0, n, 8)])
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     steps = args.epochs * ((len(train_idx) + args.batch - 1) // args.batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=steps, pct_start=0.15)
@@ -116,32 +116,32 @@ def main():
             x = augment(maps[idx].float(), generator)
             y = labels[idx]
             opt.zero_grad()
-            pred, _ = net(x, cdf[idx])
+            pred, _ = net(x, histograms[idx])
             loss = loss_fn(pred, y)
             loss.backward()
             opt.step()
             sched.step()
             total += loss.item() * len(idx)
-        mae = validation_error(net, maps, labels, cdf, val_idx)
+        mae = validation_error(net, maps, labels, histograms, val_idx)
         print(f"epoch {epoch + 1}/{args.epochs}: train loss {total / len(train_idx):.5f}, "
               f"validation |error| {mae:.4f} (normalized), {time.time() - t0:.0f} s", flush=True)
 
     # The shipped head: an ensemble on the frozen features. Heads that read only the histogram branch
     # cannot latch onto the training shapes, so their errors on new shapes differ from the full heads'
-    # (correlation ~0.4 on held-out families) and a mix beats either kind. They cannot tell RNA-rich
-    # atomic maps (the ribosome) from uniform fills either, so they get a quarter of the weight: half
-    # pulled ribosome levels down by 0.07 on the development draws (docs/thresholds.md).
+    # (correlation 0.8 on the development held-out shapes) and a mix beats either kind. They tell
+    # RNA-rich atomic maps (the ribosome) from uniform fills less well, pulling ribosome levels down, so
+    # they get a quarter of the weight (docs/thresholds.md).
     t0 = time.time()
     net.eval()
     with torch.no_grad():
-        features = torch.cat([net.features(maps[i:i + 32].float(), cdf[i:i + 32]) for i in range(0, n, 32)])
+        features = torch.cat([net.features(maps[i:i + 32].float(), histograms[i:i + 32]) for i in range(0, n, 32)])
     conv = 2 * threshold_model.WIDTHS[-1]
     feature_sets = [torch.arange(threshold_model.FEATURES), torch.arange(conv, threshold_model.FEATURES)]
     heads = [fit_head(features[train_idx], labels[train_idx], cols, seed=args.seed * 1000 + 100 * s + k)
              for s, cols in enumerate(feature_sets) for k in range(args.heads)]
     share = [1 - args.histogram_weight, args.histogram_weight]
     net.head = threshold_model.merged_head(heads, [share[s] / args.heads for s in range(len(feature_sets)) for _ in range(args.heads)])
-    print(f"head ensemble ({len(heads)} heads): validation |error| {validation_error(net, maps, labels, cdf, val_idx):.4f} "
+    print(f"head ensemble ({len(heads)} heads): validation |error| {validation_error(net, maps, labels, histograms, val_idx):.4f} "
           f"(normalized), {time.time() - t0:.0f} s", flush=True)
 
     os.makedirs(args.out, exist_ok=True)
