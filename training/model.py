@@ -20,6 +20,8 @@ TRAINING_FEATURES = 2 * WIDTHS[-1] + LEVELS + 2
 
 
 class LeadingFeatures(nn.Module):
+    """The first count features: what the network's training head reads."""
+
     def __init__(self, count):
         super().__init__()
         self.count = count
