@@ -19,7 +19,7 @@ SIREN="dotnet $ROOT/src/Siren.Cli/bin/Release/net10.0/siren.dll"
 
 # Training set: the training families, packed normalized maps. Evaluation: held-out families and new
 # draws of the training families, as raw MRC maps, from seeds no design choice was tuned on (the draws of
-# SEED + 1000 and SEED + 2000 served to choose the head ensemble; docs/thresholds.md).
+# SEED + 1000 and SEED + 2000 served to choose the head ensemble and the gradient sums; docs/thresholds.md).
 $SIREN make-training-set --out "$WORK/train" --count "$COUNT" --seed "$SEED" --ribosome "$RIBOSOME"
 $SIREN make-training-set --out "$WORK/eval_heldout" --count 300 --seed $((SEED + 3000)) --families dumbbell,shell,filament --raw-maps
 $SIREN make-training-set --out "$WORK/eval_seen" --count 200 --seed $((SEED + 4000)) --ribosome "$RIBOSOME" --raw-maps

@@ -50,6 +50,7 @@ public class HistogramBranchTests
     /// ∇ by central differences, 0 on the border.</summary>
     static double[,] LevelSums(float[] map, int n)
     {
+        var levels = Enumerable.Range(0, Levels).Select(k => -1 + 1.95 * Math.Pow(k / (double)(Levels - 1), 2)).ToArray();
         var sums = new double[Levels, 3];
         for (int z = 0; z < n; z++)
         for (int y = 0; y < n; y++)
@@ -64,8 +65,7 @@ public class HistogramBranchTests
             }
             for (int k = 0; k < Levels; k++)
             {
-                double level = -1 + 1.95 * Math.Pow(k / (double)(Levels - 1), 2);
-                if (map[i] <= level) break;
+                if (map[i] <= levels[k]) break;
                 sums[k, 0] += 1; sums[k, 1] += Math.Sqrt(g2); sums[k, 2] += g2;
             }
         }
