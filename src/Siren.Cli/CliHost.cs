@@ -16,9 +16,9 @@ public static class CliHost
         {
             return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
-        catch (SirenException e)
+        catch (Exception e) when (UserError(e) is { } user)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"error: {user.Message}");
             return 2;
         }
         catch (OperationCanceledException)
@@ -32,6 +32,13 @@ public static class CliHost
             return 3;
         }
     }
+
+    private static SirenException? UserError(Exception e) => e switch
+    {
+        SirenException s => s,
+        AggregateException a => SirenException.FirstIn(a),
+        _ => null,
+    };
 
     /// <summary>Progress lines on stderr, at most one per 5 % step, so logs stay short.</summary>
     public static IProgress<double> Progress(string stage) => new StepProgress(stage);

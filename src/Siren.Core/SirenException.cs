@@ -8,4 +8,10 @@ public sealed class SirenException : Exception
 {
     public SirenException(string message) : base(message) { }
     public SirenException(string message, Exception inner) : base(message, inner) { }
+
+    /// <summary>
+    /// The first user error a parallel loop wrapped, or null: one bad map among many surfaces as an
+    /// AggregateException, and the user should see its one line, not the wrapper.
+    /// </summary>
+    public static SirenException? FirstIn(AggregateException e) => e.Flatten().InnerExceptions.OfType<SirenException>().FirstOrDefault();
 }

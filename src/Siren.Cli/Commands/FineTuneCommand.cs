@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Siren.Core;
 using Siren.Core.Blocks;
+using Siren.Core.Ensemble;
 using Siren.Core.IO;
 using Siren.Core.Thresholding;
 
@@ -38,8 +39,11 @@ public static class FineTuneCommand
         {
             string outRoot = AtomicFile.EnsureDirectory(pr.GetValue(outdir)!);
             var labelled = Preprocess.ReadLabels(pr.GetValue(labels)!);
-            var maps = ThresholdPredictor.LoadFolder(pr.GetValue(voldir)!, rawLevels: true, CliHost.Log)
-                .Where(m => labelled.ContainsKey(m.MapId)).ToList();
+            var inFolder = VolumeFolder.List(pr.GetValue(voldir)!).Select(f => f.MapId).ToHashSet();
+            var absent = labelled.Keys.Where(id => !inFolder.Contains(id)).Order().ToList();
+            if (absent.Count > 0)
+                throw new SirenException($"'{pr.GetValue(labels)}' labels {absent.Count} map(s) that are not in '{pr.GetValue(voldir)}' (first: map {absent[0]}). Fix: label only maps of --voldir (vol_id = number after the last '_').");
+            var maps = ThresholdPredictor.LoadFolder(pr.GetValue(voldir)!, rawLevels: true, CliHost.Log, CliHost.Progress("load"), labelled.ContainsKey);
             if (maps.Count < 2)
                 throw new SirenException($"'{pr.GetValue(labels)}' labels {maps.Count} map(s) of --voldir; fine-tuning needs at least 2 (20–40 recommended). Fix: label more maps (vol_id = number after the last '_').");
 

@@ -160,10 +160,9 @@ public static class OccupancyCalculator
                 buffers.Add(buffer);
             });
         }
-        catch (AggregateException e) when (e.InnerExceptions.Any(x => x is SirenException))
+        catch (AggregateException e) when (SirenException.FirstIn(e) is { } user)
         {
-            // A bad map is a user error: surface its one-line message, not the parallel loop's wrapper.
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions.First(x => x is SirenException));
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(user);
         }
     }
 

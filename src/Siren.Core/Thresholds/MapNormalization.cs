@@ -22,10 +22,12 @@ public static class MapNormalization
 
     public static (float[] Normalized, MapStats Stats) Normalize(ReadOnlySpan<float> values, string source = "map")
     {
-        var sorted = values.ToArray();
-        Array.Sort(sorted);
-        double lower = Percentile(sorted, LowerPercentile);
-        double upper = Percentile(sorted, UpperPercentile);
+        RequireFinite(values, source);
+        // Two order statistics each, found by selection in a scratch copy: sorting a 320³ map to read four
+        // values took seconds.
+        var scratch = values.ToArray();
+        double lower = Percentile(scratch, LowerPercentile);
+        double upper = Percentile(scratch, UpperPercentile);
 
         // numpy's percentile is float64, but np.where with a float32 map keeps float32 (a scalar does not
         // upcast an array in numpy 1.x), so the clip bounds and all arithmetic after them are float32.
@@ -51,18 +53,70 @@ public static class MapNormalization
         return (normalized, new MapStats(min, max));
     }
 
-    /// <summary>numpy's default ("linear") percentile of sorted values: h = (n − 1)·q/100, interpolated between neighbours.</summary>
-    public static double Percentile(float[] sorted, double q)
+    /// <summary>
+    /// numpy's default ("linear") percentile: h = (n − 1)·q/100, interpolated between the values of rank
+    /// ⌊h⌋ and ⌊h⌋ + 1. <paramref name="values"/> are reordered (selection, not a sort); they must be finite.
+    /// </summary>
+    public static double Percentile(Span<float> values, double q)
     {
-        if (sorted.Length == 0) throw new ArgumentException("no values", nameof(sorted));
-        double h = (sorted.Length - 1) * (q / 100);
+        if (values.Length == 0) throw new ArgumentException("no values", nameof(values));
+        double h = (values.Length - 1) * (q / 100);
         int below = (int)Math.Floor(h);
-        if (below >= sorted.Length - 1) return sorted[^1];
+        if (below >= values.Length - 1) return Select(values, values.Length - 1);
         double frac = h - below;
-        float a = sorted[below], b = sorted[below + 1];
+        float a = Select(values, below);
+        // Selection leaves everything after rank ⌊h⌋ at or above it, so the next rank is their minimum.
+        float b = float.PositiveInfinity;
+        foreach (float v in values[(below + 1)..]) b = Math.Min(b, v);
         // numpy's _lerp: a + (b − a)·t, taken from the upper end when t ≥ 0.5; b − a is float32 (both
         // operands are), the rest float64.
         double diff = b - a;
         return frac >= 0.5 ? b - diff * (1 - frac) : a + diff * frac;
+    }
+
+    /// <summary>
+    /// The value of rank <paramref name="k"/> (0-based), leaving smaller values before it and larger after
+    /// (quickselect with a median-of-three pivot; a range that is still large after 64 rounds is sorted,
+    /// which bounds the worst case at n log n).
+    /// </summary>
+    public static float Select(Span<float> values, int k)
+    {
+        int lo = 0, hi = values.Length - 1;
+        for (int round = 0; hi > lo; round++)
+        {
+            if (round == 64)
+            {
+                values[lo..(hi + 1)].Sort();
+                break;
+            }
+            float pivot = MedianOfThree(values[lo], values[lo + (hi - lo) / 2], values[hi]);
+            int i = lo, j = hi;
+            while (i <= j)
+            {
+                while (values[i] < pivot) i++;
+                while (values[j] > pivot) j--;
+                if (i <= j)
+                {
+                    (values[i], values[j]) = (values[j], values[i]);
+                    i++;
+                    j--;
+                }
+            }
+            // Now [lo, j] ≤ pivot ≤ [i, hi], and anything strictly between j and i equals the pivot.
+            if (k <= j) hi = j;
+            else if (k >= i) lo = i;
+            else break;
+        }
+        return values[k];
+    }
+
+    private static float MedianOfThree(float a, float b, float c) => Math.Max(Math.Min(a, b), Math.Min(Math.Max(a, b), c));
+
+    /// <summary>NaN or ±∞ would pass the percentile clip unnoticed (or turn every normalized voxel into NaN).</summary>
+    internal static void RequireFinite(ReadOnlySpan<float> values, string source)
+    {
+        for (int i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i]))
+                throw new SirenException($"{source} contains {(float.IsNaN(values[i]) ? "NaN" : "an infinite value")} (first at voxel {i}). Fix: regenerate the map or replace non-finite values before analysis.");
     }
 }

@@ -40,6 +40,8 @@ public static class Preprocess
         MapStats? raw = null;
         MrcVolume boxed = volume;
         downsampled = null;
+        if (volume.Nx < ModelBox)
+            throw new SirenException($"'{sourcePath}' is box {volume.Nx}; the threshold model reads box {ModelBox} and maps are only Fourier-cropped down, as in the original. Fix: resample the maps to box ≥ {ModelBox}, or give sketch a level yourself (--threshold).");
         if (volume.Nx != ModelBox)
         {
             downsampled = boxed = FourierCrop.Downsample(volume, ModelBox);
@@ -50,8 +52,9 @@ public static class Preprocess
     }
 
     /// <summary>Prepares every map of a folder in memory, in natural order.</summary>
-    public static IReadOnlyList<PreparedMap> PrepareFolder(string voldir, IProgress<double>? progress = null) =>
-        PrepareFolder(voldir, progress, write: null);
+    /// <param name="include">Which map ids to prepare (default: all).</param>
+    public static IReadOnlyList<PreparedMap> PrepareFolder(string voldir, IProgress<double>? progress = null, Func<int, bool>? include = null) =>
+        PrepareFolder(voldir, progress, write: null, include);
 
     /// <summary>
     /// Runs the command: writes OUT/normalized/*.mrc, OUT/normalized/downsampled/*.mrc (maps that were
@@ -85,19 +88,26 @@ public static class Preprocess
     }
 
     private static IReadOnlyList<PreparedMap> PrepareFolder(string voldir, IProgress<double>? progress,
-        Action<VolumeFile, PreparedMap, MrcVolume?>? write)
+        Action<VolumeFile, PreparedMap, MrcVolume?>? write, Func<int, bool>? include = null)
     {
-        var files = VolumeFolder.List(voldir);
+        var files = VolumeFolder.List(voldir).Where(f => include?.Invoke(f.MapId) ?? true).ToList();
         var result = new PreparedMap[files.Count];
         int done = 0;
-        Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) }, i =>
+        try
         {
-            var file = files[i];
-            var volume = MrcReader.Read(file.Path);
-            result[i] = Prepare(volume, file.MapId, file.Path, out MrcVolume? downsampled);
-            write?.Invoke(file, result[i], downsampled);
-            progress?.Report((double)Interlocked.Increment(ref done) / files.Count);
-        });
+            Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) }, i =>
+            {
+                var file = files[i];
+                var volume = MrcReader.Read(file.Path);
+                result[i] = Prepare(volume, file.MapId, file.Path, out MrcVolume? downsampled);
+                write?.Invoke(file, result[i], downsampled);
+                progress?.Report((double)Interlocked.Increment(ref done) / files.Count);
+            });
+        }
+        catch (AggregateException e) when (SirenException.FirstIn(e) is { } user)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(user);
+        }
         return result;
     }
 

@@ -31,7 +31,9 @@ public sealed class ThresholdPredictor : IDisposable
     /// <param name="head">A fine-tuned head that replaces the model's own last layers (needs a "features" output).</param>
     public ThresholdPredictor(string? modelPath = null, ThresholdHead? head = null, int threads = 0)
     {
-        var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        // ONNX Runtime's own log would print a failure a second time, natively formatted; failures reach
+        // the user as exceptions, turned into one error line.
+        var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
         if (threads > 0) options.IntraOpNumThreads = threads;
         ModelSource = modelPath is null ? "shipped model" : Path.GetFullPath(modelPath);
         try
@@ -72,7 +74,16 @@ public sealed class ThresholdPredictor : IDisposable
         }
         var tensor = new DenseTensor<float>(input, [n, 1, Box, Box, Box]);
         var outputs = HasFeatures ? new[] { ThresholdOutput, FeaturesOutput } : new[] { ThresholdOutput };
-        using var results = _session.Run([NamedOnnxValue.CreateFromTensor(InputName, tensor)], outputs);
+        IDisposableReadOnlyCollection<DisposableNamedOnnxValue> results;
+        try
+        {
+            results = _session.Run([NamedOnnxValue.CreateFromTensor(InputName, tensor)], outputs);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new SirenException($"{ModelSource} failed on a batch of {n} maps: {e.Message} Fix: check that the model takes 'map' [N,1,64,64,64] float32 (see training/convert_original.py).", e);
+        }
+        using var _ = results;
         float[] predictions = results.First(r => r.Name == ThresholdOutput).AsEnumerable<float>().ToArray();
         if (predictions.Length != n)
             throw new SirenException($"{ModelSource} returned {predictions.Length} thresholds for {n} maps; the contract is [N,1]. Fix: re-export the model.");
@@ -90,14 +101,19 @@ public sealed class ThresholdPredictor : IDisposable
     }
 
     /// <summary>Predicts levels for prepared maps, in batches; <paramref name="rawLevels"/> denormalizes with the full-box range when a map was cropped.</summary>
-    public IReadOnlyList<ThresholdPrediction> Predict(IReadOnlyList<PreparedMap> maps, int batchSize = 8, bool rawLevels = true, IProgress<double>? progress = null)
+    /// <param name="batchTimed">Called after each batch with its map count and the model's time on it.</param>
+    public IReadOnlyList<ThresholdPrediction> Predict(IReadOnlyList<PreparedMap> maps, int batchSize = 8, bool rawLevels = true, IProgress<double>? progress = null,
+        Action<int, TimeSpan>? batchTimed = null)
     {
         if (batchSize < 1) throw new SirenException($"batch size {batchSize} must be at least 1. Fix: pass --batch-size 8.");
         var result = new List<ThresholdPrediction>(maps.Count);
+        var clock = new System.Diagnostics.Stopwatch();
         for (int start = 0; start < maps.Count; start += batchSize)
         {
             var batch = maps.Skip(start).Take(batchSize).ToList();
+            clock.Restart();
             var (predictions, _) = Run(batch.Select(m => m.Normalized).ToList());
+            batchTimed?.Invoke(batch.Count, clock.Elapsed);
             for (int i = 0; i < batch.Count; i++)
             {
                 MapStats stats = rawLevels ? batch[i].RawStats ?? batch[i].Stats : batch[i].Stats;
@@ -141,25 +157,30 @@ public sealed class ThresholdPredictor : IDisposable
     }
 
     /// <summary>Prepared maps of a folder: normalized ones when it has a stats CSV, otherwise preprocessed now.</summary>
-    public static IReadOnlyList<PreparedMap> LoadFolder(string voldir, bool rawLevels = true, Action<string>? log = null)
+    /// <param name="include">Which map ids to load (default: all).</param>
+    public static IReadOnlyList<PreparedMap> LoadFolder(string voldir, bool rawLevels = true, Action<string>? log = null,
+        IProgress<double>? progress = null, Func<int, bool>? include = null)
     {
         string downStats = Path.Combine(voldir, Preprocess.StatsDownsampledFile);
-        if (!File.Exists(downStats)) return Preprocess.PrepareFolder(voldir);
+        if (!File.Exists(downStats)) return Preprocess.PrepareFolder(voldir, progress, include);
 
         string rawStatsPath = Path.Combine(voldir, Preprocess.StatsRawFile);
         var stats = Preprocess.ReadStats(downStats);
         var raw = rawLevels && File.Exists(rawStatsPath) ? Preprocess.ReadStats(rawStatsPath) : null;
         log?.Invoke($"'{voldir}' is a preprocessed folder; levels use {(raw is null ? Preprocess.StatsDownsampledFile : Preprocess.StatsRawFile)}.");
         var result = new List<PreparedMap>();
-        foreach (var file in VolumeFolder.List(voldir))
+        var files = VolumeFolder.List(voldir).Where(f => include?.Invoke(f.MapId) ?? true).ToList();
+        foreach (var file in files)
         {
             var volume = Mrc.MrcReader.Read(file.Path);
             if (volume.Nx != Box || !volume.IsCubic)
                 throw new SirenException($"'{file.Path}' is {volume.Nx}×{volume.Ny}×{volume.Nz} in a preprocessed folder; normalized maps are 64³. Fix: pass the raw maps instead and let predict-thresholds preprocess them.");
+            MapNormalization.RequireFinite(volume.Data, $"'{file.Path}'");
             if (!stats.TryGetValue(file.MapId, out MapStats s))
                 throw new SirenException($"'{downStats}' has no row for map {file.MapId}. Fix: rerun siren preprocess on the raw maps.");
             MapStats? r = raw is not null && raw.TryGetValue(file.MapId, out MapStats rs) ? rs : null;
             result.Add(new PreparedMap(file.MapId, file.Path, volume.Data, s, r, volume.VoxelSize));
+            progress?.Report((double)result.Count / files.Count);
         }
         return result;
     }

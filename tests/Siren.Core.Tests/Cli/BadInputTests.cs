@@ -3,7 +3,7 @@ using Siren.Core.Mrc;
 namespace Siren.Core.Tests.Cli;
 
 /// <summary>
-/// Every bad input gives exit code ≠ 0 and exactly one "error:" line that names the file, never a stack trace.
+/// Every bad input gives exit code 2 and exactly one "error:" line that names the file, never a stack trace.
 /// </summary>
 public class BadInputTests
 {
@@ -14,12 +14,13 @@ public class BadInputTests
         return dir;
     }
 
-    private static void AssertOneError(SirenProcess.Result r, params string[] mustContain)
+    internal static void AssertOneError(SirenProcess.Result r, params string[] mustContain)
     {
-        Assert.NotEqual(0, r.ExitCode);
+        Assert.True(r.ExitCode == 2, $"expected exit code 2 (a user error), got {r.ExitCode}:\n{r.Stderr}");
         string[] errors = r.Stderr.Split('\n').Where(l => l.StartsWith("error:", StringComparison.Ordinal)).ToArray();
         Assert.True(errors.Length == 1, $"expected one error line, got:\n{r.Stderr}");
         Assert.DoesNotContain("   at ", r.Stderr);
+        Assert.DoesNotContain("unexpected", errors[0]);
         foreach (string s in mustContain) Assert.Contains(s, errors[0]);
     }
 

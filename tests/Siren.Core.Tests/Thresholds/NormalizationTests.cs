@@ -16,6 +16,58 @@ public class NormalizationTests
         Assert.Equal(expected, MapNormalization.Percentile([1f, 2f, 3f, 4f], q), 9);
     }
 
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(7, 1)]
+    [InlineData(1000, 2)]
+    [InlineData(4097, 3)]
+    [InlineData(100_003, 4)]
+    public void SelectionAgreesWithSorting(int n, int seed)
+    {
+        // The oracle is a full sort. Few distinct values (many ties), a sorted and a reversed run are the
+        // inputs a partition scheme gets wrong.
+        var rng = new Random(seed);
+        var inputs = new List<float[]>
+        {
+            Enumerable.Range(0, n).Select(_ => (float)rng.NextDouble() * 10 - 2).ToArray(),
+            Enumerable.Range(0, n).Select(_ => (float)rng.Next(4)).ToArray(),
+            Enumerable.Range(0, n).Select(i => (float)i).ToArray(),
+            Enumerable.Range(0, n).Select(i => (float)-i).ToArray(),
+        };
+        foreach (var values in inputs)
+        {
+            var sorted = values.OrderBy(v => v).ToArray();
+            foreach (int k in new[] { 0, 1, n / 3, n / 2, n - 2, n - 1 }.Where(k => k >= 0 && k < n).Distinct())
+            {
+                var scratch = values.ToArray();
+                Assert.Equal(sorted[k], MapNormalization.Select(scratch, k));
+                for (int i = 0; i < k; i++) Assert.True(scratch[i] <= scratch[k]);
+                for (int i = k + 1; i < n; i++) Assert.True(scratch[i] >= scratch[k]);
+            }
+            foreach (double q in new[] { 0.0, MapNormalization.LowerPercentile, 37.5, MapNormalization.UpperPercentile, 100.0 })
+            {
+                double h = (n - 1) * (q / 100);
+                int below = (int)Math.Floor(h);
+                double expected = below >= n - 1 ? sorted[^1] : sorted[below] + (h - below) * ((double)sorted[below + 1] - sorted[below]);
+                Assert.Equal(expected, MapNormalization.Percentile(values.ToArray(), q), 4);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(float.NaN, "NaN")]
+    [InlineData(float.PositiveInfinity, "infinite")]
+    [InlineData(float.NegativeInfinity, "infinite")]
+    public void NonFiniteVoxelIsAUserError(float bad, string named)
+    {
+        var values = Enumerable.Range(0, 1000).Select(i => (float)i).ToArray();
+        values[321] = bad;
+        var e = Assert.Throws<SirenException>(() => MapNormalization.Normalize(values, "'vol_007.mrc'"));
+        Assert.Contains("'vol_007.mrc'", e.Message);
+        Assert.Contains(named, e.Message);
+        Assert.Contains("voxel 321", e.Message);
+    }
+
     [Fact]
     public void NormalizeClipsZeroesAndMapsPositiveRangeToMinusOneOne()
     {
