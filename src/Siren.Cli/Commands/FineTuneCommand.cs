@@ -38,12 +38,10 @@ public static class FineTuneCommand
         cmd.SetAction(pr =>
         {
             string outRoot = AtomicFile.EnsureDirectory(pr.GetValue(outdir)!);
-            var labelled = Preprocess.ReadLabels(pr.GetValue(labels)!);
-            var inFolder = VolumeFolder.List(pr.GetValue(voldir)!).Select(f => f.MapId).ToHashSet();
-            var absent = labelled.Keys.Where(id => !inFolder.Contains(id)).Order().ToList();
-            if (absent.Count > 0)
-                throw new SirenException($"'{pr.GetValue(labels)}' labels {absent.Count} map(s) that are not in '{pr.GetValue(voldir)}' (first: map {absent[0]}). Fix: label only maps of --voldir (vol_id = number after the last '_').");
-            var maps = ThresholdPredictor.LoadFolder(pr.GetValue(voldir)!, rawLevels: true, CliHost.Log, CliHost.Progress("load"), labelled.ContainsKey);
+            var labelled = Preprocess.ReadLabels(pr.GetValue(labels)!, VolumeFolder.List(pr.GetValue(voldir)!));
+            var reader = new PreparedMapReader(pr.GetValue(voldir)!, include: labelled.ContainsKey);
+            if (reader.StatsPath is { } statsPath) CliHost.Log($"'{reader.Folder}' is a preprocessed folder; levels use {Path.GetFileName(statsPath)}.");
+            var maps = reader.ReadAll();
             if (maps.Count < 2)
                 throw new SirenException($"'{pr.GetValue(labels)}' labels {maps.Count} map(s) of --voldir; fine-tuning needs at least 2 (20–40 recommended). Fix: label more maps (vol_id = number after the last '_').");
 

@@ -46,12 +46,16 @@ public static class PredictThresholdsCommand
             using var predictor = new ThresholdPredictor(pr.GetValue(model), fineTuned, pr.GetValue(threads));
             manifest.Parameter("model", predictor.ModelSource).Parameter("head", pr.GetValue(head) is { } hp ? Path.GetFullPath(hp) : null);
 
-            var maps = manifest.Time("load", () => ThresholdPredictor.LoadFolder(pr.GetValue(voldir)!, raw, CliHost.Log, CliHost.Progress("load")));
+            var maps = new PreparedMapReader(pr.GetValue(voldir)!, raw);
+            if (maps.StatsPath is { } stats) CliHost.Log($"'{maps.Folder}' is a preprocessed folder; levels use {Path.GetFileName(stats)}.");
             var batches = new List<(int Maps, TimeSpan Time)>();
             var clock = Stopwatch.StartNew();
-            var predictions = manifest.Time("predict", () => predictor.Predict(maps, pr.GetValue(batch), raw, CliHost.Progress("predict"), (n, t) => batches.Add((n, t))));
+            var predictions = predictor.Predict(maps, pr.GetValue(batch), raw, CliHost.Progress("predict"), (n, t) => batches.Add((n, t)));
+            // Reading and preprocessing alternate with the model, a chunk at a time; the model's share is timed per batch.
+            var modelTime = TimeSpan.FromTicks(batches.Sum(b => b.Time.Ticks));
+            manifest.Seconds("read_and_preprocess", clock.Elapsed - modelTime).Seconds("model", modelTime);
             var speed = ModelSpeed.Of(batches);
-            CliHost.Log($"predicted {maps.Count} maps in {clock.Elapsed.TotalSeconds:0.00} s; {speed}");
+            CliHost.Log($"predicted {predictions.Count} maps in {clock.Elapsed.TotalSeconds:0.00} s ({(clock.Elapsed - modelTime).TotalSeconds:0.00} s reading and preprocessing); {speed}");
 
             ThresholdPredictor.WriteCsv(Path.Combine(outRoot, ThresholdPredictor.PredictionsFile), predictions);
 
@@ -64,7 +68,7 @@ public static class PredictThresholdsCommand
                 PredictionPlot.Write(Path.Combine(outRoot, "predictions_vs_labels.png"), pairs);
                 manifest.Result("labelled_maps", pairs.Count);
             }
-            manifest.Result("maps", maps.Count).Result("ms_per_map", Math.Round(speed.MsPerMap, 2))
+            manifest.Result("maps", predictions.Count).Result("ms_per_map", Math.Round(speed.MsPerMap, 2))
                 .Result("warm_up_batches", speed.WarmUpBatches).Result("warm_up_ms_per_map", speed.WarmUpBatches > 0 ? Math.Round(speed.WarmUpMsPerMap, 2) : null);
             manifest.Write(outRoot);
             return 0;

@@ -39,6 +39,9 @@ public sealed class RunManifest
 
     public void Time(string stage, Action work) => Time<bool>(stage, () => { work(); return true; });
 
+    /// <summary>Records a wall time measured elsewhere (stages that interleave, such as reading and running a model).</summary>
+    public RunManifest Seconds(string stage, TimeSpan elapsed) { _timings[stage] = Math.Round(elapsed.TotalSeconds, 4); return this; }
+
     public JsonObject ToJson() => new()
     {
         ["tool"] = "Siren.Native",

@@ -6,6 +6,9 @@ using Siren.Core.Mrc;
 
 namespace Siren.Core.Thresholding;
 
+/// <summary>What siren preprocess keeps of a map: the ranges that turn its normalized levels back into map units.</summary>
+public sealed record MapRanges(int MapId, MapStats Stats, MapStats? RawStats);
+
 /// <summary>One map made ready for the threshold model.</summary>
 /// <param name="Normalized">The box-64 map on the model's scale (x fastest).</param>
 /// <param name="Stats">Range of the box-64 (downsampled) map: denormalizes levels for that map.</param>
@@ -51,22 +54,20 @@ public static class Preprocess
         return new PreparedMap(mapId, sourcePath, normalized, stats, raw, boxed.VoxelSize);
     }
 
-    /// <summary>Prepares every map of a folder in memory, in natural order.</summary>
-    /// <param name="include">Which map ids to prepare (default: all).</param>
-    public static IReadOnlyList<PreparedMap> PrepareFolder(string voldir, IProgress<double>? progress = null, Func<int, bool>? include = null) =>
-        PrepareFolder(voldir, progress, write: null, include);
-
     /// <summary>
     /// Runs the command: writes OUT/normalized/*.mrc, OUT/normalized/downsampled/*.mrc (maps that were
     /// cropped), map_stats_downsampled.csv, map_stats_raw.csv (when any map was cropped) and, with
-    /// labels, normalized_labels.csv. Returns the prepared maps.
+    /// labels, normalized_labels.csv. Maps are read and written a chunk at a time; returns their ranges.
     /// </summary>
-    public static IReadOnlyList<PreparedMap> Run(string voldir, string outdir, string? labelsCsv = null,
+    public static IReadOnlyList<MapRanges> Run(string voldir, string outdir, string? labelsCsv = null,
         Action<string>? log = null, IProgress<double>? progress = null)
     {
         string normDir = AtomicFile.EnsureDirectory(Path.Combine(outdir, NormalizedFolder));
         string downDir = Path.Combine(normDir, DownsampledFolder);
-        var maps = PrepareFolder(voldir, progress, (file, prepared, downsampled) =>
+        var reader = new PreparedMapReader(voldir, readPreprocessed: false);
+        var labels = labelsCsv is null ? null : ReadLabels(labelsCsv, reader.Files);
+        var maps = new List<MapRanges>(reader.Files.Count);
+        foreach (var chunk in reader.Chunks(prepared: (file, prepared, downsampled) =>
         {
             string name = Path.GetFileName(file.Path);
             if (downsampled is not null)
@@ -75,7 +76,11 @@ public static class Preprocess
                 log?.Invoke($"downsampled {name} to box {ModelBox} ({downsampled.VoxelSize.X:0.###} Å/px)");
             }
             MrcWriter.Write(Path.Combine(normDir, name), new MrcVolume(ModelBox, ModelBox, ModelBox, prepared.Normalized, prepared.VoxelSize, new Vec3(0, 0, 0)));
-        });
+        }))
+        {
+            maps.AddRange(chunk.Select(m => new MapRanges(m.MapId, m.Stats, m.RawStats)));
+            progress?.Report((double)maps.Count / reader.Files.Count);
+        }
 
         WriteStats(Path.Combine(normDir, StatsDownsampledFile), maps.Select(m => (m.MapId, m.Stats)));
         if (maps.Any(m => m.RawStats is not null))
@@ -83,32 +88,8 @@ public static class Preprocess
             // The original writes the raw table only for cropped maps; a mixed folder gets each map's own range.
             WriteStats(Path.Combine(normDir, StatsRawFile), maps.Select(m => (m.MapId, m.RawStats ?? m.Stats)));
         }
-        if (labelsCsv is not null) WriteNormalizedLabels(labelsCsv, maps, Path.Combine(normDir, LabelsFile));
+        if (labels is not null) WriteNormalizedLabels(labels, maps, Path.Combine(normDir, LabelsFile));
         return maps;
-    }
-
-    private static IReadOnlyList<PreparedMap> PrepareFolder(string voldir, IProgress<double>? progress,
-        Action<VolumeFile, PreparedMap, MrcVolume?>? write, Func<int, bool>? include = null)
-    {
-        var files = VolumeFolder.List(voldir).Where(f => include?.Invoke(f.MapId) ?? true).ToList();
-        var result = new PreparedMap[files.Count];
-        int done = 0;
-        try
-        {
-            Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) }, i =>
-            {
-                var file = files[i];
-                var volume = MrcReader.Read(file.Path);
-                result[i] = Prepare(volume, file.MapId, file.Path, out MrcVolume? downsampled);
-                write?.Invoke(file, result[i], downsampled);
-                progress?.Report((double)Interlocked.Increment(ref done) / files.Count);
-            });
-        }
-        catch (AggregateException e) when (SirenException.FirstIn(e) is { } user)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(user);
-        }
-        return result;
     }
 
     public static void WriteStats(string path, IEnumerable<(int MapId, MapStats Stats)> rows)
@@ -141,16 +122,25 @@ public static class Preprocess
         return labels;
     }
 
-    private static void WriteNormalizedLabels(string labelsCsv, IReadOnlyList<PreparedMap> maps, string path)
+    /// <summary>Reads a labels CSV and checks that every labelled map is one of <paramref name="maps"/>.</summary>
+    public static Dictionary<int, double> ReadLabels(string path, IReadOnlyList<VolumeFile> maps)
     {
-        var labels = ReadLabels(labelsCsv);
+        var labels = ReadLabels(path);
+        var ids = maps.Select(m => m.MapId).ToHashSet();
+        var absent = labels.Keys.Where(id => !ids.Contains(id)).Order().ToList();
+        if (absent.Count > 0)
+            throw new SirenException($"'{path}' labels {absent.Count} map(s) that are not in the map folder (first: map {absent[0]}). Fix: label only maps of --voldir (vol_id = number after the last '_').");
+        return labels;
+    }
+
+    private static void WriteNormalizedLabels(Dictionary<int, double> labels, IReadOnlyList<MapRanges> maps, string path)
+    {
         var byId = maps.ToDictionary(m => m.MapId);
         var sb = new StringBuilder("vol_id,contour_level,normalized_label,vol_min,vol_max\n");
         foreach (var (id, level) in labels.OrderBy(kv => kv.Key))
         {
-            if (!byId.TryGetValue(id, out var map))
-                throw new SirenException($"'{labelsCsv}' labels map {id}, which is not in the map folder. Fix: label only maps of --voldir (vol_id = number after the last '_').");
-            sb.Append(CultureInfo.InvariantCulture, $"{id},{level:R},{map.Stats.Normalize(level):R},{map.Stats.Min:R},{map.Stats.Max:R}\n");
+            MapStats stats = byId[id].Stats;
+            sb.Append(CultureInfo.InvariantCulture, $"{id},{level:R},{stats.Normalize(level):R},{stats.Min:R},{stats.Max:R}\n");
         }
         AtomicFile.WriteAllText(path, sb.ToString());
     }

@@ -125,14 +125,28 @@ public sealed class ThresholdPredictor : IDisposable
     }
 
     /// <summary>
-    /// Levels for every map of a folder: raw maps of any box are preprocessed in memory; a folder written by
-    /// <c>siren preprocess</c> (normalized maps with map_stats_*.csv) is read as it is.
+    /// Levels for every map of a folder: raw maps of any box are preprocessed as they are read; a folder
+    /// written by <c>siren preprocess</c> (normalized maps with map_stats_*.csv) is read as it is.
     /// </summary>
     public IReadOnlyList<ThresholdPrediction> Predict(string voldir, int batchSize = 8, bool rawLevels = true,
         IProgress<double>? progress = null, Action<string>? log = null)
     {
-        var maps = LoadFolder(voldir, rawLevels, log);
-        return Predict(maps, batchSize, rawLevels, progress);
+        var reader = new PreparedMapReader(voldir, rawLevels);
+        if (reader.StatsPath is { } stats) log?.Invoke($"'{voldir}' is a preprocessed folder; levels use {Path.GetFileName(stats)}.");
+        return Predict(reader, batchSize, rawLevels, progress);
+    }
+
+    /// <summary>Levels for the maps of <paramref name="reader"/>, read a chunk at a time, so memory does not grow with the ensemble.</summary>
+    public IReadOnlyList<ThresholdPrediction> Predict(PreparedMapReader reader, int batchSize = 8, bool rawLevels = true,
+        IProgress<double>? progress = null, Action<int, TimeSpan>? batchTimed = null)
+    {
+        var result = new List<ThresholdPrediction>(reader.Files.Count);
+        foreach (var chunk in reader.Chunks(Math.Max(batchSize, PreparedMapReader.DefaultChunk)))
+        {
+            result.AddRange(Predict(chunk, batchSize, rawLevels, batchTimed: batchTimed));
+            progress?.Report((double)result.Count / reader.Files.Count);
+        }
+        return result;
     }
 
     public const string PredictionsFile = "predictions.csv";
@@ -154,35 +168,6 @@ public sealed class ThresholdPredictor : IDisposable
         foreach (var p in predictions)
             sb.Append(System.Globalization.CultureInfo.InvariantCulture, $"{p.MapId},{p.Prediction:R},{p.Denormalized:R},{p.Stats.Min:R},{p.Stats.Max:R}\n");
         IO.AtomicFile.WriteAllText(path, sb.ToString());
-    }
-
-    /// <summary>Prepared maps of a folder: normalized ones when it has a stats CSV, otherwise preprocessed now.</summary>
-    /// <param name="include">Which map ids to load (default: all).</param>
-    public static IReadOnlyList<PreparedMap> LoadFolder(string voldir, bool rawLevels = true, Action<string>? log = null,
-        IProgress<double>? progress = null, Func<int, bool>? include = null)
-    {
-        string downStats = Path.Combine(voldir, Preprocess.StatsDownsampledFile);
-        if (!File.Exists(downStats)) return Preprocess.PrepareFolder(voldir, progress, include);
-
-        string rawStatsPath = Path.Combine(voldir, Preprocess.StatsRawFile);
-        var stats = Preprocess.ReadStats(downStats);
-        var raw = rawLevels && File.Exists(rawStatsPath) ? Preprocess.ReadStats(rawStatsPath) : null;
-        log?.Invoke($"'{voldir}' is a preprocessed folder; levels use {(raw is null ? Preprocess.StatsDownsampledFile : Preprocess.StatsRawFile)}.");
-        var result = new List<PreparedMap>();
-        var files = VolumeFolder.List(voldir).Where(f => include?.Invoke(f.MapId) ?? true).ToList();
-        foreach (var file in files)
-        {
-            var volume = Mrc.MrcReader.Read(file.Path);
-            if (volume.Nx != Box || !volume.IsCubic)
-                throw new SirenException($"'{file.Path}' is {volume.Nx}×{volume.Ny}×{volume.Nz} in a preprocessed folder; normalized maps are 64³. Fix: pass the raw maps instead and let predict-thresholds preprocess them.");
-            MapNormalization.RequireFinite(volume.Data, $"'{file.Path}'");
-            if (!stats.TryGetValue(file.MapId, out MapStats s))
-                throw new SirenException($"'{downStats}' has no row for map {file.MapId}. Fix: rerun siren preprocess on the raw maps.");
-            MapStats? r = raw is not null && raw.TryGetValue(file.MapId, out MapStats rs) ? rs : null;
-            result.Add(new PreparedMap(file.MapId, file.Path, volume.Data, s, r, volume.VoxelSize));
-            progress?.Report((double)result.Count / files.Count);
-        }
-        return result;
     }
 
     private static byte[] ReadResource(string name)

@@ -1,0 +1,102 @@
+using Siren.Core.Ensemble;
+using Siren.Core.Mrc;
+
+namespace Siren.Core.Thresholding;
+
+/// <summary>
+/// A folder of maps made ready for the threshold model, a chunk at a time: raw maps of any box are
+/// Fourier-cropped and normalized as they are read; a folder written by <c>siren preprocess</c>
+/// (normalized box-64 maps beside map_stats_downsampled.csv) is read as it is.
+/// </summary>
+/// <remarks>
+/// Chunks keep memory flat: the ensembles that need thresholds reach one map per particle (~100,000 maps,
+/// 100 GB as normalized box-64 floats), and a raw map of box 320 alone is 130 MB.
+/// </remarks>
+public sealed class PreparedMapReader
+{
+    public const int DefaultChunk = 64;
+
+    private readonly Dictionary<int, MapStats>? _stats;
+    private readonly Dictionary<int, MapStats>? _rawStats;
+
+    /// <param name="rawLevels">For a preprocessed folder: also read map_stats_raw.csv, so levels apply to the full-box maps.</param>
+    /// <param name="include">Which map ids to read (default: all).</param>
+    /// <param name="readPreprocessed">False: normalize every map, even in a folder siren preprocess wrote.</param>
+    public PreparedMapReader(string voldir, bool rawLevels = true, Func<int, bool>? include = null, bool readPreprocessed = true)
+    {
+        Folder = voldir;
+        Files = VolumeFolder.List(voldir).Where(f => include?.Invoke(f.MapId) ?? true).ToList();
+        StatsPath = Path.Combine(voldir, Preprocess.StatsDownsampledFile);
+        if (!readPreprocessed || !File.Exists(StatsPath))
+        {
+            StatsPath = null;
+            return;
+        }
+        _stats = Preprocess.ReadStats(StatsPath);
+        string rawPath = Path.Combine(voldir, Preprocess.StatsRawFile);
+        if (rawLevels && File.Exists(rawPath))
+        {
+            _rawStats = Preprocess.ReadStats(rawPath);
+            StatsPath = rawPath;
+        }
+    }
+
+    public string Folder { get; }
+    public IReadOnlyList<VolumeFile> Files { get; }
+
+    /// <summary>The stats CSV that levels will be denormalized with, when the folder is preprocessed; else null.</summary>
+    public string? StatsPath { get; }
+
+    public bool IsPreprocessed => _stats is not null;
+
+    /// <summary>
+    /// The maps in folder order, <paramref name="chunkSize"/> at a time, each chunk prepared in parallel.
+    /// <paramref name="prepared"/> sees each raw map's result and, when it was cropped, its box-64 map.
+    /// </summary>
+    public IEnumerable<IReadOnlyList<PreparedMap>> Chunks(int chunkSize = DefaultChunk, Action<VolumeFile, PreparedMap, MrcVolume?>? prepared = null)
+    {
+        if (chunkSize < 1) throw new ArgumentOutOfRangeException(nameof(chunkSize), chunkSize, "at least one map per chunk");
+        for (int start = 0; start < Files.Count; start += chunkSize)
+        {
+            int count = Math.Min(chunkSize, Files.Count - start);
+            var chunk = new PreparedMap[count];
+            try
+            {
+                Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+                {
+                    VolumeFile file = Files[start + i];
+                    MrcVolume volume = MrcReader.Read(file.Path);
+                    if (IsPreprocessed)
+                    {
+                        chunk[i] = Normalized(file, volume);
+                        return;
+                    }
+                    chunk[i] = Preprocess.Prepare(volume, file.MapId, file.Path, out MrcVolume? downsampled);
+                    prepared?.Invoke(file, chunk[i], downsampled);
+                });
+            }
+            catch (AggregateException e) when (SirenException.FirstIn(e) is { } user)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(user);
+            }
+            yield return chunk;
+        }
+    }
+
+    /// <summary>Every map at once: for the few labelled maps of fine-tuning, or small folders.</summary>
+    public IReadOnlyList<PreparedMap> ReadAll() => Chunks().SelectMany(c => c).ToList();
+
+    private PreparedMap Normalized(VolumeFile file, MrcVolume volume)
+    {
+        if (volume.Nx != Preprocess.ModelBox || !volume.IsCubic)
+            throw new SirenException($"'{file.Path}' is {volume.Nx}×{volume.Ny}×{volume.Nz} in a preprocessed folder; normalized maps are 64³. Fix: pass the raw maps instead and let predict-thresholds preprocess them.");
+        MapNormalization.RequireFinite(volume.Data, $"'{file.Path}'");
+        if (!_stats!.TryGetValue(file.MapId, out MapStats stats))
+            throw new SirenException($"'{Path.Combine(Folder, Preprocess.StatsDownsampledFile)}' has no row for map {file.MapId}. Fix: rerun siren preprocess on the raw maps.");
+        MapStats? raw = null;
+        if (_rawStats is not null)
+            raw = _rawStats.TryGetValue(file.MapId, out MapStats r) ? r
+                : throw new SirenException($"'{StatsPath}' has no row for map {file.MapId}. Fix: rerun siren preprocess on the raw maps, or pass --levels downsampled.");
+        return new PreparedMap(file.MapId, file.Path, volume.Data, stats, raw, volume.VoxelSize);
+    }
+}
