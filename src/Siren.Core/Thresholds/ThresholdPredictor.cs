@@ -36,6 +36,8 @@ public sealed class ThresholdPredictor : IDisposable
         var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
         if (threads > 0) options.IntraOpNumThreads = threads;
         ModelSource = modelPath is null ? "shipped model" : Path.GetFullPath(modelPath);
+        if (modelPath is not null && IsPyTorchCheckpoint(modelPath))
+            throw new SirenException($"'{modelPath}' is a PyTorch checkpoint (the original's weights.pth), not an ONNX model. Fix: python3 training/convert_original.py {modelPath} original.onnx, then pass --model original.onnx.");
         try
         {
             _session = modelPath is null ? new InferenceSession(ReadResource(ShippedModelResource), options) : new InferenceSession(modelPath, options);
@@ -168,6 +170,16 @@ public sealed class ThresholdPredictor : IDisposable
         foreach (var p in predictions)
             sb.Append(System.Globalization.CultureInfo.InvariantCulture, $"{p.MapId},{p.Prediction:R},{p.Denormalized:R},{p.Stats.Min:R},{p.Stats.Max:R}\n");
         IO.AtomicFile.WriteAllText(path, sb.ToString());
+    }
+
+    /// <summary>torch.save writes a zip archive (PyTorch ≥ 1.6) or a bare pickle (protocol 2+ starts with 0x80).</summary>
+    private static bool IsPyTorchCheckpoint(string path)
+    {
+        if (!File.Exists(path)) return false;
+        Span<byte> head = stackalloc byte[4];
+        using var stream = File.OpenRead(path);
+        int read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        return read == 4 && (head.SequenceEqual("PK\u0003\u0004"u8) || head[0] == 0x80);
     }
 
     private static byte[] ReadResource(string name)

@@ -57,6 +57,16 @@ public class ThresholdCommandBadInputTests
         AssertOneError(Predict(Box64Maps(1), "--model", model), "weights.onnx");
     }
 
+    [Theory]
+    [InlineData(new byte[] { 0x50, 0x4B, 0x03, 0x04, 0x14, 0x00 })] // torch.save since PyTorch 1.6: a zip archive
+    [InlineData(new byte[] { 0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC })] // older torch.save: a pickle
+    public void PyTorchCheckpointInsteadOfOnnx(byte[] head)
+    {
+        string weights = Path.Combine(TestPaths.NewTempDir(), "weights.pth");
+        File.WriteAllBytes(weights, [.. head, .. new byte[100]]);
+        AssertOneError(Predict(Box64Maps(1), "--model", weights), "weights.pth", "PyTorch checkpoint", "convert_original.py");
+    }
+
     [Fact]
     public void PreprocessedFolderWithoutAMapsStats()
     {
