@@ -37,6 +37,12 @@ class PaperCNN(nn.Module):
         return self.mlp(x.flatten(1))
 
 
+def export(model, path):
+    """The paper's network (eval mode) as ONNX with our contract; training/train_paper_cnn.py uses it too."""
+    torch.onnx.export(model, torch.zeros(1, 1, 64, 64, 64), path, input_names=["map"], output_names=["threshold"],
+                      dynamic_axes={"map": {0: "N"}, "threshold": {0: "N"}}, opset_version=17)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("checkpoint", help="weights.pth to read (or, with --random-checkpoint, to write)")
@@ -59,8 +65,7 @@ def main():
     model.load_state_dict(checkpoint["model_state_dict"])
     model.eval()
 
-    torch.onnx.export(model, torch.zeros(1, 1, 64, 64, 64), args.onnx, input_names=["map"], output_names=["threshold"],
-                      dynamic_axes={"map": {0: "N"}, "threshold": {0: "N"}}, opset_version=17)
+    export(model, args.onnx)
     if args.verify:
         x = torch.from_numpy(np.fromfile(args.verify[0], dtype=np.float32).reshape(-1, 1, 64, 64, 64))
         with torch.no_grad():

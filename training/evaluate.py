@@ -4,7 +4,7 @@
 
 Each set is a `siren make-training-set --raw-maps` folder (maps/, labels.csv) or a `siren simulate`
 ensemble (true levels in thresholds.csv), with predictions from `siren predict-thresholds` in
-pred/predictions.csv. Metrics per rule: Pearson r of predicted and labelled
+pred/predictions.csv (--pred names another folder, for another model's predictions). Metrics per rule: Pearson r of predicted and labelled
 levels on the model's normalized scale (raw levels span four decades of arbitrary scale, which would make r
 meaningless), and the median |log(V(predicted) / V(label))|, V = voxels above the level.
 """
@@ -54,8 +54,8 @@ def labelled_maps(folder, preds):
             yield (i, paths[i], float(r["denormalized_predictions"]), float(p["vol_min"]), float(p["vol_max"]), "siren simulate")
 
 
-def evaluate(folder):
-    preds = {int(r["vol_id"]): r for r in read_csv(os.path.join(folder, "pred", "predictions.csv"))}
+def evaluate(folder, pred="pred"):
+    preds = {int(r["vol_id"]): r for r in read_csv(os.path.join(folder, pred, "predictions.csv"))}
     rows = []
     for i, path, label, lo, hi, family in labelled_maps(folder, preds):
         with mrcfile.open(path, permissive=True) as m:
@@ -97,11 +97,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sets", nargs="+", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--pred", default="pred", help="each set's folder of predictions.csv (another model's: --model … --outdir SET/NAME)")
     args = ap.parse_args()
     lines = []
     all_rows = {}
     for folder in args.sets:
-        rows = evaluate(folder)
+        rows = evaluate(folder, args.pred)
         name = os.path.basename(os.path.normpath(folder))
         all_rows[name] = rows
         groups = [(f"{name} (all {len(rows)})", rows)]

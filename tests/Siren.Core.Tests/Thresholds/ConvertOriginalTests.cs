@@ -25,4 +25,37 @@ public class ConvertOriginalTests
         Assert.Equal(2, actual.Length);
         for (int i = 0; i < 2; i++) Assert.Equal(expected[i], actual[i], 1e-5);
     }
+
+    [PythonFact("torch, onnx")]
+    public void PaperCnnTrainedOnOurSetIsAnOriginalCheckpoint()
+    {
+        // train_paper_cnn.py exists to compare the paper's architecture with ours on a GPU; here one short
+        // epoch checks that what it writes is a checkpoint the original's converter reads and that its ONNX
+        // export keeps our contract.
+        string dir = TestPaths.NewTempDir();
+        TrainingSet.Write(Path.Combine(dir, "train"), 4, 11, ["pseudo_complex", "ring"], null, rawMaps: false);
+        string training = Path.Combine(TestPaths.RepoRoot, "training");
+        var (exit, output) = PythonReference.Run(PythonReference.With("torch, onnx")!,
+            $"\"{Path.Combine(training, "train_paper_cnn.py")}\" --data \"{Path.Combine(dir, "train")}\" --out \"{Path.Combine(dir, "paper")}\" --epochs 1 --batch 2 --val-frac 0.25",
+            TimeSpan.FromMinutes(5));
+        Assert.True(exit == 0, output);
+        Assert.Contains("epoch 1/1: train loss", output);
+
+        string reconverted = Path.Combine(dir, "reconverted.onnx");
+        (exit, output) = PythonReference.Run(PythonReference.With("torch, onnx")!,
+            $"\"{Path.Combine(training, "convert_original.py")}\" \"{Path.Combine(dir, "paper", "paper_cnn.pth")}\" \"{reconverted}\"", TimeSpan.FromMinutes(3));
+        Assert.True(exit == 0, output);
+
+        var maps = ThresholdPredictorTests.SyntheticMaps(2, 95).Select(m => m.Normalized).ToList();
+        using var trained = new ThresholdPredictor(Path.Combine(dir, "paper", "paper_cnn.onnx"));
+        using var converted = new ThresholdPredictor(reconverted);
+        var (a, _) = trained.Run(maps);
+        var (b, _) = converted.Run(maps);
+        Assert.Equal(2, a.Length);
+        for (int i = 0; i < 2; i++)
+        {
+            Assert.True(float.IsFinite(a[i]));
+            Assert.Equal(a[i], b[i], 1e-6);
+        }
+    }
 }
