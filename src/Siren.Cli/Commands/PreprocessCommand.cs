@@ -12,7 +12,7 @@ public static class PreprocessCommand
 {
     public static Command Create()
     {
-        var voldir = new Option<string>("--voldir") { Description = "Folder of maps (vol_000.mrc, …), any cubic box.", Required = true };
+        var voldir = new Option<string>("--voldir") { Description = "Folder of maps (vol_000.mrc, …) or one .mrc file, any cubic box ≥ 64.", Required = true };
         var outdir = new Option<string>("--outdir") { Description = "Output folder; results go to OUTDIR/normalized/.", Required = true };
         var labels = new Option<string?>("--labels") { Description = "CSV with vol_id, contour_level (levels of the box-64 maps) to normalize into normalized_labels.csv." };
         var cmd = new Command("preprocess", """

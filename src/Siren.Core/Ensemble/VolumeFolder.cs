@@ -10,6 +10,8 @@ public static partial class VolumeFolder
     /// <summary>Every *.mrc in <paramref name="voldir"/>, in natural order, with map ids.</summary>
     public static IReadOnlyList<VolumeFile> List(string voldir)
     {
+        if (File.Exists(voldir))
+            throw new SirenException($"'{voldir}' is a file; this command reads an ensemble. Fix: pass --voldir with the folder holding vol_000.mrc, vol_001.mrc, ….");
         if (!Directory.Exists(voldir))
             throw new SirenException($"map folder '{voldir}' does not exist. Fix: pass --voldir with the folder holding vol_000.mrc, vol_001.mrc, ….");
         var files = Directory.EnumerateFiles(voldir, "*.mrc", SearchOption.TopDirectoryOnly)
@@ -30,6 +32,19 @@ public static partial class VolumeFolder
             result.Add(new VolumeFile(f, id));
         }
         return result;
+    }
+
+    /// <summary>
+    /// A folder as <see cref="List"/> reads it, or one map file (as the original's preprocess and eval_model
+    /// accept), whose id is the number ending its name or 0 when it has none (emd_1234.mrc → 1234, map.mrc → 0).
+    /// </summary>
+    public static IReadOnlyList<VolumeFile> ListOrSingle(string path)
+    {
+        if (!File.Exists(path)) return List(path);
+        if (!path.EndsWith(".mrc", StringComparison.OrdinalIgnoreCase))
+            throw new SirenException($"'{path}' is not an .mrc file. Fix: pass a map (.mrc) or the folder of maps.");
+        Match m = TrailingNumber().Match(System.IO.Path.GetFileNameWithoutExtension(path));
+        return [new VolumeFile(path, m.Success ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0)];
     }
 
     public static int MapIdOf(string path)

@@ -4,7 +4,7 @@ using Siren.Core.Mrc;
 namespace Siren.Core.Thresholding;
 
 /// <summary>
-/// A folder of maps made ready for the threshold model, a chunk at a time: raw maps of any box are
+/// A folder of maps (or one map) made ready for the threshold model, a chunk at a time: raw maps of any box are
 /// Fourier-cropped and normalized as they are read; a folder written by <c>siren preprocess</c>
 /// (normalized box-64 maps beside map_stats_downsampled.csv) is read as it is.
 /// </summary>
@@ -19,13 +19,14 @@ public sealed class PreparedMapReader
     private readonly Dictionary<int, MapStats>? _stats;
     private readonly Dictionary<int, MapStats>? _rawStats;
 
+    /// <param name="voldir">A folder of maps, or one .mrc file.</param>
     /// <param name="rawLevels">For a preprocessed folder: also read map_stats_raw.csv, so levels apply to the full-box maps.</param>
     /// <param name="include">Which map ids to read (default: all).</param>
     /// <param name="readPreprocessed">False: normalize every map, even in a folder siren preprocess wrote.</param>
     public PreparedMapReader(string voldir, bool rawLevels = true, Func<int, bool>? include = null, bool readPreprocessed = true)
     {
         Folder = voldir;
-        Files = VolumeFolder.List(voldir).Where(f => include?.Invoke(f.MapId) ?? true).ToList();
+        Files = VolumeFolder.ListOrSingle(voldir).Where(f => include?.Invoke(f.MapId) ?? true).ToList();
         StatsPath = Path.Combine(voldir, Preprocess.StatsDownsampledFile);
         if (!readPreprocessed || !File.Exists(StatsPath))
         {

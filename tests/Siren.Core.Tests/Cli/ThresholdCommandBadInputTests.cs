@@ -86,6 +86,19 @@ public class ThresholdCommandBadInputTests
     }
 
     [Fact]
+    public void OneMapFileIsPredictedAndAFileIsNoEnsemble()
+    {
+        string dir = Box64Maps(1);
+        string map = Path.Combine(dir, "emd_1234.mrc");
+        File.Move(Path.Combine(dir, "vol_000.mrc"), map);
+        string outdir = TestPaths.NewTempDir();
+        var r = SirenProcess.Run("predict-thresholds", "--voldir", map, "--outdir", outdir);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.StartsWith("1234,", File.ReadAllLines(Path.Combine(outdir, "predictions.csv"))[1]);
+        AssertOneError(SirenProcess.Run("sketch", "--voldir", map, "--threshold", "0.5", "--outdir", TestPaths.NewTempDir()), "emd_1234.mrc", "is a file");
+    }
+
+    [Fact]
     public void FineTuneLabelsForMapsNotInTheFolder()
     {
         string dir = Box64Maps();
