@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using MathNet.Numerics.Statistics;
 using Siren.Core;
 using Siren.Core.Blocks;
 using Siren.Core.IO;
@@ -61,12 +62,20 @@ public static class PredictThresholdsCommand
 
             if (pr.GetValue(labels) is { } labelPath)
             {
-                var labelled = Preprocess.ReadLabels(labelPath);
-                var pairs = predictions.Where(p => labelled.ContainsKey(p.MapId)).Select(p => (Label: labelled[p.MapId], p.Denormalized)).ToList();
-                if (pairs.Count == 0)
-                    throw new SirenException($"'{labelPath}' labels none of the maps in --voldir. Fix: vol_id must be the map number (vol_007.mrc → 7).");
-                PredictionPlot.Write(Path.Combine(outRoot, "predictions_vs_labels.png"), pairs);
-                manifest.Result("labelled_maps", pairs.Count);
+                var labelled = Preprocess.ReadLabels(labelPath, maps.Files);
+                var scored = predictions.Where(p => labelled.ContainsKey(p.MapId)).ToList();
+                if (scored.Count == 0)
+                    throw new SirenException($"'{labelPath}' has no rows. Fix: give vol_id, contour_level for some maps of --voldir.");
+                PredictionPlot.Write(Path.Combine(outRoot, "predictions_vs_labels.png"), scored.Select(p => (labelled[p.MapId], p.Denormalized)).ToList());
+                // On the normalized scale, where maps of different scales compare: the difference as a share of the map's range.
+                double[] predicted = scored.Select(p => p.Prediction).ToArray();
+                double[] label = scored.Select(p => p.Stats.Normalize(labelled[p.MapId])).ToArray();
+                double medianGap = predicted.Zip(label, (a, b) => Math.Abs(a - b) / 2).Median();
+                double r = scored.Count > 2 ? Correlation.Pearson(predicted, label) : double.NaN;
+                CliHost.Log($"{scored.Count} labelled maps: median |prediction − label| {medianGap:P1} of the map's range" +
+                            (double.IsFinite(r) ? $", Pearson r {r:0.000} (normalized levels)" : "") + "; predictions_vs_labels.png");
+                manifest.Result("labelled_maps", scored.Count).Result("median_gap_of_range", Math.Round(medianGap, 5))
+                    .Result("pearson_r_normalized", double.IsFinite(r) ? Math.Round(r, 4) : null);
             }
             manifest.Result("maps", predictions.Count).Result("ms_per_map", Math.Round(speed.MsPerMap, 2))
                 .Result("warm_up_batches", speed.WarmUpBatches).Result("warm_up_ms_per_map", speed.WarmUpBatches > 0 ? Math.Round(speed.WarmUpMsPerMap, 2) : null);

@@ -81,6 +81,24 @@ public class ThresholdPredictorTests
     }
 
     [Fact]
+    public void PredictThresholdsWithLabelsPlotsAndScoresThem()
+    {
+        string dir = TestPaths.NewTempDir();
+        TrainingSet.Write(dir, 6, 21, ["pseudo_complex", "elongated", "ring"], null, rawMaps: true);
+        string outdir = TestPaths.NewTempDir();
+        var root = new System.CommandLine.RootCommand { PredictThresholdsCommand.Create() };
+        Assert.Equal(0, CliHost.Run(root, ["predict-thresholds", "--voldir", Path.Combine(dir, "maps"), "--outdir", outdir, "--labels", Path.Combine(dir, "labels.csv")]));
+
+        byte[] png = File.ReadAllBytes(Path.Combine(outdir, "predictions_vs_labels.png"));
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
+        var results = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(outdir, "manifest.json")))!["results"]!;
+        Assert.Equal(6, (int)results["labelled_maps"]!);
+        // Simulated maps of training families: the model lands within a few per cent of their range.
+        Assert.InRange((double)results["median_gap_of_range"]!, 0, 0.05);
+        Assert.NotNull(results["pearson_r_normalized"]);
+    }
+
+    [Fact]
     public void PreprocessedFolderGivesTheSamePredictionsAsRawMaps()
     {
         string dir = TestPaths.NewTempDir();
