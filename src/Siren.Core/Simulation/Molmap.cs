@@ -1,5 +1,6 @@
 using System.Numerics;
 using Siren.Core.Mrc;
+using Siren.Core.Statistics;
 
 namespace Siren.Core.Simulation;
 
@@ -106,47 +107,8 @@ public static class Molmap
     /// midpoint between the n-th and (n+1)-th largest voxel values, so that exactly n voxels satisfy the
     /// binarization rule "occupied = value &gt; level" (ties aside).
     /// </summary>
-    public static double ThresholdForVolume(ReadOnlySpan<float> map, double voxelVolume, double volume)
-    {
-        if (map.Length < 2) throw new ArgumentException("map needs at least two voxels", nameof(map));
-        int n = (int)Math.Clamp(Math.Round(volume / voxelVolume), 1, map.Length - 1);
-        float[] values = map.ToArray();
-        // Ascending order: the n-th largest sits at index len − n; the (n+1)-th largest is the maximum below it.
-        int k = values.Length - n;
-        float nth = Select(values, k);
-        float below = float.NegativeInfinity;
-        for (int i = 0; i < k; i++) if (values[i] > below) below = values[i];
-        return 0.5 * ((double)nth + below);
-    }
-
-    /// <summary>
-    /// Quickselect (Hoare partition, median-of-three pivot): reorders <paramref name="a"/> so that a[k] is the
-    /// k-th smallest, everything before it ≤ a[k] and everything after ≥ a[k]. Linear time on average,
-    /// ~10× faster than sorting a 64³ map, which matters because every simulated map needs its own level.
-    /// </summary>
-    private static float Select(float[] a, int k)
-    {
-        int lo = 0, hi = a.Length - 1;
-        while (lo < hi)
-        {
-            int mid = lo + (hi - lo) / 2;
-            if (a[mid] < a[lo]) (a[mid], a[lo]) = (a[lo], a[mid]);
-            if (a[hi] < a[lo]) (a[hi], a[lo]) = (a[lo], a[hi]);
-            if (a[hi] < a[mid]) (a[hi], a[mid]) = (a[mid], a[hi]);
-            float pivot = a[mid];
-            int i = lo, j = hi;
-            while (i <= j)
-            {
-                while (a[i] < pivot) i++;
-                while (a[j] > pivot) j--;
-                if (i <= j) { (a[i], a[j]) = (a[j], a[i]); i++; j--; }
-            }
-            if (k <= j) hi = j;
-            else if (k >= i) lo = i;
-            else return a[k];
-        }
-        return a[k];
-    }
+    public static double ThresholdForVolume(ReadOnlySpan<float> map, double voxelVolume, double volume) =>
+        OrderStatistics.LevelEnclosing(map, (long)Math.Round(volume / voxelVolume));
 
     public static double ThresholdForVolume(MrcVolume map, double volume) =>
         ThresholdForVolume(map.Data, (double)map.VoxelSize.X * map.VoxelSize.Y * map.VoxelSize.Z, volume);

@@ -1,4 +1,5 @@
 using System.Numerics;
+using Siren.Core.Statistics;
 
 namespace Siren.Core.Thresholding;
 
@@ -171,52 +172,14 @@ public static class MapNormalization
         if (values.Length == 0) throw new ArgumentException("no values", nameof(values));
         double h = (values.Length - 1) * (q / 100);
         int below = (int)Math.Floor(h);
-        if (below >= values.Length - 1) return Select(values, values.Length - 1);
+        if (below >= values.Length - 1) return OrderStatistics.Select(values, values.Length - 1);
         double frac = h - below;
-        float a = Select(values, below);
+        float a = OrderStatistics.Select(values, below);
         // Selection leaves everything after rank ⌊h⌋ at or above it, so the next rank is their minimum.
         float b = float.PositiveInfinity;
         foreach (float v in values[(below + 1)..]) b = Math.Min(b, v);
         return Lerp(a, b, frac);
     }
-
-    /// <summary>
-    /// The value of rank <paramref name="k"/> (0-based), leaving smaller values before it and larger after
-    /// (quickselect with a median-of-three pivot; a range that is still large after 64 rounds is sorted,
-    /// which bounds the worst case at n log n).
-    /// </summary>
-    public static float Select(Span<float> values, int k)
-    {
-        int lo = 0, hi = values.Length - 1;
-        for (int round = 0; hi > lo; round++)
-        {
-            if (round == 64)
-            {
-                values[lo..(hi + 1)].Sort();
-                break;
-            }
-            float pivot = MedianOfThree(values[lo], values[lo + (hi - lo) / 2], values[hi]);
-            int i = lo, j = hi;
-            while (i <= j)
-            {
-                while (values[i] < pivot) i++;
-                while (values[j] > pivot) j--;
-                if (i <= j)
-                {
-                    (values[i], values[j]) = (values[j], values[i]);
-                    i++;
-                    j--;
-                }
-            }
-            // Now [lo, j] ≤ pivot ≤ [i, hi], and anything strictly between j and i equals the pivot.
-            if (k <= j) hi = j;
-            else if (k >= i) lo = i;
-            else break;
-        }
-        return values[k];
-    }
-
-    private static float MedianOfThree(float a, float b, float c) => Math.Max(Math.Min(a, b), Math.Min(Math.Max(a, b), c));
 
     /// <summary>NaN or ±∞ would pass the percentile clip unnoticed (or turn every normalized voxel into NaN).</summary>
     internal static void RequireFinite(ReadOnlySpan<float> values, string source)

@@ -40,7 +40,7 @@ public class NormalizationTests
             foreach (int k in new[] { 0, 1, n / 3, n / 2, n - 2, n - 1 }.Where(k => k >= 0 && k < n).Distinct())
             {
                 var scratch = values.ToArray();
-                Assert.Equal(sorted[k], MapNormalization.Select(scratch, k));
+                Assert.Equal(sorted[k], Siren.Core.Statistics.OrderStatistics.Select(scratch, k));
                 for (int i = 0; i < k; i++) Assert.True(scratch[i] <= scratch[k]);
                 for (int i = k + 1; i < n; i++) Assert.True(scratch[i] >= scratch[k]);
             }
