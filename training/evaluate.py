@@ -127,8 +127,12 @@ def main():
     except ImportError:
         print("matplotlib is absent; no plot written")
         return
-    fig, axes = plt.subplots(1, len(all_rows), figsize=(5 * len(all_rows), 4.5), dpi=80, squeeze=False)
-    for ax, (name, rows) in zip(axes[0], all_rows.items()):
+    cols = min(3, len(all_rows))
+    grid_rows = (len(all_rows) + cols - 1) // cols
+    fig, axes = plt.subplots(grid_rows, cols, figsize=(5 * cols, 4.5 * grid_rows), dpi=80, squeeze=False)
+    for ax in axes.flat[len(all_rows):]:
+        ax.set_visible(False)
+    for ax, (name, rows) in zip(axes.flat, all_rows.items()):
         y = [r["label_norm"] for r in rows]
         for rule, marker in zip(RULES, ["o", "x", "+", "^"]):
             ax.scatter(y, [r[f"{rule}|norm"] for r in rows], s=8 if rule == "model" else 6, marker=marker, label=rule, alpha=0.7)

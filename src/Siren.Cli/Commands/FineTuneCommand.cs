@@ -39,7 +39,7 @@ public static class FineTuneCommand
         {
             string outRoot = AtomicFile.EnsureDirectory(pr.GetValue(outdir)!);
             var labelled = Preprocess.ReadLabels(pr.GetValue(labels)!, VolumeFolder.List(pr.GetValue(voldir)!));
-            var reader = new PreparedMapReader(pr.GetValue(voldir)!, include: labelled.ContainsKey);
+            var reader = new PreparedMapReader(pr.GetValue(voldir)!, include: labelled.ContainsKey, keepFullBox: true);
             if (reader.StatsPath is { } statsPath) CliHost.Log($"'{reader.Folder}' is a preprocessed folder; levels use {Path.GetFileName(statsPath)}.");
             var maps = reader.ReadAll();
             if (maps.Count < 2)
@@ -52,8 +52,10 @@ public static class FineTuneCommand
                 var (_, features) = predictor.Run(chunk.Select(m => m.Normalized).ToList());
                 for (int i = 0; i < chunk.Length; i++)
                 {
-                    var stats = chunk[i].RawStats ?? chunk[i].Stats;
-                    examples.Add(new FineTuneExample(chunk[i].MapId, chunk[i].Normalized, features![i], stats.Normalize(labelled[chunk[i].MapId])));
+                    // Labels are levels of the maps as given; a cropped map's is carried to the box-64 map by the share of voxels it encloses.
+                    double label = labelled[chunk[i].MapId];
+                    double target = chunk[i].FullBox is not null ? FullBoxLevels.ToModel(chunk[i], label) : (chunk[i].RawStats ?? chunk[i].Stats).Normalize(label);
+                    examples.Add(new FineTuneExample(chunk[i].MapId, chunk[i].Normalized, features![i], target));
                 }
             }
             var rng = new Random(pr.GetValue(seed));

@@ -22,8 +22,13 @@ public static class PredictThresholdsCommand
         var head = new Option<string?>("--head") { Description = "head.json from siren fine-tune, replacing the model's last layers." };
         var labels = new Option<string?>("--labels") { Description = "CSV with vol_id, contour_level: also plot predictions against these labels (predictions_vs_labels.png)." };
         var batch = new Option<int>("--batch-size") { Description = "Maps per ONNX Runtime call.", DefaultValueFactory = _ => 4 };
-        var levels = new Option<string>("--levels") { Description = "'raw': levels for the maps as given (full-box range for cropped maps); 'downsampled': for the box-64 maps.", DefaultValueFactory = _ => "raw" };
-        levels.AcceptOnlyFromAmong("raw", "downsampled");
+        var levels = new Option<string>("--levels")
+        {
+            Description = "'raw': levels for the maps as given (a cropped map's level encloses the same share of its voxels as the model's level in the box-64 map); "
+                + "'raw-linear': the original's rule, the box-64 level rescaled to the full-box range (misses large boxes' volumes); 'downsampled': for the box-64 maps.",
+            DefaultValueFactory = _ => "raw",
+        };
+        levels.AcceptOnlyFromAmong("raw", "raw-linear", "downsampled");
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads (0: all cores).", DefaultValueFactory = _ => 0 };
         var cmd = new Command("predict-thresholds", """
             Predict each map's contour level with the threshold model (ONNX Runtime, CPU). Maps are Fourier-cropped
@@ -39,7 +44,7 @@ public static class PredictThresholdsCommand
         cmd.SetAction(pr =>
         {
             string outRoot = AtomicFile.EnsureDirectory(pr.GetValue(outdir)!);
-            bool raw = pr.GetValue(levels) == "raw";
+            LevelScale scale = pr.GetValue(levels) switch { "raw-linear" => LevelScale.FullBoxLinear, "downsampled" => LevelScale.Downsampled, _ => LevelScale.FullBox };
             var manifest = new RunManifest("predict-thresholds")
                 .Parameter("voldir", Path.GetFullPath(pr.GetValue(voldir)!))
                 .Parameter("levels", pr.GetValue(levels)).Parameter("batch_size", pr.GetValue(batch));
@@ -47,11 +52,16 @@ public static class PredictThresholdsCommand
             using var predictor = new ThresholdPredictor(pr.GetValue(model), fineTuned, pr.GetValue(threads));
             manifest.Parameter("model", predictor.ModelSource).Parameter("head", pr.GetValue(head) is { } hp ? Path.GetFullPath(hp) : null);
 
-            var maps = new PreparedMapReader(pr.GetValue(voldir)!, raw);
-            if (maps.StatsPath is { } stats) CliHost.Log($"'{maps.Folder}' is a preprocessed folder; levels use {Path.GetFileName(stats)}.");
+            var maps = ThresholdPredictor.Reader(pr.GetValue(voldir)!, scale);
+            if (maps.StatsPath is { } stats)
+            {
+                CliHost.Log($"'{maps.Folder}' is a preprocessed folder; levels use {Path.GetFileName(stats)}.");
+                if (scale == LevelScale.FullBox && Path.GetFileName(stats) == Preprocess.StatsRawFile)
+                    CliHost.Log("warning: the full-box maps are not here, so their levels follow the original's linear rule, which misjudges cropped maps' volumes (by 10 % at box 128, 65 % at 192 in docs/thresholds.md). Pass the raw maps for levels that match their volume.");
+            }
             var batches = new List<(int Maps, TimeSpan Time)>();
             var clock = Stopwatch.StartNew();
-            var predictions = predictor.Predict(maps, pr.GetValue(batch), raw, CliHost.Progress("predict"), (n, t) => batches.Add((n, t)));
+            var predictions = predictor.Predict(maps, pr.GetValue(batch), scale, CliHost.Progress("predict"), (n, t) => batches.Add((n, t)));
             // Reading and preprocessing alternate with the model, a chunk at a time; the model's share is timed per batch.
             var modelTime = TimeSpan.FromTicks(batches.Sum(b => b.Time.Ticks));
             manifest.Seconds("read_and_preprocess", clock.Elapsed - modelTime).Seconds("model", modelTime);

@@ -10,22 +10,30 @@ namespace Siren.Core.Thresholding;
 /// </summary>
 /// <remarks>
 /// Chunks keep memory flat: the ensembles that need thresholds reach one map per particle (~100,000 maps,
-/// 100 GB as normalized box-64 floats), and a raw map of box 320 alone is 130 MB.
+/// 100 GB as normalized box-64 floats), and a raw map of box 320 alone is 130 MB, so a chunk that keeps
+/// full-box values holds at most <see cref="FullBoxBudget"/> bytes of them.
 /// </remarks>
 public sealed class PreparedMapReader
 {
     public const int DefaultChunk = 64;
+    public const long FullBoxBudget = 1L << 30;
 
     private readonly Dictionary<int, MapStats>? _stats;
     private readonly Dictionary<int, MapStats>? _rawStats;
+    private readonly long _fullBoxBudget;
 
     /// <param name="voldir">A folder of maps, or one .mrc file.</param>
     /// <param name="rawLevels">For a preprocessed folder: also read map_stats_raw.csv, so levels apply to the full-box maps.</param>
     /// <param name="include">Which map ids to read (default: all).</param>
     /// <param name="readPreprocessed">False: normalize every map, even in a folder siren preprocess wrote.</param>
-    public PreparedMapReader(string voldir, bool rawLevels = true, Func<int, bool>? include = null, bool readPreprocessed = true)
+    /// <param name="keepFullBox">Keep each cropped map's own values (<see cref="PreparedMap.FullBox"/>) for <see cref="LevelScale.FullBox"/> levels.</param>
+    /// <param name="fullBoxBudget">Bytes of full-box values one chunk may hold.</param>
+    public PreparedMapReader(string voldir, bool rawLevels = true, Func<int, bool>? include = null, bool readPreprocessed = true, bool keepFullBox = false,
+        long fullBoxBudget = FullBoxBudget)
     {
         Folder = voldir;
+        KeepFullBox = keepFullBox;
+        _fullBoxBudget = fullBoxBudget;
         Files = VolumeFolder.ListOrSingle(voldir).Where(f => include?.Invoke(f.MapId) ?? true).ToList();
         StatsPath = Path.Combine(voldir, Preprocess.StatsDownsampledFile);
         if (!readPreprocessed || !File.Exists(StatsPath))
@@ -50,6 +58,8 @@ public sealed class PreparedMapReader
 
     public bool IsPreprocessed => _stats is not null;
 
+    public bool KeepFullBox { get; }
+
     /// <summary>
     /// The maps in folder order, <paramref name="chunkSize"/> at a time, each chunk prepared in parallel.
     /// <paramref name="prepared"/> sees each raw map's result and, when it was cropped, its box-64 map.
@@ -57,9 +67,9 @@ public sealed class PreparedMapReader
     public IEnumerable<IReadOnlyList<PreparedMap>> Chunks(int chunkSize = DefaultChunk, Action<VolumeFile, PreparedMap, MrcVolume?>? prepared = null)
     {
         if (chunkSize < 1) throw new ArgumentOutOfRangeException(nameof(chunkSize), chunkSize, "at least one map per chunk");
-        for (int start = 0; start < Files.Count; start += chunkSize)
+        for (int start = 0; start < Files.Count;)
         {
-            int count = Math.Min(chunkSize, Files.Count - start);
+            int count = ChunkLength(start, chunkSize);
             var chunk = new PreparedMap[count];
             try
             {
@@ -72,7 +82,7 @@ public sealed class PreparedMapReader
                         chunk[i] = Normalized(file, volume);
                         return;
                     }
-                    chunk[i] = Preprocess.Prepare(volume, file.MapId, file.Path, out MrcVolume? downsampled);
+                    chunk[i] = Preprocess.Prepare(volume, file.MapId, file.Path, out MrcVolume? downsampled, KeepFullBox);
                     prepared?.Invoke(file, chunk[i], downsampled);
                 });
             }
@@ -80,8 +90,24 @@ public sealed class PreparedMapReader
             {
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(user);
             }
+            start += count;
             yield return chunk;
         }
+    }
+
+    /// <summary>Up to <paramref name="chunkSize"/> maps from <paramref name="start"/>, fewer when their full-box values would exceed the budget.</summary>
+    private int ChunkLength(int start, int chunkSize)
+    {
+        int count = Math.Min(chunkSize, Files.Count - start);
+        if (!KeepFullBox || IsPreprocessed) return count;
+        long bytes = 0;
+        for (int i = 0; i < count; i++)
+        {
+            var (nx, ny, nz) = MrcReader.ReadHeader(Files[start + i].Path).CanonicalDims;
+            bytes += (long)nx * ny * nz * sizeof(float);
+            if (bytes > _fullBoxBudget) return Math.Max(1, i);
+        }
+        return count;
     }
 
     /// <summary>Every map at once: for the few labelled maps of fine-tuning, or small folders.</summary>

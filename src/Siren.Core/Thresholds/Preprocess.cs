@@ -13,7 +13,8 @@ public sealed record MapRanges(int MapId, MapStats Stats, MapStats? RawStats);
 /// <param name="Normalized">The box-64 map on the model's scale (x fastest).</param>
 /// <param name="Stats">Range of the box-64 (downsampled) map: denormalizes levels for that map.</param>
 /// <param name="RawStats">Range of the map as given when it was not box 64 (the original's map_stats_raw.csv), else null.</param>
-public sealed record PreparedMap(int MapId, string SourcePath, float[] Normalized, MapStats Stats, MapStats? RawStats, Vec3 VoxelSize);
+/// <param name="FullBox">The values of the map as given when it was cropped and they were asked for (<see cref="LevelScale.FullBox"/>), else null.</param>
+public sealed record PreparedMap(int MapId, string SourcePath, float[] Normalized, MapStats Stats, MapStats? RawStats, Vec3 VoxelSize, float[]? FullBox = null);
 
 /// <summary>
 /// The original's <c>siren preprocess</c>: maps not at box 64 are Fourier-cropped to 64, every box-64
@@ -36,7 +37,8 @@ public static class Preprocess
     public const string LabelsFile = "normalized_labels.csv";
 
     /// <summary>Fourier-crops (when needed) and normalizes one map.</summary>
-    public static PreparedMap Prepare(MrcVolume volume, int mapId, string sourcePath, out MrcVolume? downsampled)
+    /// <param name="keepFullBox">Keep a cropped map's own values (<see cref="PreparedMap.FullBox"/>), for levels that match its volume.</param>
+    public static PreparedMap Prepare(MrcVolume volume, int mapId, string sourcePath, out MrcVolume? downsampled, bool keepFullBox = false)
     {
         if (!volume.IsCubic)
             throw new SirenException($"'{sourcePath}' is {volume.Nx}×{volume.Ny}×{volume.Nz}; the threshold model needs cubic maps. Fix: pad or resample it to a cube.");
@@ -51,7 +53,7 @@ public static class Preprocess
             raw = MapNormalization.Normalize(volume.Data, $"'{sourcePath}'").Stats;
         }
         var (normalized, stats) = MapNormalization.Normalize(boxed.Data, $"'{sourcePath}'");
-        return new PreparedMap(mapId, sourcePath, normalized, stats, raw, boxed.VoxelSize);
+        return new PreparedMap(mapId, sourcePath, normalized, stats, raw, boxed.VoxelSize, keepFullBox && raw is not null ? volume.Data : null);
     }
 
     /// <summary>

@@ -102,10 +102,10 @@ public sealed class ThresholdPredictor : IDisposable
         return (predictions, features);
     }
 
-    /// <summary>Predicts levels for prepared maps, in batches; <paramref name="rawLevels"/> denormalizes with the full-box range when a map was cropped.</summary>
+    /// <summary>Predicts levels for prepared maps, in batches, for the maps <paramref name="levels"/> names.</summary>
     /// <param name="batchTimed">Called after each batch with its map count and the model's time on it.</param>
-    public IReadOnlyList<ThresholdPrediction> Predict(IReadOnlyList<PreparedMap> maps, int batchSize = 8, bool rawLevels = true, IProgress<double>? progress = null,
-        Action<int, TimeSpan>? batchTimed = null)
+    public IReadOnlyList<ThresholdPrediction> Predict(IReadOnlyList<PreparedMap> maps, int batchSize = 8, LevelScale levels = LevelScale.FullBox,
+        IProgress<double>? progress = null, Action<int, TimeSpan>? batchTimed = null)
     {
         if (batchSize < 1) throw new SirenException($"batch size {batchSize} must be at least 1. Fix: pass --batch-size 8.");
         var result = new List<ThresholdPrediction>(maps.Count);
@@ -116,36 +116,47 @@ public sealed class ThresholdPredictor : IDisposable
             clock.Restart();
             var (predictions, _) = Run(batch.Select(m => m.Normalized).ToList());
             batchTimed?.Invoke(batch.Count, clock.Elapsed);
-            for (int i = 0; i < batch.Count; i++)
-            {
-                MapStats stats = rawLevels ? batch[i].RawStats ?? batch[i].Stats : batch[i].Stats;
-                result.Add(new ThresholdPrediction(batch[i].MapId, predictions[i], stats.Denormalize(predictions[i]), stats));
-            }
+            var levelled = new ThresholdPrediction[batch.Count];
+            Parallel.For(0, batch.Count, i => levelled[i] = Level(batch[i], predictions[i], levels));
+            result.AddRange(levelled);
             progress?.Report((double)result.Count / maps.Count);
         }
         return result;
+    }
+
+    /// <summary>Model level <paramref name="p"/> of one map in map units; a preprocessed folder has no full-box values, so its full-box levels are linear.</summary>
+    private static ThresholdPrediction Level(PreparedMap map, float p, LevelScale levels)
+    {
+        if (levels == LevelScale.Downsampled || map.RawStats is not { } raw)
+            return new ThresholdPrediction(map.MapId, p, map.Stats.Denormalize(p), map.Stats);
+        double level = levels == LevelScale.FullBox && map.FullBox is not null ? FullBoxLevels.FromModel(map, p) : raw.Denormalize(p);
+        return new ThresholdPrediction(map.MapId, p, level, raw);
     }
 
     /// <summary>
     /// Levels for every map of a folder: raw maps of any box are preprocessed as they are read; a folder
     /// written by <c>siren preprocess</c> (normalized maps with map_stats_*.csv) is read as it is.
     /// </summary>
-    public IReadOnlyList<ThresholdPrediction> Predict(string voldir, int batchSize = 8, bool rawLevels = true,
+    public IReadOnlyList<ThresholdPrediction> Predict(string voldir, int batchSize = 8, LevelScale levels = LevelScale.FullBox,
         IProgress<double>? progress = null, Action<string>? log = null)
     {
-        var reader = new PreparedMapReader(voldir, rawLevels);
+        var reader = Reader(voldir, levels);
         if (reader.StatsPath is { } stats) log?.Invoke($"'{voldir}' is a preprocessed folder; levels use {Path.GetFileName(stats)}.");
-        return Predict(reader, batchSize, rawLevels, progress);
+        return Predict(reader, batchSize, levels, progress);
     }
 
+    /// <summary>The reader <see cref="Predict(string, int, LevelScale, IProgress{double}?, Action{string}?)"/> uses: it keeps full-box values only when the levels need them.</summary>
+    public static PreparedMapReader Reader(string voldir, LevelScale levels) =>
+        new(voldir, rawLevels: levels != LevelScale.Downsampled, keepFullBox: levels == LevelScale.FullBox);
+
     /// <summary>Levels for the maps of <paramref name="reader"/>, read a chunk at a time, so memory does not grow with the ensemble.</summary>
-    public IReadOnlyList<ThresholdPrediction> Predict(PreparedMapReader reader, int batchSize = 8, bool rawLevels = true,
+    public IReadOnlyList<ThresholdPrediction> Predict(PreparedMapReader reader, int batchSize = 8, LevelScale levels = LevelScale.FullBox,
         IProgress<double>? progress = null, Action<int, TimeSpan>? batchTimed = null)
     {
         var result = new List<ThresholdPrediction>(reader.Files.Count);
         foreach (var chunk in reader.Chunks(Math.Max(batchSize, PreparedMapReader.DefaultChunk)))
         {
-            result.AddRange(Predict(chunk, batchSize, rawLevels, batchTimed: batchTimed));
+            result.AddRange(Predict(chunk, batchSize, levels, batchTimed: batchTimed));
             progress?.Report((double)result.Count / reader.Files.Count);
         }
         return result;

@@ -1,0 +1,54 @@
+using Siren.Core.Statistics;
+
+namespace Siren.Core.Thresholding;
+
+/// <summary>Which maps a predicted level is for, and how it gets there from the model's box-64 scale.</summary>
+public enum LevelScale
+{
+    /// <summary>
+    /// The maps as given. A cropped map's level encloses the same share of its voxels as the model's level
+    /// encloses in the box-64 map: the same molecular volume (<see cref="FullBoxLevels"/>).
+    /// </summary>
+    FullBox,
+
+    /// <summary>
+    /// The maps as given, by the original's rule: the model's level keeps its place in the normalized range,
+    /// t = (p + 1)/2 · (max − min) + min with the full-box map's range. Cropping low-passes a map, so the
+    /// two maps' value distributions differ and this misses the volume as the box grows (docs/thresholds.md).
+    /// </summary>
+    FullBoxLinear,
+
+    /// <summary>The box-64 (Fourier-cropped) maps the model read.</summary>
+    Downsampled,
+}
+
+/// <summary>
+/// Levels carried between a cropped map and its box-64 version by the share of voxels they enclose. Fourier
+/// cropping to box 64 keeps a molecule's shape and volume but lowers its sharp peaks, so a level's place in
+/// the value range does not carry over; the share of the box above it does.
+/// </summary>
+public static class FullBoxLevels
+{
+    /// <summary>The full-box level enclosing the share of voxels that model level <paramref name="p"/> encloses in the box-64 map.</summary>
+    public static double FromModel(PreparedMap map, double p)
+    {
+        float[] full = map.FullBox ?? throw new ArgumentException($"map {map.MapId} was prepared without its full-box values", nameof(map));
+        double share = ShareAbove(map.Normalized, p);
+        return OrderStatistics.LevelEnclosing(full, (long)Math.Round(share * full.Length));
+    }
+
+    /// <summary>The model level (normalized box-64 scale) enclosing the share of voxels that full-box level <paramref name="level"/> encloses.</summary>
+    public static double ToModel(PreparedMap map, double level)
+    {
+        float[] full = map.FullBox ?? throw new ArgumentException($"map {map.MapId} was prepared without its full-box values", nameof(map));
+        double share = ShareAbove(full, level);
+        return OrderStatistics.LevelEnclosing(map.Normalized, (long)Math.Round(share * map.Normalized.Length));
+    }
+
+    private static double ShareAbove(float[] values, double level)
+    {
+        long above = 0;
+        foreach (float v in values) if (v > level) above++;
+        return (double)above / values.Length;
+    }
+}

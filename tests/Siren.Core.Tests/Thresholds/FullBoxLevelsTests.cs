@@ -1,0 +1,78 @@
+using Siren.Core.Mrc;
+using Siren.Core.Thresholding;
+
+namespace Siren.Core.Tests.Thresholding;
+
+public class FullBoxLevelsTests
+{
+    /// <summary>Maps of box 96: a blurred ellipsoid of random size on noise, so cropping lowers its peak.</summary>
+    private static string CroppedMaps(int count)
+    {
+        string dir = TestPaths.NewTempDir();
+        var rng = new Random(12);
+        const int n = 96;
+        for (int id = 0; id < count; id++)
+        {
+            double a = 12 + 8 * rng.NextDouble(), b = 8 + 6 * rng.NextDouble();
+            var data = new float[n * n * n];
+            for (int z = 0; z < n; z++)
+                for (int y = 0; y < n; y++)
+                    for (int x = 0; x < n; x++)
+                    {
+                        double r2 = Math.Pow((x - 48) / a, 2) + Math.Pow((y - 48) / b, 2) + Math.Pow((z - 48) / b, 2);
+                        data[(z * n + y) * n + x] = (float)(1 / (1 + Math.Exp(8 * (r2 - 1))) + 0.05 * (rng.NextDouble() - 0.5));
+                    }
+            MrcWriter.Write(Path.Combine(dir, $"vol_{id:D3}.mrc"), new MrcVolume(n, n, n, data, Vec3.All(2f), default));
+        }
+        return dir;
+    }
+
+    private static double ShareAbove(float[] values, double level) => values.Count(v => v > level) / (double)values.Length;
+
+    [Fact]
+    public void LevelsCarryTheShareOfVoxelsEnclosedBetweenTheMaps()
+    {
+        var map = new PreparedMapReader(CroppedMaps(1), keepFullBox: true).ReadAll()[0];
+        Assert.NotNull(map.FullBox);
+        foreach (double p in new[] { -0.9, -0.6, -0.3, 0.2 })
+        {
+            double level = FullBoxLevels.FromModel(map, p);
+            // Rounding the share to whole full-box voxels: within one voxel of the box-64 share.
+            Assert.Equal(ShareAbove(map.Normalized, p), ShareAbove(map.FullBox!, level), 1.0 / map.FullBox!.Length * 1.01 + 1e-12);
+            double back = FullBoxLevels.ToModel(map, level);
+            Assert.Equal(ShareAbove(map.Normalized, p), ShareAbove(map.Normalized, back), 1.0 / map.Normalized.Length * 1.01 + 1e-12);
+        }
+    }
+
+    [Fact]
+    public void LevelScalesOfCroppedAndBox64Maps()
+    {
+        string dir = CroppedMaps(3);
+        using var predictor = new ThresholdPredictor();
+        var full = predictor.Predict(dir, levels: LevelScale.FullBox);
+        var linear = predictor.Predict(dir, levels: LevelScale.FullBoxLinear);
+        var down = predictor.Predict(dir, levels: LevelScale.Downsampled);
+        var maps = new PreparedMapReader(dir, keepFullBox: true).ReadAll();
+        for (int i = 0; i < 3; i++)
+        {
+            double p = full[i].Prediction;
+            Assert.Equal(p, linear[i].Prediction);
+            Assert.Equal(maps[i].Stats.Denormalize(p), down[i].Denormalized, 9);
+            Assert.Equal(maps[i].RawStats!.Value.Denormalize(p), linear[i].Denormalized, 9);
+            Assert.Equal(FullBoxLevels.FromModel(maps[i], p), full[i].Denormalized, 9);
+            Assert.Equal(maps[i].RawStats, full[i].Stats);
+        }
+        // The reason for FullBox: cropping lowers the peaks, so the linear rule encloses less than the model's share.
+        Assert.All(Enumerable.Range(0, 3), i => Assert.True(linear[i].Denormalized > full[i].Denormalized, $"map {i}: linear {linear[i].Denormalized}, volume-matched {full[i].Denormalized}"));
+    }
+
+    [Fact]
+    public void ChunksHoldingFullBoxValuesStayWithinTheBudget()
+    {
+        string dir = CroppedMaps(3);
+        long oneMap = 96L * 96 * 96 * sizeof(float);
+        var chunks = new PreparedMapReader(dir, keepFullBox: true, fullBoxBudget: 2 * oneMap).Chunks(64).ToList();
+        Assert.Equal([2, 1], chunks.Select(c => c.Count));
+        Assert.Equal([3], new PreparedMapReader(dir, fullBoxBudget: oneMap).Chunks(64).Select(c => c.Count));
+    }
+}
