@@ -1,5 +1,4 @@
 using System.Numerics;
-using MathNet.Numerics.IntegralTransforms;
 using Siren.Core.Mrc;
 
 namespace Siren.Core.Thresholding;
@@ -12,8 +11,8 @@ namespace Siren.Core.Thresholding;
 /// <remarks>
 /// Only the <c>box</c> kept frequencies are ever stored: the forward transform runs axis by axis and
 /// each axis keeps its central <c>box</c> coefficients before the next axis is transformed, so a 320³
-/// map needs 320²·64 complex values instead of 320³. MathNet's transform handles any length (Bluestein
-/// for non-powers of two); <see cref="FourierOptions.Matlab"/> is numpy's sign and scaling convention.
+/// map needs 320²·64 complex values instead of 320³. The transforms are <see cref="MixedRadixFft"/> (any box
+/// made of factors 2, 3, 5 and 7; MathNet's Bluestein route otherwise), with numpy's sign and scaling.
 /// </remarks>
 public static class FourierCrop
 {
@@ -42,12 +41,12 @@ public static class FourierCrop
 
         // Axis x: n² lines of length n → n²·box.
         var stageX = new Complex[(long)n * n * box];
-        Parallel.For(0, n * n, () => new Complex[n], (line, _, buffer) =>
+        Parallel.For(0, n * n, () => new Complex[2 * n], (line, _, buffer) =>
         {
             int z = line / n, y = line % n;
             long rowBase = ((long)Source(z) * n + Source(y)) * n;
             for (int x = 0; x < n; x++) buffer[x] = new Complex(data[rowBase + Source(x)], 0);
-            Fourier.Forward(buffer, FourierOptions.Matlab);
+            MixedRadixFft.Forward(buffer.AsSpan(0, n), buffer.AsSpan(n));
             long outBase = (long)line * box;
             for (int j = 0; j < box; j++) stageX[outBase + j] = buffer[KeptFrequency(j)];
             return buffer;
@@ -55,21 +54,21 @@ public static class FourierCrop
 
         // Axis y: for each (z, kx), a line over y → n·box·box, layout [z][ky][kx].
         var stageY = new Complex[(long)n * box * box];
-        Parallel.For(0, n * box, () => new Complex[n], (line, _, buffer) =>
+        Parallel.For(0, n * box, () => new Complex[2 * n], (line, _, buffer) =>
         {
             int z = line / box, kx = line % box;
             for (int y = 0; y < n; y++) buffer[y] = stageX[((long)z * n + y) * box + kx];
-            Fourier.Forward(buffer, FourierOptions.Matlab);
+            MixedRadixFft.Forward(buffer.AsSpan(0, n), buffer.AsSpan(n));
             for (int j = 0; j < box; j++) stageY[((long)z * box + j) * box + kx] = buffer[KeptFrequency(j)];
             return buffer;
         }, _ => { });
 
         // Axis z → box³ spectrum in centred order [kz][ky][kx].
         var spectrum = new Complex[box * box * box];
-        Parallel.For(0, box * box, () => new Complex[n], (line, _, buffer) =>
+        Parallel.For(0, box * box, () => new Complex[2 * n], (line, _, buffer) =>
         {
             for (int z = 0; z < n; z++) buffer[z] = stageY[(long)z * box * box + line];
-            Fourier.Forward(buffer, FourierOptions.Matlab);
+            MixedRadixFft.Forward(buffer.AsSpan(0, n), buffer.AsSpan(n));
             for (int j = 0; j < box; j++) spectrum[j * box * box + line] = buffer[KeptFrequency(j)];
             return buffer;
         }, _ => { });
@@ -100,11 +99,11 @@ public static class FourierCrop
     {
         // Lines along one axis: the start of each line is every index whose coordinate on that axis is 0.
         int outer = stride * box;
-        Parallel.For(0, box * box, () => new Complex[box], (line, _, buffer) =>
+        Parallel.For(0, box * box, () => new Complex[2 * box], (line, _, buffer) =>
         {
             int start = stride == 1 ? line * box : (line / stride) * outer + line % stride;
             for (int i = 0; i < box; i++) buffer[i] = cube[start + i * stride];
-            Fourier.Inverse(buffer, FourierOptions.Matlab);
+            MixedRadixFft.Inverse(buffer.AsSpan(0, box), buffer.AsSpan(box));
             for (int i = 0; i < box; i++) cube[start + i * stride] = buffer[i];
             return buffer;
         }, _ => { });
