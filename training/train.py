@@ -37,6 +37,13 @@ def augment(x, generator):
     return torch.flip(x, flips) if flips else x
 
 
+def shuffled_batches(indices, batch, generator):
+    """One epoch's minibatches of indices, in a seeded random order."""
+    perm = indices[torch.randperm(len(indices), generator=generator)]
+    for start in range(0, len(perm), batch):
+        yield perm[start:start + batch]
+
+
 def fit_head(features, labels, cols, seed, hidden=threshold_model.HIDDEN, epochs=200, batch=64, lr=2e-3):
     """A Linear-ReLU-Linear head on standardized features[:, cols], trained to convergence (the network's
     own head sees each map only once per epoch, 16 times in all, and stops far from it)."""
@@ -50,9 +57,7 @@ def fit_head(features, labels, cols, seed, hidden=threshold_model.HIDDEN, epochs
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * ((len(labels) + batch - 1) // batch))
     loss_fn = torch.nn.SmoothL1Loss(beta=0.05)
     for _ in range(epochs):
-        perm = torch.randperm(len(labels), generator=generator)
-        for start in range(0, len(perm), batch):
-            idx = perm[start:start + batch]
+        for idx in shuffled_batches(torch.arange(len(labels)), batch, generator):
             opt.zero_grad()
             loss_fn(head(x[idx]), labels[idx]).backward()
             opt.step()
@@ -109,10 +114,8 @@ def main():
     for epoch in range(args.epochs):
         t0 = time.time()
         net.train()
-        perm = train_idx[torch.randperm(len(train_idx), generator=generator)]
         total = 0.0
-        for start in range(0, len(perm), args.batch):
-            idx = perm[start:start + args.batch]
+        for idx in shuffled_batches(train_idx, args.batch, generator):
             x = augment(maps[idx].float(), generator)
             y = labels[idx]
             opt.zero_grad()

@@ -20,7 +20,7 @@ import time
 import torch
 
 from convert_original import PaperCNN, export
-from train import augment, load
+from train import augment, load, shuffled_batches
 
 
 def soft_enclosed_loss(maps, predicted, labelled):
@@ -63,10 +63,8 @@ def main():
     for epoch in range(args.epochs):
         t0 = time.time()
         net.train()
-        perm = train_idx[torch.randperm(len(train_idx), generator=generator)]
         total = 0.0
-        for start in range(0, len(perm), args.batch):
-            idx = perm[start:start + args.batch]
+        for idx in shuffled_batches(train_idx, args.batch, generator):
             x = augment(maps[idx].float(), generator).to(device)
             y = labels[idx].to(device)
             opt.zero_grad()
