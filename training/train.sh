@@ -34,13 +34,13 @@ done
 # Two ensembles from the simulation library, with its own true thresholds.
 $SIREN simulate --preset ul2-titration --model "$RIBOSOME" --deletion 136 --intact 0.5 --n 60 --seed 3 --outdir "$WORK/sim_ul2"
 $SIREN simulate --preset demo --n 60 --seed 3 --outdir "$WORK/sim_demo"
-# The uL2 ensemble on finer grids (box 128 and 192, same 419 Å box, 6–10 and 4–8 Å): the model reads them
+# The uL2 ensemble on finer grids (box 128, 192 and 320, same 419 Å box, 6–10, 4–8 and 3–5 Å): the model reads them
 # Fourier-cropped to 64, and the levels must carry back to the full-box maps.
-for box in 128 192; do
+for box in 128 192 320; do
   $SIREN simulate --spec "$ROOT/training/specs/ul2_box$box.json" --model "$RIBOSOME" --seed 3 --outdir "$WORK/sim_ul2_box$box"
 done
-for set in sim_ul2 sim_demo sim_ul2_box128 sim_ul2_box192; do
+for set in sim_ul2 sim_demo sim_ul2_box128 sim_ul2_box192 sim_ul2_box320; do
   $SIREN predict-thresholds --voldir "$WORK/$set" --outdir "$WORK/$set/pred"
 done
 "$PY" "$ROOT/training/evaluate.py" --sets "$WORK/eval_heldout" "$WORK/eval_seen" "$WORK/sim_ul2" "$WORK/sim_demo" \
-  "$WORK/sim_ul2_box128" "$WORK/sim_ul2_box192" --out "$ROOT/docs"
+  "$WORK/sim_ul2_box128" "$WORK/sim_ul2_box192" "$WORK/sim_ul2_box320" --out "$ROOT/docs"

@@ -44,18 +44,48 @@ public static class OrderStatistics
     /// <summary>
     /// The level above which exactly <paramref name="count"/> voxels lie (ties aside): the midpoint between the
     /// count-th and (count+1)-th largest values, for the binarization rule "occupied = value &gt; level".
-    /// <paramref name="count"/> is clamped to [1, n − 1].
+    /// <paramref name="count"/> is clamped to [1, n − 1]. Values must not be NaN.
     /// </summary>
+    /// <remarks>
+    /// Two passes and no copy of the map: a histogram of the top 16 bits of each value's order-preserving
+    /// key finds the bin holding the count-th largest; the second pass gathers that bin's values (a small
+    /// share of the map unless its values crowd into one bin) and the largest value below the bin, and
+    /// selection finishes among them. A full-box map of 320³ is 131 MB; copying and selecting over it took
+    /// 0.35 s.
+    /// </remarks>
     public static double LevelEnclosing(ReadOnlySpan<float> map, long count)
     {
         if (map.Length < 2) throw new ArgumentException("map needs at least two voxels", nameof(map));
         int n = (int)Math.Clamp(count, 1, map.Length - 1);
-        float[] values = map.ToArray();
-        // Ascending order: the n-th largest sits at index len − n; the (n+1)-th largest is the maximum below it.
-        int k = values.Length - n;
-        float nth = Select(values, k);
-        float below = float.NegativeInfinity;
-        for (int i = 0; i < k; i++) if (values[i] > below) below = values[i];
-        return 0.5 * ((double)nth + below);
+
+        var histogram = new int[1 << 16];
+        foreach (float v in map) histogram[Key(v) >> 16]++;
+        int bin = histogram.Length - 1;
+        int above = 0; // values in bins above `bin`
+        while (above + histogram[bin] < n) above += histogram[bin--];
+
+        // The count-th largest is the (n − above)-th largest of the bin; the (count+1)-th is the next one
+        // in the bin, or else the largest value of a lower bin.
+        var inBin = new float[histogram[bin]];
+        int filled = 0;
+        float belowBin = float.NegativeInfinity;
+        foreach (float v in map)
+        {
+            uint b = Key(v) >> 16;
+            if (b == (uint)bin) inBin[filled++] = v;
+            else if (b < (uint)bin && v > belowBin) belowBin = v;
+        }
+        int rank = inBin.Length - (n - above); // ascending index of the count-th largest within the bin
+        float nth = Select(inBin, rank);
+        float next = belowBin;
+        for (int i = 0; i < rank; i++) if (inBin[i] > next) next = inBin[i];
+        return 0.5 * ((double)nth + next);
+    }
+
+    /// <summary>A float's bits as an unsigned key in the same order as the values (negatives flipped).</summary>
+    private static uint Key(float v)
+    {
+        uint bits = BitConverter.SingleToUInt32Bits(v);
+        return (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
     }
 }

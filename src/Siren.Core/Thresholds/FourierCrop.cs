@@ -36,7 +36,7 @@ public static class FourierCrop
 
         // Real-space fftshift: position i of the shifted map holds input (i - n/2) mod n. Frequency k is
         // kept when it falls in [-box/2, box/2) (numpy's centred crop); kept slot j holds k = j - box/2.
-        int Source(int i) => ((i - half) % n + n) % n;
+        int[] source = Enumerable.Range(0, n).Select(i => ((i - half) % n + n) % n).ToArray();
         int KeptFrequency(int j) => ((j - keepHalf) % n + n) % n;
 
         // Axis x: n² lines of length n → n²·box.
@@ -44,8 +44,8 @@ public static class FourierCrop
         Parallel.For(0, n * n, () => new Complex[2 * n], (line, _, buffer) =>
         {
             int z = line / n, y = line % n;
-            long rowBase = ((long)Source(z) * n + Source(y)) * n;
-            for (int x = 0; x < n; x++) buffer[x] = new Complex(data[rowBase + Source(x)], 0);
+            long rowBase = ((long)source[z] * n + source[y]) * n;
+            for (int x = 0; x < n; x++) buffer[x] = new Complex(data[rowBase + source[x]], 0);
             MixedRadixFft.Forward(buffer.AsSpan(0, n), buffer.AsSpan(n));
             long outBase = (long)line * box;
             for (int j = 0; j < box; j++) stageX[outBase + j] = buffer[KeptFrequency(j)];

@@ -25,6 +25,20 @@ public static class MapNormalization
 
     public static (float[] Normalized, MapStats Stats) Normalize(ReadOnlySpan<float> values, string source = "map")
     {
+        var (lo, hi, min, max) = Clip(values, source);
+        return (Scale(values, lo, hi, min, max), new MapStats(min, max));
+    }
+
+    /// <summary>The range <see cref="Normalize"/> would report, without the normalized map (a full-box map's is not used).</summary>
+    public static MapStats Range(ReadOnlySpan<float> values, string source = "map")
+    {
+        var (_, _, min, max) = Clip(values, source);
+        return new MapStats(min, max);
+    }
+
+    /// <summary>The clip bounds and the positive range after clipping.</summary>
+    private static (float Lo, float Hi, float Min, float Max) Clip(ReadOnlySpan<float> values, string source)
+    {
         RequireFinite(values, source);
         double lower = ExtremePercentile(values, LowerPercentile);
         double upper = ExtremePercentile(values, UpperPercentile);
@@ -36,7 +50,7 @@ public static class MapNormalization
         var (min, max) = PositiveRange(values, lo, hi);
         if (float.IsPositiveInfinity(min) || max <= min)
             throw new SirenException($"{source} has no positive density range after clipping (max {max}). Fix: check the map (it may be empty, constant or inverted).");
-        return (Scale(values, lo, hi, min, max), new MapStats(min, max));
+        return (lo, hi, min, max);
     }
 
     /// <summary>Smallest positive and largest value after clipping to [lo, hi] (the largest is at least 0).</summary>

@@ -50,7 +50,7 @@ public static class Preprocess
         if (volume.Nx != ModelBox)
         {
             downsampled = boxed = FourierCrop.Downsample(volume, ModelBox);
-            raw = MapNormalization.Normalize(volume.Data, $"'{sourcePath}'").Stats;
+            raw = MapNormalization.Range(volume.Data, $"'{sourcePath}'");
         }
         var (normalized, stats) = MapNormalization.Normalize(boxed.Data, $"'{sourcePath}'");
         return new PreparedMap(mapId, sourcePath, normalized, stats, raw, boxed.VoxelSize, keepFullBox && raw is not null ? volume.Data : null);
