@@ -39,18 +39,22 @@ public static class FineTuneCommand
         {
             string outRoot = AtomicFile.EnsureDirectory(pr.GetValue(outdir)!);
             var labelled = Preprocess.ReadLabels(pr.GetValue(labels)!, VolumeFolder.List(pr.GetValue(voldir)!));
-            var reader = new PreparedMapReader(pr.GetValue(voldir)!, include: labelled.ContainsKey, keepFullBox: true);
-            if (reader.StatsPath is { } statsPath) CliHost.Log($"'{reader.Folder}' is a preprocessed folder; levels use {Path.GetFileName(statsPath)}.");
-            var maps = reader.ReadAll();
-            if (maps.Count < 2)
-                throw new SirenException($"'{pr.GetValue(labels)}' labels {maps.Count} map(s) of --voldir; fine-tuning needs at least 2 (20–40 recommended). Fix: label more maps (vol_id = number after the last '_').");
+            var reader = new PreparedMapReader(pr.GetValue(voldir)!, include: labelled.ContainsKey);
+            if (reader.Files.Count < 2)
+                throw new SirenException($"'{pr.GetValue(labels)}' labels {reader.Files.Count} map(s) of --voldir; fine-tuning needs at least 2 (20–40 recommended). Fix: label more maps (vol_id = number after the last '_').");
+            if (reader.StatsPath is { } statsPath)
+            {
+                CliHost.Log($"'{reader.Folder}' is a preprocessed folder; levels use {Path.GetFileName(statsPath)}.");
+                if (Path.GetFileName(statsPath) == Preprocess.StatsRawFile) CliHost.Log(FullBoxLevels.LinearFallbackWarning);
+            }
 
             using var predictor = new ThresholdPredictor();
             var examples = new List<FineTuneExample>();
-            foreach (var chunk in maps.Chunk(8))
+            // A chunk at a time, so only a chunk's full-box values are held.
+            foreach (var chunk in reader.Chunks(8))
             {
                 var (_, features) = predictor.Run(chunk.Select(m => m.Normalized).ToList());
-                for (int i = 0; i < chunk.Length; i++)
+                for (int i = 0; i < chunk.Count; i++)
                 {
                     // Labels are levels of the maps as given; a cropped map's is carried to the box-64 map by the share of voxels it encloses.
                     double label = labelled[chunk[i].MapId];

@@ -57,8 +57,10 @@ public static class PredictThresholdsCommand
             {
                 CliHost.Log($"'{maps.Folder}' is a preprocessed folder; levels use {Path.GetFileName(stats)}.");
                 if (scale == LevelScale.FullBox && Path.GetFileName(stats) == Preprocess.StatsRawFile)
-                    CliHost.Log("warning: the full-box maps are not here, so their levels follow the original's linear rule, which misjudges cropped maps' volumes (by 10 % at box 128, 65 % at 192 in docs/thresholds.md). Pass the raw maps for levels that match their volume.");
+                    CliHost.Log(FullBoxLevels.LinearFallbackWarning);
             }
+            // Labels are checked before the work, not after it.
+            var labelled = pr.GetValue(labels) is { } labelsPath ? Preprocess.ReadLabels(labelsPath, maps.Files) : null;
             var batches = new List<(int Maps, TimeSpan Time)>();
             var clock = Stopwatch.StartNew();
             var predictions = predictor.Predict(maps, pr.GetValue(batch), scale, CliHost.Progress("predict"), (n, t) => batches.Add((n, t)));
@@ -70,15 +72,15 @@ public static class PredictThresholdsCommand
 
             ThresholdPredictor.WriteCsv(Path.Combine(outRoot, ThresholdPredictor.PredictionsFile), predictions);
 
-            if (pr.GetValue(labels) is { } labelPath)
+            if (labelled is not null)
             {
-                var labelled = Preprocess.ReadLabels(labelPath, maps.Files);
                 var scored = predictions.Where(p => labelled.ContainsKey(p.MapId)).ToList();
                 if (scored.Count == 0)
-                    throw new SirenException($"'{labelPath}' has no rows. Fix: give vol_id, contour_level for some maps of --voldir.");
+                    throw new SirenException($"'{pr.GetValue(labels)}' has no rows. Fix: give vol_id, contour_level for some maps of --voldir.");
                 PredictionPlot.Write(Path.Combine(outRoot, "predictions_vs_labels.png"), scored.Select(p => (labelled[p.MapId], p.Denormalized)).ToList());
-                // On the normalized scale, where maps of different scales compare: the difference as a share of the map's range.
-                double[] predicted = scored.Select(p => p.Prediction).ToArray();
+                // Both levels in map units, placed in the range they belong to, so maps of different scales
+                // compare: the gap as a share of that range, r on that scale.
+                double[] predicted = scored.Select(p => p.Stats.Normalize(p.Denormalized)).ToArray();
                 double[] label = scored.Select(p => p.Stats.Normalize(labelled[p.MapId])).ToArray();
                 double medianGap = predicted.Zip(label, (a, b) => Math.Abs(a - b) / 2).Median();
                 double r = scored.Count > 2 ? Correlation.Pearson(predicted, label) : double.NaN;

@@ -7,7 +7,9 @@ public enum LevelScale
 {
     /// <summary>
     /// The maps as given. A cropped map's level encloses the same share of its voxels as the model's level
-    /// encloses in the box-64 map: the same molecular volume (<see cref="FullBoxLevels"/>).
+    /// encloses in the box-64 map: the same molecular volume (<see cref="FullBoxLevels"/>). Needs the
+    /// full-box values (<see cref="PreparedMap.FullBox"/>); where they are absent — a folder written by siren
+    /// preprocess holds only box-64 maps — the level falls back to <see cref="FullBoxLinear"/>.
     /// </summary>
     FullBox,
 
@@ -29,6 +31,11 @@ public enum LevelScale
 /// </summary>
 public static class FullBoxLevels
 {
+    /// <summary>What the commands print when a preprocessed folder leaves only the linear rule (numbers: docs/thresholds.md, uL2 at box 128, 192 and 320).</summary>
+    public const string LinearFallbackWarning =
+        "warning: the full-box maps are not here, so their levels follow the original's linear rule, which misjudges cropped maps' volumes " +
+        "(by 7 %, 47 % and 326 % at box 128, 192 and 320 in docs/thresholds.md). Pass the raw maps for levels that match their volume.";
+
     /// <summary>The full-box level enclosing the share of voxels that model level <paramref name="p"/> encloses in the box-64 map.</summary>
     public static double FromModel(PreparedMap map, double p)
     {

@@ -27,6 +27,7 @@ public static class MixedRadixFft
     /// <summary>In-place forward DFT; <paramref name="scratch"/> holds at least data.Length values.</summary>
     public static void Forward(Span<Complex> data, Span<Complex> scratch)
     {
+        if (data.Length <= 1) return; // the DFT of one value is itself
         if (PlanFor(data.Length) is not { } plan)
         {
             var copy = data.ToArray();
@@ -56,6 +57,7 @@ public static class MixedRadixFft
 
         public static Plan? Create(int n)
         {
+            if (n < 1) return null;
             var radices = new List<int>();
             int rest = n;
             // Radix 4 first (fewest operations per point), then the other factors.

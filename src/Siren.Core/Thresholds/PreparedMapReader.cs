@@ -10,8 +10,9 @@ namespace Siren.Core.Thresholding;
 /// </summary>
 /// <remarks>
 /// Chunks keep memory flat: the ensembles that need thresholds reach one map per particle (~100,000 maps,
-/// 100 GB as normalized box-64 floats), and a raw map of box 320 alone is 130 MB, so a chunk that keeps
-/// full-box values holds at most <see cref="FullBoxBudget"/> bytes of them.
+/// 100 GB as normalized box-64 floats), and a raw map of box 320 alone is 130 MB. Full-box values are kept
+/// within <see cref="FullBoxBudget"/> bytes: the chunk being read and the one its consumer still holds are
+/// alive together, so each gets half.
 /// </remarks>
 public sealed class PreparedMapReader
 {
@@ -26,9 +27,9 @@ public sealed class PreparedMapReader
     /// <param name="rawLevels">For a preprocessed folder: also read map_stats_raw.csv, so levels apply to the full-box maps.</param>
     /// <param name="include">Which map ids to read (default: all).</param>
     /// <param name="readPreprocessed">False: normalize every map, even in a folder siren preprocess wrote.</param>
-    /// <param name="keepFullBox">Keep each cropped map's own values (<see cref="PreparedMap.FullBox"/>) for <see cref="LevelScale.FullBox"/> levels.</param>
-    /// <param name="fullBoxBudget">Bytes of full-box values one chunk may hold.</param>
-    public PreparedMapReader(string voldir, bool rawLevels = true, Func<int, bool>? include = null, bool readPreprocessed = true, bool keepFullBox = false,
+    /// <param name="keepFullBox">Keep each cropped map's own values (<see cref="PreparedMap.FullBox"/>), which <see cref="LevelScale.FullBox"/> levels need.</param>
+    /// <param name="fullBoxBudget">Bytes of full-box values two consecutive chunks may hold together.</param>
+    public PreparedMapReader(string voldir, bool rawLevels = true, Func<int, bool>? include = null, bool readPreprocessed = true, bool keepFullBox = true,
         long fullBoxBudget = FullBoxBudget)
     {
         Folder = voldir;
@@ -95,7 +96,7 @@ public sealed class PreparedMapReader
         }
     }
 
-    /// <summary>Up to <paramref name="chunkSize"/> maps from <paramref name="start"/>, fewer when their full-box values would exceed the budget.</summary>
+    /// <summary>Up to <paramref name="chunkSize"/> maps from <paramref name="start"/>, fewer when their full-box values would exceed half the budget.</summary>
     private int ChunkLength(int start, int chunkSize)
     {
         int count = Math.Min(chunkSize, Files.Count - start);
@@ -105,7 +106,7 @@ public sealed class PreparedMapReader
         {
             var (nx, ny, nz) = MrcReader.ReadHeader(Files[start + i].Path).CanonicalDims;
             bytes += (long)nx * ny * nz * sizeof(float);
-            if (bytes > _fullBoxBudget) return Math.Max(1, i);
+            if (bytes > _fullBoxBudget / 2) return Math.Max(1, i);
         }
         return count;
     }

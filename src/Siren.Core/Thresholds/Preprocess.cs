@@ -38,7 +38,7 @@ public static class Preprocess
 
     /// <summary>Fourier-crops (when needed) and normalizes one map.</summary>
     /// <param name="keepFullBox">Keep a cropped map's own values (<see cref="PreparedMap.FullBox"/>), for levels that match its volume.</param>
-    public static PreparedMap Prepare(MrcVolume volume, int mapId, string sourcePath, out MrcVolume? downsampled, bool keepFullBox = false)
+    public static PreparedMap Prepare(MrcVolume volume, int mapId, string sourcePath, out MrcVolume? downsampled, bool keepFullBox = true)
     {
         if (!volume.IsCubic)
             throw new SirenException($"'{sourcePath}' is {volume.Nx}×{volume.Ny}×{volume.Nz}; the threshold model needs cubic maps. Fix: pad or resample it to a cube.");
@@ -66,7 +66,7 @@ public static class Preprocess
     {
         string normDir = AtomicFile.EnsureDirectory(Path.Combine(outdir, NormalizedFolder));
         string downDir = Path.Combine(normDir, DownsampledFolder);
-        var reader = new PreparedMapReader(voldir, readPreprocessed: false);
+        var reader = new PreparedMapReader(voldir, readPreprocessed: false, keepFullBox: false);
         var labels = labelsCsv is null ? null : ReadLabels(labelsCsv, reader.Files);
         var maps = new List<MapRanges>(reader.Files.Count);
         foreach (var chunk in reader.Chunks(prepared: (file, prepared, downsampled) =>

@@ -89,6 +89,8 @@ public sealed class ThresholdPredictor : IDisposable
         float[] predictions = results.First(r => r.Name == ThresholdOutput).AsEnumerable<float>().ToArray();
         if (predictions.Length != n)
             throw new SirenException($"{ModelSource} returned {predictions.Length} thresholds for {n} maps; the contract is [N,1]. Fix: re-export the model.");
+        if (Array.FindIndex(predictions, p => !float.IsFinite(p)) is var bad and >= 0)
+            throw new SirenException($"{ModelSource} returned {predictions[bad]} for map {bad + 1} of a batch of {n}. Fix: check the model (a conversion from weights.pth should give finite levels on normalized maps).");
         float[][]? features = null;
         if (HasFeatures)
         {
@@ -183,14 +185,23 @@ public sealed class ThresholdPredictor : IDisposable
         IO.AtomicFile.WriteAllText(path, sb.ToString());
     }
 
-    /// <summary>torch.save writes a zip archive (PyTorch ≥ 1.6) or a bare pickle (protocol 2+ starts with 0x80).</summary>
+    /// <summary>
+    /// torch.save writes a zip archive (PyTorch ≥ 1.6) or a bare pickle (0x80 and the protocol, 2 to 5); an
+    /// ONNX file starts with a protobuf tag. A file that cannot be read is left to ONNX Runtime's error.
+    /// </summary>
     private static bool IsPyTorchCheckpoint(string path)
     {
-        if (!File.Exists(path)) return false;
         Span<byte> head = stackalloc byte[4];
-        using var stream = File.OpenRead(path);
-        int read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-        return read == 4 && (head.SequenceEqual("PK\u0003\u0004"u8) || head[0] == 0x80);
+        try
+        {
+            using var stream = File.OpenRead(path);
+            if (stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) < head.Length) return false;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+        return head.SequenceEqual("PK\u0003\u0004"u8) || (head[0] == 0x80 && head[1] is >= 2 and <= 5);
     }
 
     private static byte[] ReadResource(string name)

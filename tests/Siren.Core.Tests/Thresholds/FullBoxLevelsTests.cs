@@ -6,7 +6,7 @@ namespace Siren.Core.Tests.Thresholding;
 public class FullBoxLevelsTests
 {
     /// <summary>Maps of box 96: a blurred ellipsoid of random size on noise, so cropping lowers its peak.</summary>
-    private static string CroppedMaps(int count)
+    internal static string CroppedMaps(int count)
     {
         string dir = TestPaths.NewTempDir();
         var rng = new Random(12);
@@ -69,10 +69,26 @@ public class FullBoxLevelsTests
     [Fact]
     public void ChunksHoldingFullBoxValuesStayWithinTheBudget()
     {
+        // The chunk being read and the one its consumer holds are alive together: each gets half the budget.
         string dir = CroppedMaps(3);
         long oneMap = 96L * 96 * 96 * sizeof(float);
-        var chunks = new PreparedMapReader(dir, keepFullBox: true, fullBoxBudget: 2 * oneMap).Chunks(64).ToList();
-        Assert.Equal([2, 1], chunks.Select(c => c.Count));
-        Assert.Equal([3], new PreparedMapReader(dir, fullBoxBudget: oneMap).Chunks(64).Select(c => c.Count));
+        Assert.Equal([2, 1], new PreparedMapReader(dir, fullBoxBudget: 4 * oneMap).Chunks(64).Select(c => c.Count));
+        Assert.Equal([1, 1, 1], new PreparedMapReader(dir, fullBoxBudget: 2 * oneMap).Chunks(64).Select(c => c.Count));
+        Assert.Equal([3], new PreparedMapReader(dir, keepFullBox: false, fullBoxBudget: oneMap).Chunks(64).Select(c => c.Count));
+    }
+
+    [Fact]
+    public void LibraryReadersKeepFullBoxValuesByDefault()
+    {
+        // The documented calls give the same volume-matched levels as Predict(voldir).
+        string dir = CroppedMaps(2);
+        using var predictor = new ThresholdPredictor();
+        var byFolder = predictor.Predict(dir);
+        var byReader = predictor.Predict(new PreparedMapReader(dir));
+        var maps = Enumerable.Range(0, 2).Select(i => Preprocess.Prepare(MrcReader.Read(Path.Combine(dir, $"vol_{i:D3}.mrc")), i, "x", out _)).ToList();
+        var byPrepared = predictor.Predict(maps);
+        Assert.All(maps, m => Assert.NotNull(m.FullBox));
+        Assert.Equal(byFolder.Select(p => p.Denormalized), byReader.Select(p => p.Denormalized));
+        Assert.Equal(byFolder.Select(p => p.Denormalized), byPrepared.Select(p => p.Denormalized));
     }
 }

@@ -39,4 +39,14 @@ public class MixedRadixFftTests
         for (int i = 0; i < n; i++) Assert.True((ours[i] - x[i]).Magnitude < 1e-13 * n, $"n={n}, i={i}: {ours[i]} vs {x[i]}");
         Assert.Equal(n is not (11 or 286), MixedRadixFft.Handles(n));
     }
+
+    [Fact]
+    public void EmptyAndSingleValueAreTheirOwnTransforms()
+    {
+        MixedRadixFft.Forward(Span<Complex>.Empty, Span<Complex>.Empty);
+        Complex[] one = [new Complex(2.5, -1)];
+        MixedRadixFft.Forward(one, new Complex[1]);
+        Assert.Equal(new Complex(2.5, -1), one[0]);
+        Assert.False(MixedRadixFft.Handles(0));
+    }
 }

@@ -99,6 +99,49 @@ public class ThresholdPredictorTests
     }
 
     [Fact]
+    public void LabelsEqualToTheLevelsOfCroppedMapsScoreAsPerfect()
+    {
+        // The score compares levels of the maps as given, however they were carried from box 64.
+        string dir = FullBoxLevelsTests.CroppedMaps(3);
+        string first = TestPaths.NewTempDir();
+        var root = new System.CommandLine.RootCommand { PredictThresholdsCommand.Create() };
+        Assert.Equal(0, CliHost.Run(root, ["predict-thresholds", "--voldir", dir, "--outdir", first]));
+        string labels = Path.Combine(first, "labels.csv");
+        File.WriteAllLines(labels, ["vol_id,contour_level", .. File.ReadAllLines(Path.Combine(first, "predictions.csv")).Skip(1).Select(l => string.Join(',', l.Split(',')[0], l.Split(',')[2]))]);
+
+        string second = TestPaths.NewTempDir();
+        Assert.Equal(0, CliHost.Run(root, ["predict-thresholds", "--voldir", dir, "--outdir", second, "--labels", labels]));
+        var results = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(second, "manifest.json")))!["results"]!;
+        Assert.Equal(0, (double)results["median_gap_of_range"]!, 9);
+        Assert.Equal(1, (double)results["pearson_r_normalized"]!, 3);
+    }
+
+    [PythonFact("onnx")]
+    public void NonFiniteModelOutputIsAUserError()
+    {
+        // A model of the contract's shape whose output is log(−1): NaN must not become a level.
+        string path = Path.Combine(TestPaths.NewTempDir(), "nan.onnx");
+        PythonReference.Script(PythonReference.With("onnx")!, """
+            import sys, onnx
+            from onnx import helper, TensorProto
+            x = helper.make_tensor_value_info("map", TensorProto.FLOAT, ["N", 1, 64, 64, 64])
+            y = helper.make_tensor_value_info("threshold", TensorProto.FLOAT, ["N", 1])
+            nodes = [
+                helper.make_node("ReduceMean", ["map"], ["m"], axes=[2, 3, 4], keepdims=0),
+                helper.make_node("Sub", ["m", "m"], ["zero"]),
+                helper.make_node("Constant", [], ["one"], value=helper.make_tensor("one", TensorProto.FLOAT, [], [1.0])),
+                helper.make_node("Sub", ["zero", "one"], ["minus_one"]),
+                helper.make_node("Log", ["minus_one"], ["threshold"]),
+            ]
+            model = helper.make_model(helper.make_graph(nodes, "nan", [x], [y]), opset_imports=[helper.make_opsetid("", 13)])
+            onnx.save(model, sys.argv[1])
+            """, path);
+        using var predictor = new ThresholdPredictor(path);
+        var e = Assert.Throws<SirenException>(() => predictor.Run([SyntheticMaps(1, 5)[0].Normalized]));
+        Assert.Contains("NaN", e.Message);
+    }
+
+    [Fact]
     public void PreprocessedFolderGivesTheSamePredictionsAsRawMaps()
     {
         string dir = TestPaths.NewTempDir();
