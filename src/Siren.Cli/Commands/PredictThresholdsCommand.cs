@@ -50,7 +50,9 @@ public static class PredictThresholdsCommand
                 .Parameter("levels", pr.GetValue(levels)).Parameter("batch_size", pr.GetValue(batch));
             ThresholdHead? fineTuned = pr.GetValue(head) is { } h ? ThresholdHead.Read(h) : null;
             using var predictor = new ThresholdPredictor(pr.GetValue(model), fineTuned, pr.GetValue(threads));
-            manifest.Parameter("model", predictor.ModelSource).Parameter("head", pr.GetValue(head) is { } hp ? Path.GetFullPath(hp) : null);
+            manifest.Parameter("model", predictor.ModelSource).Parameter("model_sha256", predictor.ModelSha256)
+                .Parameter("head", pr.GetValue(head) is { } hp ? Path.GetFullPath(hp) : null)
+                .Parameter("head_sha256", pr.GetValue(head) is { } hs ? Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(hs))) : null);
 
             var maps = ThresholdPredictor.Reader(pr.GetValue(voldir)!, scale);
             if (maps.StatsPath is { } stats)

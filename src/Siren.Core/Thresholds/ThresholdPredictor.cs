@@ -40,7 +40,14 @@ public sealed class ThresholdPredictor : IDisposable
             throw new SirenException($"'{modelPath}' is a PyTorch checkpoint (the original's weights.pth), not an ONNX model. Fix: python3 training/convert_original.py {modelPath} original.onnx, then pass --model original.onnx.");
         try
         {
-            _session = modelPath is null ? new InferenceSession(ReadResource(ShippedModelResource), options) : new InferenceSession(modelPath, options);
+            byte[] model = modelPath is null ? ReadResource(ShippedModelResource) : File.ReadAllBytes(modelPath);
+            // Levels are only comparable between runs of the same model: the manifest records which.
+            ModelSha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(model));
+            _session = new InferenceSession(model, options);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SirenException($"cannot read threshold model {ModelSource}: {e.Message} Fix: pass an ONNX file you can read (--model).", e);
         }
         catch (OnnxRuntimeException e)
         {
@@ -55,6 +62,9 @@ public sealed class ThresholdPredictor : IDisposable
     }
 
     public string ModelSource { get; }
+
+    /// <summary>SHA-256 of the ONNX model's bytes.</summary>
+    public string ModelSha256 { get; } = "";
     public bool HasFeatures { get; }
 
     /// <summary>The head shipped with the built-in model (equal to its last layers).</summary>

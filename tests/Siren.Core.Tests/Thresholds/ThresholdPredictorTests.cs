@@ -91,8 +91,12 @@ public class ThresholdPredictorTests
 
         byte[] png = File.ReadAllBytes(Path.Combine(outdir, "predictions_vs_labels.png"));
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
-        var results = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(outdir, "manifest.json")))!["results"]!;
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(outdir, "manifest.json")))!;
+        var results = manifest["results"]!;
         Assert.Equal(6, (int)results["labelled_maps"]!);
+        // The manifest names the model by its bytes: the shipped one is the committed file.
+        string shipped = Path.Combine(TestPaths.RepoRoot, "src", "Siren.Core", "Thresholds", "Models", "siren_threshold.onnx");
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(shipped))), (string)manifest["parameters"]!["model_sha256"]!);
         // Simulated maps of training families: the model lands within a few per cent of their range.
         Assert.InRange((double)results["median_gap_of_range"]!, 0, 0.05);
         Assert.NotNull(results["pearson_r_normalized"]);
