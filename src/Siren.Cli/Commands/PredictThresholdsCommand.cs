@@ -33,7 +33,8 @@ public static class PredictThresholdsCommand
         var cmd = new Command("predict-thresholds", """
             Predict each map's contour level with the threshold model (ONNX Runtime, CPU). Maps are Fourier-cropped
             to box 64 and normalized as siren preprocess does; the model's level p ∈ [-1, 1] is turned back into
-            map units as t = (p + 1)/2 · (vol_max − vol_min) + vol_min. Writes predictions.csv with vol_id,
+            map units as t = (p + 1)/2 · (vol_max − vol_min) + vol_min, and for a cropped map carried to the map
+            as given by the share of voxels it encloses (--levels). Writes predictions.csv with vol_id,
             prediction, denormalized_predictions, vol_min, vol_max (the file siren sketch --thresholds reads).
             Example: siren predict-thresholds --voldir maps/ --outdir thr/
             """)
@@ -63,6 +64,8 @@ public static class PredictThresholdsCommand
             }
             // Labels are checked before the work, not after it.
             var labelled = pr.GetValue(labels) is { } labelsPath ? Preprocess.ReadLabels(labelsPath, maps.Files) : null;
+            if (labelled is { Count: 0 })
+                throw new SirenException($"'{pr.GetValue(labels)}' has no rows. Fix: give vol_id, contour_level for some maps of --voldir.");
             var batches = new List<(int Maps, TimeSpan Time)>();
             var clock = Stopwatch.StartNew();
             var predictions = predictor.Predict(maps, pr.GetValue(batch), scale, CliHost.Progress("predict"), (n, t) => batches.Add((n, t)));
@@ -77,8 +80,6 @@ public static class PredictThresholdsCommand
             if (labelled is not null)
             {
                 var scored = predictions.Where(p => labelled.ContainsKey(p.MapId)).ToList();
-                if (scored.Count == 0)
-                    throw new SirenException($"'{pr.GetValue(labels)}' has no rows. Fix: give vol_id, contour_level for some maps of --voldir.");
                 PredictionPlot.Write(Path.Combine(outRoot, "predictions_vs_labels.png"), scored.Select(p => (labelled[p.MapId], p.Denormalized)).ToList());
                 // Both levels in map units, placed in the range they belong to, so maps of different scales
                 // compare: the gap as a share of that range, r on that scale.
