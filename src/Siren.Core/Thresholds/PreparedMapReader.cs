@@ -10,9 +10,10 @@ namespace Siren.Core.Thresholding;
 /// </summary>
 /// <remarks>
 /// Chunks keep memory flat: the ensembles that need thresholds reach one map per particle (~100,000 maps,
-/// 100 GB as normalized box-64 floats), and a raw map of box 320 alone is 130 MB. Full-box values are kept
-/// within <see cref="FullBoxBudget"/> bytes: the chunk being read and the one its consumer still holds are
-/// alive together, so each gets half.
+/// 100 GB as normalized box-64 floats), and a raw map of box 320 alone is 130 MB. A chunk of raw maps is
+/// sized so that their full-box values fit in half of <see cref="FullBoxBudget"/>: the chunk being read and
+/// the one its consumer still holds are alive together when full-box values are kept, and the maps of a
+/// chunk are prepared in parallel, each with its crop's work arrays, whether they are kept or not.
 /// </remarks>
 public sealed class PreparedMapReader
 {
@@ -28,7 +29,7 @@ public sealed class PreparedMapReader
     /// <param name="include">Which map ids to read (default: all).</param>
     /// <param name="readPreprocessed">False: normalize every map, even in a folder siren preprocess wrote.</param>
     /// <param name="keepFullBox">Keep each cropped map's own values (<see cref="PreparedMap.FullBox"/>), which <see cref="LevelScale.FullBox"/> levels need.</param>
-    /// <param name="fullBoxBudget">Bytes of full-box values two consecutive chunks may hold together.</param>
+    /// <param name="fullBoxBudget">Bytes of full-box values two consecutive chunks may hold together (raw maps' chunks are sized by it).</param>
     public PreparedMapReader(string voldir, bool rawLevels = true, Func<int, bool>? include = null, bool readPreprocessed = true, bool keepFullBox = true,
         long fullBoxBudget = FullBoxBudget)
     {
@@ -100,7 +101,7 @@ public sealed class PreparedMapReader
     private int ChunkLength(int start, int chunkSize)
     {
         int count = Math.Min(chunkSize, Files.Count - start);
-        if (!KeepFullBox || IsPreprocessed) return count;
+        if (IsPreprocessed) return count;
         long bytes = 0;
         for (int i = 0; i < count; i++)
         {
