@@ -14,4 +14,17 @@ public sealed class SirenException : Exception
     /// AggregateException, and the user should see its one line, not the wrapper.
     /// </summary>
     public static SirenException? FirstIn(AggregateException e) => e.Flatten().InnerExceptions.OfType<SirenException>().FirstOrDefault();
+
+    /// <summary>Runs parallel work whose user errors surface as themselves, not wrapped (for library callers; the CLI unwraps too).</summary>
+    public static void Unwrapped(Action parallelWork)
+    {
+        try
+        {
+            parallelWork();
+        }
+        catch (AggregateException e) when (FirstIn(e) is { } user)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(user);
+        }
+    }
 }

@@ -57,32 +57,25 @@ public sealed class BinarizedEnsemble
         var occupied = new long[candidates.Count];
         Vec3 voxelSize = first.VoxelSize, origin = first.Origin;
         int done = 0;
-        try
+        SirenException.Unwrapped(() => Parallel.For(0, candidates.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, m =>
         {
-            Parallel.For(0, candidates.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, m =>
+            VolumeFile f = candidates[m];
+            MrcVolume vol = MrcReader.Read(f.Path);
+            float level = (float)thresholds.For(f.MapId);
+            var bits = new ulong[mapWords];
+            long count = 0;
+            float[] data = vol.Data;
+            for (int i = 0; i < data.Length; i++)
             {
-                VolumeFile f = candidates[m];
-                MrcVolume vol = MrcReader.Read(f.Path);
-                float level = (float)thresholds.For(f.MapId);
-                var bits = new ulong[mapWords];
-                long count = 0;
-                float[] data = vol.Data;
-                for (int i = 0; i < data.Length; i++)
-                {
-                    float x = data[i];
-                    if (float.IsNaN(x))
-                        throw new SirenException($"'{f.Path}' contains NaN (first at voxel {i}). Fix: regenerate the map or replace NaNs before analysis.");
-                    if (x > level) { bits[i >> 6] |= 1UL << (i & 63); count++; }
-                }
-                mapBits[m] = bits;
-                occupied[m] = count;
-                progress?.Report((double)Interlocked.Increment(ref done) / candidates.Count);
-            });
-        }
-        catch (AggregateException e) when (SirenException.FirstIn(e) is { } user)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(user);
-        }
+                float x = data[i];
+                if (float.IsNaN(x))
+                    throw new SirenException($"'{f.Path}' contains NaN (first at voxel {i}). Fix: regenerate the map or replace NaNs before analysis.");
+                if (x > level) { bits[i >> 6] |= 1UL << (i & 63); count++; }
+            }
+            mapBits[m] = bits;
+            occupied[m] = count;
+            progress?.Report((double)Interlocked.Increment(ref done) / candidates.Count);
+        }));
 
         var kept = new List<VolumeFile>();
         var keptBits = new List<ulong[]>();

@@ -147,23 +147,16 @@ public static class OccupancyCalculator
         OccupancyOptions options, double[] divisors, int workers, System.Collections.Concurrent.ConcurrentBag<byte[]> buffers, double[][] rows,
         CancellationToken cancel)
     {
-        try
+        SirenException.Unwrapped(() => Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancel }, i =>
         {
-            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancel }, i =>
-            {
-                VolumeFile file = maps[start + i];
-                if (!buffers.TryTake(out byte[]? buffer)) buffer = [];
-                ReadOnlySpan<float> map = MapStreamReader.Read(file.Path, box, ref buffer);
-                var row = new double[masks.Count];
-                Measure(map, masks, options.Thresholds?.For(file.MapId), divisors, row);
-                rows[i] = row;
-                buffers.Add(buffer);
-            });
-        }
-        catch (AggregateException e) when (SirenException.FirstIn(e) is { } user)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(user);
-        }
+            VolumeFile file = maps[start + i];
+            if (!buffers.TryTake(out byte[]? buffer)) buffer = [];
+            ReadOnlySpan<float> map = MapStreamReader.Read(file.Path, box, ref buffer);
+            var row = new double[masks.Count];
+            Measure(map, masks, options.Thresholds?.For(file.MapId), divisors, row);
+            rows[i] = row;
+            buffers.Add(buffer);
+        }));
     }
 
     /// <summary>Computes and writes occupancies.csv (vol_id, one column per mask), atomically; returns the map count.</summary>

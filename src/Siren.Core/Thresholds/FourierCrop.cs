@@ -37,8 +37,7 @@ public static class FourierCrop
         // Real-space fftshift: position i of the shifted map holds input (i - n/2) mod n. Frequency k is
         // kept when it falls in [-box/2, box/2) (numpy's centred crop); kept slot j holds k = j - box/2.
         int[] source = Enumerable.Range(0, n).Select(i => ((i - half) % n + n) % n).ToArray();
-        int KeptFrequency(int j) => ((j - keepHalf) % n + n) % n;
-        int[] kept = Enumerable.Range(0, box).Select(KeptFrequency).ToArray();
+        int[] kept = Enumerable.Range(0, box).Select(j => ((j - keepHalf) % n + n) % n).ToArray();
 
         // Axis x: n² real lines of length n → n²·box. Two real lines a, b go through one complex transform
         // of a + i·b (half the work of the dominant axis): with Z its transform, A[k] = (Z[k] + conj Z[−k])/2
@@ -70,7 +69,7 @@ public static class FourierCrop
             int z = line / box, kx = line % box;
             for (int y = 0; y < n; y++) buffer[y] = stageX[((long)z * n + y) * box + kx];
             MixedRadixFft.Forward(buffer.AsSpan(0, n), buffer.AsSpan(n));
-            for (int j = 0; j < box; j++) stageY[((long)z * box + j) * box + kx] = buffer[KeptFrequency(j)];
+            for (int j = 0; j < box; j++) stageY[((long)z * box + j) * box + kx] = buffer[kept[j]];
             return buffer;
         }, _ => { });
 
@@ -80,7 +79,7 @@ public static class FourierCrop
         {
             for (int z = 0; z < n; z++) buffer[z] = stageY[(long)z * box * box + line];
             MixedRadixFft.Forward(buffer.AsSpan(0, n), buffer.AsSpan(n));
-            for (int j = 0; j < box; j++) spectrum[j * box * box + line] = buffer[KeptFrequency(j)];
+            for (int j = 0; j < box; j++) spectrum[j * box * box + line] = buffer[kept[j]];
             return buffer;
         }, _ => { });
 

@@ -73,25 +73,18 @@ public sealed class PreparedMapReader
         {
             int count = ChunkLength(start, chunkSize);
             var chunk = new PreparedMap[count];
-            try
+            SirenException.Unwrapped(() => Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
             {
-                Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+                VolumeFile file = Files[start + i];
+                MrcVolume volume = MrcReader.Read(file.Path);
+                if (IsPreprocessed)
                 {
-                    VolumeFile file = Files[start + i];
-                    MrcVolume volume = MrcReader.Read(file.Path);
-                    if (IsPreprocessed)
-                    {
-                        chunk[i] = Normalized(file, volume);
-                        return;
-                    }
-                    chunk[i] = Preprocess.Prepare(volume, file.MapId, file.Path, out MrcVolume? downsampled, KeepFullBox);
-                    prepared?.Invoke(file, chunk[i], downsampled);
-                });
-            }
-            catch (AggregateException e) when (SirenException.FirstIn(e) is { } user)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(user);
-            }
+                    chunk[i] = Normalized(file, volume);
+                    return;
+                }
+                chunk[i] = Preprocess.Prepare(volume, file.MapId, file.Path, out MrcVolume? downsampled, KeepFullBox);
+                prepared?.Invoke(file, chunk[i], downsampled);
+            }));
             start += count;
             yield return chunk;
         }
