@@ -86,6 +86,7 @@ def main():
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--val-frac", type=float, default=0.1)
+    ap.add_argument("--limit", type=int, default=0, help="use only the first N maps (train_paper_cnn.py's comparison)")
     ap.add_argument("--heads", type=int, default=5, help="heads per feature set in the shipped ensemble")
     ap.add_argument("--histogram-weight", type=float, default=0.25,
                     help="share of the ensemble's output from the heads that read only the histogram branch")
@@ -96,6 +97,8 @@ def main():
     torch.use_deterministic_algorithms(True)
     generator = torch.Generator().manual_seed(args.seed)
     maps, labels = load(args.data)
+    if args.limit:
+        maps, labels = maps[:args.limit], labels[:args.limit]
     n = len(labels)
     order = torch.randperm(n, generator=generator)
     n_val = int(n * args.val_frac)

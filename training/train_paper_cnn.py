@@ -9,8 +9,12 @@ Defaults are the paper's recipe: 10 epochs, batch 32, Adam at 5e-6 without weigh
 loss (eq. 4): the mean over voxels of (σ(10(v − p)) − σ(10(v − t)))², p the predicted and t the labelled
 normalized level. --loss smoothl1 trains on the level directly, as the shipped model does, to tell the
 architecture's effect from the loss's. The same cube-symmetry augmentation and validation split as
-train.py. Writes OUT/paper_cnn.pth in the original's checkpoint format ({'model_state_dict': …}) and
-OUT/paper_cnn.onnx with our contract. About 170 G multiply-adds per training map: hours per epoch on a 2-core
+train.py. Writes OUT/paper_cnn.pth in the original's checkpoint format ({'model_state_dict': …}, plus the
+optimizer's and dropout's random state and the epoch, rewritten after every epoch) and OUT/paper_cnn.onnx with our contract.
+--resume continues from such a checkpoint (an epoch is an hour on a 2-core CPU for 2,000 maps): the
+epochs it holds are replayed in the seeded draws only, so a resumed run shuffles and augments as an
+uninterrupted one. A checkpoint without an epoch (the original's weights.pth) is a starting point instead:
+its weights, a fresh optimizer, epoch 1. About 170 G multiply-adds per training map: hours per epoch on a 2-core
 CPU, a few seconds per epoch of 6,000 maps on a data-centre GPU.
 """
 import argparse
@@ -39,6 +43,7 @@ def main():
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=5e-6)
     ap.add_argument("--loss", choices=["soft-enclosed", "smoothl1"], default="soft-enclosed")
+    ap.add_argument("--resume", help="a checkpoint to continue from (this script's, or the original's weights.pth)")
     ap.add_argument("--limit", type=int, default=0, help="use only the first N maps (smoke tests)")
     ap.add_argument("--val-frac", type=float, default=0.1)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
@@ -59,8 +64,22 @@ def main():
 
     net = PaperCNN().to(device)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr, weight_decay=0)
+    done = 0
+    if args.resume:
+        checkpoint = torch.load(args.resume, map_location=device)
+        net.load_state_dict(checkpoint["model_state_dict"])
+        if "optimizer_state_dict" in checkpoint:
+            opt.load_state_dict(checkpoint["optimizer_state_dict"])
+        if "rng_state" in checkpoint:
+            torch.set_rng_state(checkpoint["rng_state"])  # dropout's draws
+        done = checkpoint.get("epoch", 0)
+        print(f"resuming from {args.resume} after epoch {done}", flush=True)
+    os.makedirs(args.out, exist_ok=True)
     smooth_l1 = torch.nn.SmoothL1Loss(beta=0.05)
-    for epoch in range(args.epochs):
+    for _ in range(done):
+        for idx in shuffled_batches(train_idx, args.batch, generator):
+            augment(torch.zeros(1, 1, 1, 1, 1), generator)
+    for epoch in range(done, args.epochs):
         t0 = time.time()
         net.train()
         total = 0.0
@@ -80,10 +99,11 @@ def main():
         mae = torch.cat(errors).mean().item() if errors else float("nan")
         print(f"epoch {epoch + 1}/{args.epochs}: train loss {total / max(1, len(train_idx)):.6f}, "
               f"validation |error| {mae:.4f} (normalized), {time.time() - t0:.0f} s", flush=True)
+        torch.save({"model_state_dict": net.state_dict(), "optimizer_state_dict": opt.state_dict(), "epoch": epoch + 1,
+                    "rng_state": torch.get_rng_state()},
+                   os.path.join(args.out, "paper_cnn.pth"))
 
-    os.makedirs(args.out, exist_ok=True)
     net = net.cpu().eval()
-    torch.save({"model_state_dict": net.state_dict()}, os.path.join(args.out, "paper_cnn.pth"))
     export(net, os.path.join(args.out, "paper_cnn.onnx"))
     print(f"wrote {args.out}/paper_cnn.pth and paper_cnn.onnx")
 

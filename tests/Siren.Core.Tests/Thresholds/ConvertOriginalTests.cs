@@ -34,16 +34,11 @@ public class ConvertOriginalTests
         // export keeps our contract.
         string dir = TestPaths.NewTempDir();
         TrainingSet.Write(Path.Combine(dir, "train"), 4, 11, ["pseudo_complex", "ring"], null, rawMaps: false);
-        string training = Path.Combine(TestPaths.RepoRoot, "training");
-        var (exit, output) = PythonReference.Run(PythonReference.With("torch, onnx")!,
-            $"\"{Path.Combine(training, "train_paper_cnn.py")}\" --data \"{Path.Combine(dir, "train")}\" --out \"{Path.Combine(dir, "paper")}\" --epochs 1 --batch 2 --val-frac 0.25",
-            TimeSpan.FromMinutes(5));
-        Assert.True(exit == 0, output);
-        Assert.Contains("epoch 1/1: train loss", output);
+        Assert.Contains("epoch 1/1: train loss", TrainPaperCnn(dir, "paper", "--epochs 1"));
 
         string reconverted = Path.Combine(dir, "reconverted.onnx");
-        (exit, output) = PythonReference.Run(PythonReference.With("torch, onnx")!,
-            $"\"{Path.Combine(training, "convert_original.py")}\" \"{Path.Combine(dir, "paper", "paper_cnn.pth")}\" \"{reconverted}\"", TimeSpan.FromMinutes(3));
+        var (exit, output) = PythonReference.Run(PythonReference.With("torch, onnx")!,
+            $"\"{Path.Combine(TestPaths.RepoRoot, "training", "convert_original.py")}\" \"{Path.Combine(dir, "paper", "paper_cnn.pth")}\" \"{reconverted}\"", TimeSpan.FromMinutes(3));
         Assert.True(exit == 0, output);
 
         var maps = ThresholdPredictorTests.SyntheticMaps(2, 95).Select(m => m.Normalized).ToList();
@@ -57,5 +52,37 @@ public class ConvertOriginalTests
             Assert.True(float.IsFinite(a[i]));
             Assert.Equal(a[i], b[i], 1e-6);
         }
+    }
+
+    [PythonFact("torch, onnx")]
+    public void ResumedPaperCnnTrainingEqualsAnUninterruptedRun()
+    {
+        // An epoch of the paper's CNN is an hour on a 2-core CPU, so its training resumes from the checkpoint
+        // it rewrites after every epoch; resuming must not change what is learned (shuffles, augmentation,
+        // dropout and Adam's moments all carry over).
+        string dir = TestPaths.NewTempDir();
+        TrainingSet.Write(Path.Combine(dir, "train"), 4, 12, ["pseudo_complex", "ring"], null, rawMaps: false);
+        TrainPaperCnn(dir, "whole", "--epochs 2");
+        TrainPaperCnn(dir, "first", "--epochs 1");
+        Assert.Contains("resuming", TrainPaperCnn(dir, "resumed", $"--epochs 2 --resume \"{Path.Combine(dir, "first", "paper_cnn.pth")}\""));
+
+        var maps = ThresholdPredictorTests.SyntheticMaps(2, 96).Select(m => m.Normalized).ToList();
+        using var whole = new ThresholdPredictor(Path.Combine(dir, "whole", "paper_cnn.onnx"));
+        using var first = new ThresholdPredictor(Path.Combine(dir, "first", "paper_cnn.onnx"));
+        using var resumed = new ThresholdPredictor(Path.Combine(dir, "resumed", "paper_cnn.onnx"));
+        var (a, _) = whole.Run(maps);
+        var (b, _) = resumed.Run(maps);
+        var (c, _) = first.Run(maps);
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, c);
+    }
+
+    static string TrainPaperCnn(string dir, string outName, string arguments)
+    {
+        var (exit, output) = PythonReference.Run(PythonReference.With("torch, onnx")!,
+            $"\"{Path.Combine(TestPaths.RepoRoot, "training", "train_paper_cnn.py")}\" --data \"{Path.Combine(dir, "train")}\" --out \"{Path.Combine(dir, outName)}\" --batch 2 --val-frac 0.25 {arguments}",
+            TimeSpan.FromMinutes(5));
+        Assert.True(exit == 0, output);
+        return output;
     }
 }
