@@ -12,8 +12,8 @@ architecture's effect from the loss's. The same cube-symmetry augmentation and v
 train.py. Writes OUT/paper_cnn.pth in the original's checkpoint format ({'model_state_dict': …}, plus the
 optimizer's and dropout's random state and the epoch, rewritten after every epoch) and OUT/paper_cnn.onnx with our contract.
 --resume continues from such a checkpoint (an epoch is an hour on a 2-core CPU for 2,000 maps): the
-epochs it holds are replayed in the seeded draws only, so a resumed run shuffles and augments as an
-uninterrupted one. A checkpoint without an epoch (the original's weights.pth) is a starting point instead:
+epochs it holds are replayed in the seeded draws only, so a resumed run on the CPU learns exactly what an
+uninterrupted one does (on a GPU, dropout draws from the device's generator, which is not saved). A checkpoint without an epoch (the original's weights.pth) is a starting point instead:
 its weights, a fresh optimizer, epoch 1. About 170 G multiply-adds per training map: hours per epoch on a 2-core
 CPU, a few seconds per epoch of 6,000 maps on a data-centre GPU.
 """
@@ -44,7 +44,7 @@ def main():
     ap.add_argument("--lr", type=float, default=5e-6)
     ap.add_argument("--loss", choices=["soft-enclosed", "smoothl1"], default="soft-enclosed")
     ap.add_argument("--resume", help="a checkpoint to continue from (this script's, or the original's weights.pth)")
-    ap.add_argument("--limit", type=int, default=0, help="use only the first N maps (smoke tests)")
+    ap.add_argument("--limit", type=int, default=0, help="use only the first N maps (smoke tests, the CPU comparison in docs/thresholds.md)")
     ap.add_argument("--val-frac", type=float, default=0.1)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--threads", type=int, default=2, help="CPU threads (when --device cpu)")
@@ -66,7 +66,7 @@ def main():
     opt = torch.optim.Adam(net.parameters(), lr=args.lr, weight_decay=0)
     done = 0
     if args.resume:
-        checkpoint = torch.load(args.resume, map_location=device)
+        checkpoint = torch.load(args.resume, map_location="cpu")  # the random state must stay a CPU tensor; the loads move the rest
         net.load_state_dict(checkpoint["model_state_dict"])
         if "optimizer_state_dict" in checkpoint:
             opt.load_state_dict(checkpoint["optimizer_state_dict"])
