@@ -29,6 +29,17 @@ def load(folder):
     return torch.from_numpy(maps), torch.from_numpy(labels).unsqueeze(1)
 
 
+def load_split(folder, limit, val_frac, generator):
+    """The set's maps (the first `limit`, when given) and its seeded validation split, the first draw of
+    `generator`: scripts trained with one seed and limit validate on the same maps, so their errors compare."""
+    maps, labels = load(folder)
+    if limit:
+        maps, labels = maps[:limit], labels[:limit]
+    order = torch.randperm(len(labels), generator=generator)
+    n_val = int(len(labels) * val_frac)
+    return maps, labels, order[n_val:], order[:n_val]
+
+
 def augment(x, generator):
     # The label is invariant to the 48 symmetries of the cube: random axis permutation and flips.
     perm = torch.randperm(3, generator=generator).tolist()
@@ -96,13 +107,8 @@ def main():
     torch.manual_seed(args.seed)
     torch.use_deterministic_algorithms(True)
     generator = torch.Generator().manual_seed(args.seed)
-    maps, labels = load(args.data)
-    if args.limit:
-        maps, labels = maps[:args.limit], labels[:args.limit]
+    maps, labels, train_idx, val_idx = load_split(args.data, args.limit, args.val_frac, generator)
     n = len(labels)
-    order = torch.randperm(n, generator=generator)
-    n_val = int(n * args.val_frac)
-    val_idx, train_idx = order[:n_val], order[n_val:]
 
     net = threshold_model.ThresholdNet()
     # The histogram branch depends neither on weights nor on the cube symmetries used for augmentation,

@@ -24,7 +24,7 @@ import time
 import torch
 
 from convert_original import PaperCNN, export
-from train import augment, load, shuffled_batches
+from train import augment, load_split, shuffled_batches
 
 
 def soft_enclosed_loss(maps, predicted, labelled):
@@ -53,13 +53,7 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     generator = torch.Generator().manual_seed(args.seed)
-    maps, labels = load(args.data)
-    if args.limit:
-        maps, labels = maps[:args.limit], labels[:args.limit]
-    n = len(labels)
-    order = torch.randperm(n, generator=generator)
-    n_val = int(n * args.val_frac)
-    val_idx, train_idx = order[:n_val], order[n_val:]
+    maps, labels, train_idx, val_idx = load_split(args.data, args.limit, args.val_frac, generator)
     device = torch.device(args.device)
 
     net = PaperCNN().to(device)
@@ -95,7 +89,7 @@ def main():
         net.eval()
         with torch.no_grad():
             errors = [(net(maps[val_idx[i:i + 16]].float().to(device)).cpu() - labels[val_idx[i:i + 16]]).abs()
-                      for i in range(0, n_val, 16)]
+                      for i in range(0, len(val_idx), 16)]
         mae = torch.cat(errors).mean().item() if errors else float("nan")
         print(f"epoch {epoch + 1}/{args.epochs}: train loss {total / max(1, len(train_idx)):.6f}, "
               f"validation |error| {mae:.4f} (normalized), {time.time() - t0:.0f} s", flush=True)
