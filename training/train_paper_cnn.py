@@ -10,12 +10,13 @@ loss (eq. 4): the mean over voxels of (σ(10(v − p)) − σ(10(v − t)))², p
 normalized level. --loss smoothl1 trains on the level directly, as the shipped model does, to tell the
 architecture's effect from the loss's. The same cube-symmetry augmentation and validation split as
 train.py. Writes OUT/paper_cnn.pth in the original's checkpoint format ({'model_state_dict': …}, plus the
-optimizer's and dropout's random state and the epoch, rewritten after every epoch) and OUT/paper_cnn.onnx with our contract.
---resume continues from such a checkpoint (an epoch is an hour on a 2-core CPU for 2,000 maps): the
-epochs it holds are replayed in the seeded draws only, so a resumed run on the CPU learns exactly what an
-uninterrupted one does (on a GPU, dropout draws from the device's generator, which is not saved). A checkpoint without an epoch (the original's weights.pth) is a starting point instead:
-its weights, a fresh optimizer, epoch 1. About 170 G multiply-adds per training map: hours per epoch on a 2-core
-CPU, a few seconds per epoch of 6,000 maps on a data-centre GPU.
+optimizer's state, dropout's random state and the epoch, rewritten after every epoch) and OUT/paper_cnn.onnx
+with our contract. --resume continues from such a checkpoint (an epoch of 2,000 maps is an hour on a 2-core
+CPU): the epochs it holds are replayed in the seeded draws only, so a resumed run on the CPU learns exactly
+what an uninterrupted one does (on a GPU dropout draws from the device's generator, which is not saved). A
+checkpoint without an epoch (the original's weights.pth) is a starting point instead: its weights, a fresh
+optimizer, epoch 1. About 170 G multiply-adds per training map: hours per epoch on a 2-core CPU, a few
+seconds per epoch of 6,000 maps on a data-centre GPU.
 """
 import argparse
 import os
@@ -93,9 +94,11 @@ def main():
         mae = torch.cat(errors).mean().item() if errors else float("nan")
         print(f"epoch {epoch + 1}/{args.epochs}: train loss {total / max(1, len(train_idx)):.6f}, "
               f"validation |error| {mae:.4f} (normalized), {time.time() - t0:.0f} s", flush=True)
+        # Through a temporary file: a run stopped while writing must leave the last epoch's checkpoint whole.
+        checkpoint_path = os.path.join(args.out, "paper_cnn.pth")
         torch.save({"model_state_dict": net.state_dict(), "optimizer_state_dict": opt.state_dict(), "epoch": epoch + 1,
-                    "rng_state": torch.get_rng_state()},
-                   os.path.join(args.out, "paper_cnn.pth"))
+                    "rng_state": torch.get_rng_state()}, checkpoint_path + ".tmp")
+        os.replace(checkpoint_path + ".tmp", checkpoint_path)
 
     net = net.cpu().eval()
     export(net, os.path.join(args.out, "paper_cnn.onnx"))
