@@ -12,6 +12,14 @@ public static class CliHost
     public static int Run(RootCommand root, string[] args)
     {
         ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            // One line, as for every other user error: the problems and where the options are listed.
+            string command = parsed.CommandResult.Command == root ? "siren" : $"siren {parsed.CommandResult.Command.Name}";
+            string problems = string.Join(" ", parsed.Errors.Select(e => PlainTypes(e.Message.TrimEnd('.')) + ".").Distinct());
+            Console.Error.WriteLine($"error: {problems} Fix: see '{command} --help'.");
+            return 2;
+        }
         try
         {
             return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
@@ -32,6 +40,15 @@ public static class CliHost
             return 3;
         }
     }
+
+    /// <summary>The parser names .NET types ('System.Int32'); a user reads what kind of value is wanted.</summary>
+    private static string PlainTypes(string message) => System.Text.RegularExpressions.Regex.Replace(message,
+        @"as expected type '(?:System\.Nullable`1\[)?System\.(\w+)\]?'", m => m.Groups[1].Value switch
+        {
+            "Int32" or "Int64" or "UInt32" or "UInt64" => "as a whole number",
+            "Double" or "Single" => "as a number",
+            var other => $"as {other.ToLowerInvariant()}",
+        });
 
     private static SirenException? UserError(Exception e) => e switch
     {

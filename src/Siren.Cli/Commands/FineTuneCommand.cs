@@ -37,6 +37,11 @@ public static class FineTuneCommand
         };
         cmd.SetAction(pr =>
         {
+            int total = pr.GetValue(epochs);
+            double learningRate = pr.GetValue(rate), heldOutShare = pr.GetValue(heldOut);
+            if (total < 1) throw new SirenException($"--epochs {total}: fine-tuning takes at least one step. Fix: omit it (300) or give a positive count.");
+            if (!(learningRate > 0 && learningRate <= 1)) throw new SirenException($"--lr {learningRate}: Adam's rate must be above 0 and at most 1. Fix: omit it (1e-3).");
+            if (!(heldOutShare >= 0 && heldOutShare < 1)) throw new SirenException($"--held-out {heldOutShare}: the share of maps kept out must be at least 0 and below 1. Fix: omit it (0.25).");
             string outRoot = AtomicFile.EnsureDirectory(pr.GetValue(outdir)!);
             var labelled = Preprocess.ReadLabels(pr.GetValue(labels)!, VolumeFolder.List(pr.GetValue(voldir)!));
             var reader = new PreparedMapReader(pr.GetValue(voldir)!, include: labelled.ContainsKey);
@@ -59,18 +64,19 @@ public static class FineTuneCommand
                     // Labels are levels of the maps as given; a cropped map's is carried to the box-64 map by the share of voxels it encloses.
                     double label = labelled[chunk[i].MapId];
                     double target = chunk[i].FullBox is not null ? FullBoxLevels.ToModel(chunk[i], label) : (chunk[i].RawStats ?? chunk[i].Stats).Normalize(label);
+                    Preprocess.RequireEnclosing(pr.GetValue(labels)!, chunk[i].MapId, chunk[i].SourcePath, target, chunk[i].Normalized);
                     examples.Add(new FineTuneExample(chunk[i].MapId, chunk[i].Normalized, features![i], target));
                 }
             }
             var rng = new Random(pr.GetValue(seed));
             var shuffled = examples.OrderBy(_ => rng.Next()).ToList();
-            int held = (int)Math.Round(shuffled.Count * Math.Clamp(pr.GetValue(heldOut), 0, 0.9));
+            // Any share above 0 keeps at least one map out, and one in, so the error is measured where asked.
+            int held = heldOutShare == 0 ? 0 : Math.Clamp((int)Math.Round(shuffled.Count * heldOutShare), 1, shuffled.Count - 1);
             var heldSet = shuffled.Take(held).ToList();
             var trainSet = shuffled.Skip(held).ToList();
 
-            int total = pr.GetValue(epochs);
             var lossCsv = new StringBuilder("epoch,loss\n");
-            var (head, report) = FineTuner.Train(ThresholdPredictor.ShippedHead(), trainSet, heldSet, total, pr.GetValue(rate), onEpoch: (e, loss) =>
+            var (head, report) = FineTuner.Train(ThresholdPredictor.ShippedHead(), trainSet, heldSet, total, learningRate, onEpoch: (e, loss) =>
             {
                 lossCsv.Append(CultureInfo.InvariantCulture, $"{e},{loss:R}\n");
                 if (e == 1 || e % Math.Max(1, total / 10) == 0 || e == total) CliHost.Log($"step {e}/{total}: loss {loss:0.000000}");
@@ -80,10 +86,14 @@ public static class FineTuneCommand
             CliHost.Log($"trained on {report.TrainMaps} maps, held out {report.HeldOutMaps}");
             if (report.HeldOutMaps > 0)
                 CliHost.Log($"held-out loss {report.HeldOutLossBefore:0.000000} → {report.HeldOutLossAfter:0.000000}; median volume error {report.HeldOutVolumeErrorBefore:P1} → {report.HeldOutVolumeErrorAfter:P1} (|log V(p)/V(t)|)");
+            else
+                CliHost.Log("no map held out (--held-out 0): the head's error on maps it did not see is not measured.");
+            if (report.HeldOutVolumeErrorAfter > report.HeldOutVolumeErrorBefore)
+                CliHost.Log("warning: the held-out error rose, so this head fits the labelled maps at the cost of others; label more maps, or try fewer --epochs or a smaller --lr, before using it.");
 
             new RunManifest("fine-tune")
                 .Parameter("voldir", Path.GetFullPath(pr.GetValue(voldir)!)).Parameter("labels", Path.GetFullPath(pr.GetValue(labels)!))
-                .Parameter("epochs", total).Parameter("lr", pr.GetValue(rate)).Parameter("held_out", pr.GetValue(heldOut)).Parameter("seed", pr.GetValue(seed))
+                .Parameter("epochs", total).Parameter("lr", learningRate).Parameter("held_out", heldOutShare).Parameter("seed", pr.GetValue(seed))
                 .Result("train_maps", report.TrainMaps).Result("held_out_maps", report.HeldOutMaps)
                 .Result("loss_first", report.TrainLoss[0]).Result("loss_last", report.TrainLoss[^1])
                 .Result("held_out_loss_before", Finite(report.HeldOutLossBefore)).Result("held_out_loss_after", Finite(report.HeldOutLossAfter))

@@ -30,6 +30,7 @@ public static class PredictThresholdsCommand
         };
         levels.AcceptOnlyFromAmong("raw", "raw-linear", "downsampled");
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads (0: all cores).", DefaultValueFactory = _ => 0 };
+
         var cmd = new Command("predict-thresholds", """
             Predict each map's contour level with the threshold model (ONNX Runtime, CPU). Maps are Fourier-cropped
             to box 64 and normalized as siren preprocess does; the model's level p ∈ [-1, 1] is turned back into
@@ -64,8 +65,6 @@ public static class PredictThresholdsCommand
             }
             // Labels are checked before the work, not after it.
             var labelled = pr.GetValue(labels) is { } labelsPath ? Preprocess.ReadLabels(labelsPath, maps.Files) : null;
-            if (labelled is { Count: 0 })
-                throw new SirenException($"'{pr.GetValue(labels)}' has no rows. Fix: give vol_id, contour_level for some maps of --voldir.");
             var batches = new List<(int Maps, TimeSpan Time)>();
             var clock = Stopwatch.StartNew();
             var predictions = predictor.Predict(maps, pr.GetValue(batch), scale, CliHost.Progress("predict"), (n, t) => batches.Add((n, t)));

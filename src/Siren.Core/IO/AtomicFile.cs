@@ -23,7 +23,7 @@ public static class AtomicFile
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             TryDelete(temp);
-            throw new SirenException($"cannot write '{full}': {e.Message} Fix: choose a writable output folder (--outdir/--out).", e);
+            throw new SirenException($"cannot write '{full}': {e.Message} Fix: choose a writable output folder with free space (--outdir/--out).", e);
         }
         catch
         {
@@ -45,10 +45,45 @@ public static class AtomicFile
         Write(path, s => s.Write(copy));
     }
 
+    /// <summary>
+    /// Fills a new folder beside <paramref name="dir"/> and puts it in the place of <paramref name="dir"/> only
+    /// when <paramref name="fill"/> has finished, so a run that fails half-way (a bad map, a full disk) leaves
+    /// the previous folder as it was, never a mix of two runs' files.
+    /// </summary>
+    public static void WriteDirectory(string dir, Action<string> fill)
+    {
+        string full = Path.GetFullPath(dir);
+        string stem = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}");
+        string staged = stem + ".tmp", previous = stem + ".old";
+        try
+        {
+            if (File.Exists(full))
+                throw new SirenException($"'{full}' is a file, where the output folder goes. Fix: move it away or choose another --outdir.");
+            Directory.CreateDirectory(staged);
+            fill(staged);
+            if (Directory.Exists(full)) Directory.Move(full, previous);
+            Directory.Move(staged, full);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDeleteDirectory(staged);
+            if (Directory.Exists(previous) && !Directory.Exists(full)) Directory.Move(previous, full);
+            throw new SirenException($"cannot write '{full}': {e.Message} Fix: choose a writable output folder with free space (--outdir/--out).", e);
+        }
+        catch
+        {
+            TryDeleteDirectory(staged);
+            throw;
+        }
+        TryDeleteDirectory(previous);
+    }
+
     /// <summary>Creates an output folder or says, in one line, why it cannot be used.</summary>
     public static string EnsureDirectory(string dir)
     {
         string full = Path.GetFullPath(dir);
+        if (File.Exists(full))
+            throw new SirenException($"'{full}' is a file, not a folder. Fix: choose a folder for --outdir.");
         try
         {
             Directory.CreateDirectory(full);
@@ -66,5 +101,10 @@ public static class AtomicFile
     private static void TryDelete(string path)
     {
         try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    private static void TryDeleteDirectory(string path)
+    {
+        try { if (Directory.Exists(path)) Directory.Delete(path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

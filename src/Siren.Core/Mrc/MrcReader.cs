@@ -16,19 +16,20 @@ public static class MrcReader
         return ReadHeader(handle, path, out _);
     }
 
+    /// <summary>The header, checked against the file's length as <see cref="Read"/> checks it: a folder can be vetted before any work starts.</summary>
+    public static MrcHeader ReadCheckedHeader(string path)
+    {
+        using SafeFileHandle handle = Open(path);
+        MrcHeader header = ReadHeader(handle, path, out long length);
+        DataBytes(header, length, path);
+        return header;
+    }
+
     public static MrcVolume Read(string path)
     {
         using SafeFileHandle handle = Open(path);
         MrcHeader header = ReadHeader(handle, path, out long length);
-        int bytesPer = MrcModeInfo.BytesPerVoxel(header.Mode);
-        long dataBytes = header.VoxelCount * bytesPer;
-        long expected = header.DataOffset + dataBytes;
-        if (length < expected)
-            throw new SirenException($"'{path}' is truncated: the header promises {header.Columns}×{header.Rows}×{header.Sections} voxels of mode {(int)header.Mode} ({expected} bytes) but the file has {length}. Fix: regenerate or re-copy the map.");
-        if (length > expected)
-            throw new SirenException($"'{path}' does not match its header: {length} bytes where {header.Columns}×{header.Rows}×{header.Sections} voxels of mode {(int)header.Mode} need {expected}. Fix: check NSYMBT and the dimensions, or re-export the map.");
-        if (dataBytes > int.MaxValue)
-            throw new SirenException($"'{path}' is too large ({dataBytes} bytes of voxels) to read in one piece. Fix: Fourier-crop the map to a smaller box.");
+        long dataBytes = DataBytes(header, length, path);
 
         byte[] raw = GC.AllocateUninitializedArray<byte>((int)dataBytes);
         ReadExactly(handle, raw, header.DataOffset, path);
@@ -36,6 +37,20 @@ public static class MrcReader
         var (nx, ny, nz) = header.CanonicalDims;
         float[] data = header.MapC == 1 && header.MapR == 2 && header.MapS == 3 ? fileOrder : ToCanonical(fileOrder, header, nx, ny, nz);
         return new MrcVolume(nx, ny, nz, data, header.VoxelSize, header.Origin);
+    }
+
+    /// <summary>The voxel bytes the header promises, when the file holds exactly them and they fit one array.</summary>
+    private static long DataBytes(MrcHeader header, long length, string path)
+    {
+        long dataBytes = header.VoxelCount * MrcModeInfo.BytesPerVoxel(header.Mode);
+        long expected = header.DataOffset + dataBytes;
+        if (length < expected)
+            throw new SirenException($"'{path}' is truncated: the header promises {header.Columns}×{header.Rows}×{header.Sections} voxels of mode {(int)header.Mode} ({expected} bytes) but the file has {length}. Fix: regenerate or re-copy the map.");
+        if (length > expected)
+            throw new SirenException($"'{path}' does not match its header: {length} bytes where {header.Columns}×{header.Rows}×{header.Sections} voxels of mode {(int)header.Mode} need {expected}. Fix: check NSYMBT and the dimensions, or re-export the map.");
+        if (dataBytes > int.MaxValue)
+            throw new SirenException($"'{path}' is too large ({dataBytes} bytes of voxels) to read in one piece. Fix: Fourier-crop the map to a smaller box.");
+        return dataBytes;
     }
 
     private static SafeFileHandle Open(string path)

@@ -196,6 +196,25 @@ public static class MapNormalization
     }
 
     /// <summary>NaN or ±∞ would pass the percentile clip unnoticed (or turn every normalized voxel into NaN).</summary>
+    /// <summary>
+    /// Whether a map carries <see cref="Normalize"/>'s fingerprint: its maximum is 1, its smallest positive
+    /// voxel became -1, and the voxels that were ≤ 0 sit together a little below -1 (no lower than -3, where
+    /// the smallest positive voxel would equal the maximum). A density map as recorded does not land on
+    /// exactly 1 and -1 with a floor just below; a map scaled to [-1, 1] by another tool has no floor below -1.
+    /// </summary>
+    public static bool LooksNormalized(ReadOnlySpan<float> values)
+    {
+        float min = float.PositiveInfinity, max = float.NegativeInfinity;
+        bool minusOne = false;
+        foreach (float v in values)
+        {
+            if (v < min) min = v;
+            if (v > max) max = v;
+            minusOne |= v == -1f;
+        }
+        return max == 1f && minusOne && min < -1f && min >= -3f;
+    }
+
     internal static void RequireFinite(ReadOnlySpan<float> values, string source)
     {
         for (int i = 0; i < values.Length; i++)

@@ -23,6 +23,7 @@ public sealed class PreparedMapReader
     private readonly Dictionary<int, MapStats>? _stats;
     private readonly Dictionary<int, MapStats>? _rawStats;
     private readonly long _fullBoxBudget;
+    private readonly long[] _voxels;
 
     /// <param name="voldir">A folder of maps, or one .mrc file.</param>
     /// <param name="rawLevels">For a preprocessed folder: also read map_stats_raw.csv, so levels apply to the full-box maps.</param>
@@ -39,17 +40,32 @@ public sealed class PreparedMapReader
         Files = VolumeFolder.ListOrSingle(voldir).Where(f => include?.Invoke(f.MapId) ?? true).ToList();
         StatsPath = Path.Combine(voldir, Preprocess.StatsDownsampledFile);
         if (!readPreprocessed || !File.Exists(StatsPath))
-        {
             StatsPath = null;
-            return;
-        }
-        _stats = Preprocess.ReadStats(StatsPath);
-        string rawPath = Path.Combine(voldir, Preprocess.StatsRawFile);
-        if (rawLevels && File.Exists(rawPath))
+        else
         {
-            _rawStats = Preprocess.ReadStats(rawPath);
-            StatsPath = rawPath;
+            _stats = Preprocess.ReadStats(StatsPath);
+            string rawPath = Path.Combine(voldir, Preprocess.StatsRawFile);
+            if (rawLevels && File.Exists(rawPath))
+            {
+                _rawStats = Preprocess.ReadStats(rawPath);
+                StatsPath = rawPath;
+            }
         }
+        _voxels = Files.Select(CheckedVoxels).ToArray();
+    }
+
+    /// <summary>
+    /// Every map's header is checked before any is read, so a truncated, non-cubic or too small map at the
+    /// end of a long folder stops the run before hours of work, not after; returns the map's voxel count.
+    /// </summary>
+    private long CheckedVoxels(VolumeFile file)
+    {
+        var (nx, ny, nz) = MrcReader.ReadCheckedHeader(file.Path).CanonicalDims;
+        if (IsPreprocessed)
+            RequireNormalizedBox(file, nx, ny, nz);
+        else
+            Preprocess.RequireModelShape(file.Path, nx, ny, nz);
+        return (long)nx * ny * nz;
     }
 
     public string Folder { get; }
@@ -82,6 +98,9 @@ public sealed class PreparedMapReader
                     chunk[i] = Normalized(file, volume);
                     return;
                 }
+                // Normalizing a normalized map again would cut away its lower half and lose its map units.
+                if (MapNormalization.LooksNormalized(volume.Data))
+                    throw new SirenException($"'{file.Path}' is already normalized (siren preprocess output: maximum 1, smallest density at -1), but '{Folder}' has no {Preprocess.StatsDownsampledFile} to turn its levels back into map units. Fix: pass the raw maps, or keep the stats CSV siren preprocess wrote beside them.");
                 chunk[i] = Preprocess.Prepare(volume, file.MapId, file.Path, out MrcVolume? downsampled, KeepFullBox);
                 prepared?.Invoke(file, chunk[i], downsampled);
             }));
@@ -98,8 +117,7 @@ public sealed class PreparedMapReader
         long bytes = 0;
         for (int i = 0; i < count; i++)
         {
-            var (nx, ny, nz) = MrcReader.ReadHeader(Files[start + i].Path).CanonicalDims;
-            bytes += (long)nx * ny * nz * sizeof(float);
+            bytes += _voxels[start + i] * sizeof(float);
             if (bytes > _fullBoxBudget / 2) return Math.Max(1, i);
         }
         return count;
@@ -108,11 +126,21 @@ public sealed class PreparedMapReader
     /// <summary>Every map at once: for the few labelled maps of fine-tuning, or small folders.</summary>
     public IReadOnlyList<PreparedMap> ReadAll() => Chunks().SelectMany(c => c).ToList();
 
+    private static void RequireNormalizedBox(VolumeFile file, int nx, int ny, int nz)
+    {
+        if (nx != Preprocess.ModelBox || ny != nx || nz != nx)
+            throw new SirenException($"'{file.Path}' is {nx}×{ny}×{nz} in a preprocessed folder; normalized maps are 64³. Fix: pass the raw maps instead and let predict-thresholds preprocess them.");
+    }
+
     private PreparedMap Normalized(VolumeFile file, MrcVolume volume)
     {
-        if (volume.Nx != Preprocess.ModelBox || !volume.IsCubic)
-            throw new SirenException($"'{file.Path}' is {volume.Nx}×{volume.Ny}×{volume.Nz} in a preprocessed folder; normalized maps are 64³. Fix: pass the raw maps instead and let predict-thresholds preprocess them.");
+        RequireNormalizedBox(file, volume.Nx, volume.Ny, volume.Nz);
         MapNormalization.RequireFinite(volume.Data, $"'{file.Path}'");
+        // A stats CSV beside raw maps (copied along, or left by an earlier run) would send raw densities to the model.
+        float max = float.NegativeInfinity, min = float.PositiveInfinity;
+        foreach (float v in volume.Data) { max = Math.Max(max, v); min = Math.Min(min, v); }
+        if (Math.Abs(max - 1f) > 1e-5f || min < -3f)
+            throw new SirenException($"'{file.Path}' spans [{min:G4}, {max:G4}], so it is not a normalized map, yet '{Folder}' holds {Preprocess.StatsDownsampledFile}. Fix: remove that stray stats CSV to have the maps preprocessed, or pass the folder siren preprocess wrote.");
         if (!_stats!.TryGetValue(file.MapId, out MapStats stats))
             throw new SirenException($"'{Path.Combine(Folder, Preprocess.StatsDownsampledFile)}' has no row for map {file.MapId}. Fix: rerun siren preprocess on the raw maps.");
         MapStats? raw = null;

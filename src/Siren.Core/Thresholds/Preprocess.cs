@@ -40,13 +40,10 @@ public static class Preprocess
     /// <param name="keepFullBox">Keep a cropped map's own values (<see cref="PreparedMap.FullBox"/>), for levels that match its volume.</param>
     public static PreparedMap Prepare(MrcVolume volume, int mapId, string sourcePath, out MrcVolume? downsampled, bool keepFullBox = true)
     {
-        if (!volume.IsCubic)
-            throw new SirenException($"'{sourcePath}' is {volume.Nx}×{volume.Ny}×{volume.Nz}; the threshold model needs cubic maps. Fix: pad or resample it to a cube.");
+        RequireModelShape(sourcePath, volume.Nx, volume.Ny, volume.Nz);
         MapStats? raw = null;
         MrcVolume boxed = volume;
         downsampled = null;
-        if (volume.Nx < ModelBox)
-            throw new SirenException($"'{sourcePath}' is box {volume.Nx}; the threshold model reads box {ModelBox} and maps are only Fourier-cropped down, as in the original. Fix: resample the maps to box ≥ {ModelBox}, or give sketch a level yourself (--threshold).");
         if (volume.Nx != ModelBox)
         {
             downsampled = boxed = FourierCrop.Downsample(volume, ModelBox);
@@ -56,42 +53,71 @@ public static class Preprocess
         return new PreparedMap(mapId, sourcePath, normalized, stats, raw, boxed.VoxelSize, keepFullBox && raw is not null ? volume.Data : null);
     }
 
+    /// <summary>The maps the model can read: cubic, box ≥ 64 (maps are only Fourier-cropped down, as in the original).</summary>
+    public static void RequireModelShape(string path, int nx, int ny, int nz)
+    {
+        if (ny != nx || nz != nx)
+            throw new SirenException($"'{path}' is {nx}×{ny}×{nz}; the threshold model needs cubic maps. Fix: pad or resample it to a cube.");
+        if (nx < ModelBox)
+            throw new SirenException($"'{path}' is box {nx}; the threshold model reads box {ModelBox} and maps are only Fourier-cropped down, as in the original. Fix: resample the maps to box ≥ {ModelBox}, or give sketch a level yourself (--threshold).");
+    }
+
     /// <summary>
     /// Runs the command: writes OUT/normalized/*.mrc, OUT/normalized/downsampled/*.mrc (maps that were
     /// cropped), map_stats_downsampled.csv, map_stats_raw.csv (when any map was cropped) and, with
     /// labels, normalized_labels.csv. Maps are read and written a chunk at a time; returns their ranges.
+    /// The folder is filled beside OUT/normalized and replaces it only when every map is done, so a bad
+    /// map half-way leaves no normalized maps without their stats, and a rerun never mixes two runs' maps.
     /// </summary>
+    /// <param name="complete">Sees the filled folder and the maps before the folder takes its place (for the run's manifest).</param>
     public static IReadOnlyList<MapRanges> Run(string voldir, string outdir, string? labelsCsv = null,
-        Action<string>? log = null, IProgress<double>? progress = null)
+        Action<string>? log = null, IProgress<double>? progress = null, Action<string, IReadOnlyList<MapRanges>>? complete = null)
     {
-        string normDir = AtomicFile.EnsureDirectory(Path.Combine(outdir, NormalizedFolder));
-        string downDir = Path.Combine(normDir, DownsampledFolder);
         var reader = new PreparedMapReader(voldir, readPreprocessed: false, keepFullBox: false);
         var labels = labelsCsv is null ? null : ReadLabels(labelsCsv, reader.Files);
         var maps = new List<MapRanges>(reader.Files.Count);
-        foreach (var chunk in reader.Chunks(prepared: (file, prepared, downsampled) =>
+        AtomicFile.WriteDirectory(Path.Combine(outdir, NormalizedFolder), normDir =>
         {
-            string name = Path.GetFileName(file.Path);
-            if (downsampled is not null)
+            string downDir = Path.Combine(normDir, DownsampledFolder);
+            foreach (var chunk in reader.Chunks(prepared: (file, prepared, downsampled) =>
             {
-                MrcWriter.Write(Path.Combine(downDir, name), downsampled);
-                log?.Invoke($"downsampled {name} to box {ModelBox} ({downsampled.VoxelSize.X:0.###} Å/px)");
+                string name = Path.GetFileName(file.Path);
+                if (labels is not null && labels.TryGetValue(file.MapId, out double level)) RequireEnclosing(labelsCsv!, file.MapId, file.Path, prepared.Stats.Normalize(level), prepared.Normalized);
+                if (downsampled is not null)
+                {
+                    MrcWriter.Write(Path.Combine(downDir, name), downsampled);
+                    log?.Invoke($"downsampled {name} to box {ModelBox} ({downsampled.VoxelSize.X:0.###} Å/px)");
+                }
+                MrcWriter.Write(Path.Combine(normDir, name), new MrcVolume(ModelBox, ModelBox, ModelBox, prepared.Normalized, prepared.VoxelSize, new Vec3(0, 0, 0)));
+            }))
+            {
+                maps.AddRange(chunk.Select(m => new MapRanges(m.MapId, m.Stats, m.RawStats)));
+                progress?.Report((double)maps.Count / reader.Files.Count);
             }
-            MrcWriter.Write(Path.Combine(normDir, name), new MrcVolume(ModelBox, ModelBox, ModelBox, prepared.Normalized, prepared.VoxelSize, new Vec3(0, 0, 0)));
-        }))
-        {
-            maps.AddRange(chunk.Select(m => new MapRanges(m.MapId, m.Stats, m.RawStats)));
-            progress?.Report((double)maps.Count / reader.Files.Count);
-        }
 
-        WriteStats(Path.Combine(normDir, StatsDownsampledFile), maps.Select(m => (m.MapId, m.Stats)));
-        if (maps.Any(m => m.RawStats is not null))
-        {
-            // The original writes the raw table only for cropped maps; a mixed folder gets each map's own range.
-            WriteStats(Path.Combine(normDir, StatsRawFile), maps.Select(m => (m.MapId, m.RawStats ?? m.Stats)));
-        }
-        if (labels is not null) WriteNormalizedLabels(labels, maps, Path.Combine(normDir, LabelsFile));
+            WriteStats(Path.Combine(normDir, StatsDownsampledFile), maps.Select(m => (m.MapId, m.Stats)));
+            if (maps.Any(m => m.RawStats is not null))
+            {
+                // The original writes the raw table only for cropped maps; a mixed folder gets each map's own range.
+                WriteStats(Path.Combine(normDir, StatsRawFile), maps.Select(m => (m.MapId, m.RawStats ?? m.Stats)));
+            }
+            if (labels is not null) WriteNormalizedLabels(labels, maps, Path.Combine(normDir, LabelsFile));
+            complete?.Invoke(normDir, maps);
+        });
         return maps;
+    }
+
+    /// <summary>
+    /// A label must be a level inside the map: one above every voxel encloses nothing and one below every
+    /// voxel encloses the whole box, and neither is a contour a model can learn or be scored against.
+    /// </summary>
+    /// <param name="normalizedLevel">The label on the model's scale, for the box-64 normalized map.</param>
+    public static void RequireEnclosing(string labelsCsv, int mapId, string mapPath, double normalizedLevel, ReadOnlySpan<float> normalized)
+    {
+        int enclosed = 0;
+        foreach (float v in normalized) if (v > normalizedLevel) enclosed++;
+        if (enclosed == 0 || enclosed == normalized.Length)
+            throw new SirenException($"'{labelsCsv}': the level for map {mapId} ({Path.GetFileName(mapPath)}) encloses {(enclosed == 0 ? "no voxel" : "every voxel")} of it. Fix: give a contour_level in that map's units, between its background and its maximum.");
     }
 
     public static void WriteStats(string path, IEnumerable<(int MapId, MapStats Stats)> rows)
@@ -109,7 +135,12 @@ public static class Preprocess
         int id = table.Column("vol_id"), min = table.Column("vol_min"), max = table.Column("vol_max");
         var stats = new Dictionary<int, MapStats>();
         foreach (var row in table.Rows)
-            stats[ParseId(row[id], path)] = new MapStats(ParseNumber(row[min], path), ParseNumber(row[max], path));
+        {
+            var range = new MapStats(ParseNumber(row[min], path), ParseNumber(row[max], path));
+            if (!(range.Max > range.Min))
+                throw new SirenException($"'{path}': map {row[id]} has vol_min {row[min]} and vol_max {row[max]}, an empty range. Fix: rerun siren preprocess on the raw maps.");
+            AddOnce(stats, ParseId(row[id], path), range, path);
+        }
         return stats;
     }
 
@@ -120,8 +151,17 @@ public static class Preprocess
         int id = table.Column("vol_id"), level = table.Column("contour_level");
         var labels = new Dictionary<int, double>();
         foreach (var row in table.Rows)
-            labels[ParseId(row[id], path)] = ParseNumber(row[level], path);
+            AddOnce(labels, ParseId(row[id], path), ParseNumber(row[level], path), path);
+        if (labels.Count == 0)
+            throw new SirenException($"'{path}' has no rows. Fix: give vol_id, contour_level for some maps of --voldir.");
         return labels;
+    }
+
+    /// <summary>A map named twice is a copy-paste slip, and which row should win is a guess.</summary>
+    private static void AddOnce<T>(Dictionary<int, T> rows, int id, T value, string path)
+    {
+        if (!rows.TryAdd(id, value))
+            throw new SirenException($"'{path}' has two rows for vol_id {id}. Fix: keep one row per map.");
     }
 
     /// <summary>Reads a labels CSV and checks that every labelled map is one of <paramref name="maps"/>.</summary>

@@ -56,6 +56,8 @@ public sealed class ThresholdHead
 
     public static ThresholdHead Read(string path)
     {
+        if (Directory.Exists(path))
+            throw new SirenException($"'{path}' is a folder. Fix: pass the head.json file siren fine-tune wrote in it (--head).");
         try
         {
             using var stream = File.OpenRead(path);
@@ -73,20 +75,29 @@ public sealed class ThresholdHead
         {
             var file = JsonSerializer.Deserialize(stream, HeadJson.Default.HeadFile)
                 ?? throw new SirenException($"'{source}' is empty. Fix: pass the head.json written by siren fine-tune.");
-            return new ThresholdHead(file.Features, file.Hidden, file.W1, file.B1, file.W2, file.B2);
+            string? missing = file.W1 is null ? "w1" : file.B1 is null ? "b1" : file.W2 is null ? "w2" : null;
+            if (missing is not null)
+                throw new SirenException($"'{source}' is not a threshold head: it has no \"{missing}\". Fix: pass the head.json written by siren fine-tune.");
+            return new ThresholdHead(file.Features, file.Hidden, file.W1!, file.B1!, file.W2!, file.B2);
         }
-        catch (Exception e) when (e is JsonException or ArgumentException)
+        catch (JsonException e)
         {
-            throw new SirenException($"'{source}' is not a threshold head: {e.Message} Fix: pass the head.json written by siren fine-tune.", e);
+            // The serializer's own message names .NET types and echoes the file's text; where it failed is what helps.
+            string where = e.Path is { Length: > 0 } jsonPath ? $"at {jsonPath}, " : "";
+            throw new SirenException($"'{source}' is not a threshold head ({where}line {(e.LineNumber ?? 0) + 1}: not the JSON siren fine-tune writes). Fix: pass the head.json written by siren fine-tune.", e);
+        }
+        catch (ArgumentException e)
+        {
+            throw new SirenException($"'{source}' is not a threshold head: {e.Message}. Fix: pass the head.json written by siren fine-tune.", e);
         }
     }
 
     internal sealed record HeadFile(
         [property: JsonPropertyName("features")] int Features,
         [property: JsonPropertyName("hidden")] int Hidden,
-        [property: JsonPropertyName("w1")] float[] W1,
-        [property: JsonPropertyName("b1")] float[] B1,
-        [property: JsonPropertyName("w2")] float[] W2,
+        [property: JsonPropertyName("w1")] float[]? W1,
+        [property: JsonPropertyName("b1")] float[]? B1,
+        [property: JsonPropertyName("w2")] float[]? W2,
         [property: JsonPropertyName("b2")] float B2);
 }
 

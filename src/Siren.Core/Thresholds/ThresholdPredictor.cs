@@ -33,9 +33,14 @@ public sealed class ThresholdPredictor : IDisposable
     {
         // ONNX Runtime's own log would print a failure a second time, natively formatted; failures reach
         // the user as exceptions, turned into one error line.
+        // More threads than cores only slows ONNX Runtime, and a typo (100000) would start that many.
+        if (threads < 0 || threads > Environment.ProcessorCount)
+            throw new SirenException($"--threads {threads}: give 0 (all cores) up to {Environment.ProcessorCount}, this machine's logical processors.");
         var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
         if (threads > 0) options.IntraOpNumThreads = threads;
         ModelSource = modelPath is null ? "shipped model" : Path.GetFullPath(modelPath);
+        if (modelPath is not null && Directory.Exists(modelPath))
+            throw new SirenException($"'{modelPath}' is a folder. Fix: pass the .onnx file itself (--model).");
         if (modelPath is not null && IsPyTorchCheckpoint(modelPath))
             throw new SirenException($"'{modelPath}' is a PyTorch checkpoint (the original's weights.pth), not an ONNX model. Fix: python3 training/convert_original.py {modelPath} original.onnx, then pass --model original.onnx.");
         try
@@ -51,10 +56,11 @@ public sealed class ThresholdPredictor : IDisposable
         }
         catch (OnnxRuntimeException e)
         {
-            throw new SirenException($"cannot load threshold model {ModelSource}: {e.Message} Fix: pass an ONNX file with input 'map' [N,1,64,64,64] and output 'threshold' [N,1] (see training/convert_original.py).", e);
+            throw new SirenException($"cannot load threshold model {ModelSource}: {OneLine(e.Message)} Fix: pass an ONNX file with input 'map' [N,1,64,64,64] and output 'threshold' [N,1] (see training/convert_original.py).", e);
         }
         if (!_session.InputMetadata.ContainsKey(InputName) || !_session.OutputMetadata.ContainsKey(ThresholdOutput))
             throw new SirenException($"{ModelSource} has inputs [{string.Join(", ", _session.InputMetadata.Keys)}] and outputs [{string.Join(", ", _session.OutputMetadata.Keys)}]; expected input '{InputName}' and output '{ThresholdOutput}'. Fix: export it with training/export or convert_original.py.");
+        SingleMapBatches = RequireContractInput(_session.InputMetadata[InputName]);
         HasFeatures = _session.OutputMetadata.ContainsKey(FeaturesOutput);
         if (head is not null && !HasFeatures)
             throw new SirenException($"{ModelSource} has no '{FeaturesOutput}' output, so a fine-tuned head cannot be used with it. Fix: use the shipped model (omit --model) with --head.");
@@ -62,6 +68,28 @@ public sealed class ThresholdPredictor : IDisposable
     }
 
     public string ModelSource { get; }
+
+    /// <summary>The model was exported with its batch axis fixed at 1: maps go to it one at a time.</summary>
+    public bool SingleMapBatches { get; }
+
+    /// <summary>
+    /// Checks the input against the contract before any map is read (ONNX Runtime would only refuse it at the
+    /// first batch, in several lines); returns whether the batch axis is fixed at 1, which a one-map export has.
+    /// </summary>
+    private bool RequireContractInput(NodeMetadata input)
+    {
+        int[] dims = input.Dimensions;
+        int[] contract = [-1, 1, Box, Box, Box];
+        bool matches = input.ElementType == typeof(float) && dims.Length == contract.Length
+            && dims.Skip(1).Zip(contract.Skip(1), (d, c) => d == c || d < 0).All(ok => ok)
+            && dims[0] is < 0 or 1;
+        if (!matches)
+            throw new SirenException($"{ModelSource} takes '{InputName}' as [{string.Join(",", dims.Select(d => d < 0 ? "N" : d.ToString(System.Globalization.CultureInfo.InvariantCulture)))}] of {(input.ElementType == typeof(float) ? "float32" : input.ElementType.Name.ToLowerInvariant())}; the contract is [N,1,64,64,64] of float32. Fix: export it for box-64 maps with a free batch axis (training/convert_original.py does).");
+        return dims[0] == 1;
+    }
+
+    /// <summary>ONNX Runtime's messages span lines; an error is one line.</summary>
+    private static string OneLine(string message) => string.Join("; ", message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>SHA-256 of the ONNX model's bytes.</summary>
     public string ModelSha256 { get; } = "";
@@ -93,7 +121,7 @@ public sealed class ThresholdPredictor : IDisposable
         }
         catch (OnnxRuntimeException e)
         {
-            throw new SirenException($"{ModelSource} failed on a batch of {n} maps: {e.Message} Fix: check that the model takes 'map' [N,1,64,64,64] float32 (see training/convert_original.py).", e);
+            throw new SirenException($"{ModelSource} failed on a batch of {n} maps: {OneLine(e.Message)} Fix: check that the model takes 'map' [N,1,64,64,64] float32 (see training/convert_original.py).", e);
         }
         using var _ = results;
         float[] predictions = results.First(r => r.Name == ThresholdOutput).AsEnumerable<float>().ToArray();
@@ -120,6 +148,7 @@ public sealed class ThresholdPredictor : IDisposable
         IProgress<double>? progress = null, Action<int, TimeSpan>? batchTimed = null)
     {
         if (batchSize < 1) throw new SirenException($"batch size {batchSize} must be at least 1. Fix: pass --batch-size 8.");
+        if (SingleMapBatches) batchSize = 1;
         var result = new List<ThresholdPrediction>(maps.Count);
         var clock = new System.Diagnostics.Stopwatch();
         for (int start = 0; start < maps.Count; start += batchSize)
@@ -129,6 +158,11 @@ public sealed class ThresholdPredictor : IDisposable
             var (predictions, _) = Run(batch.Select(m => m.Normalized).ToList());
             batchTimed?.Invoke(batch.Count, clock.Elapsed);
             var levelled = new ThresholdPrediction[batch.Count];
+            for (int i = 0; i < batch.Count; i++)
+            {
+                if (predictions[i] > 1)
+                    throw new SirenException($"{ModelSource} gave level p = {predictions[i]} for '{batch[i].SourcePath}', above the map's maximum (p = 1), where its surface encloses no voxel. Fix: check that --model follows the contract (normalized levels in [-1, 1]), or look at the map: it may be empty or inverted.");
+            }
             Parallel.For(0, batch.Count, i => levelled[i] = Level(batch[i], predictions[i], levels));
             result.AddRange(levelled);
             progress?.Report((double)result.Count / maps.Count);

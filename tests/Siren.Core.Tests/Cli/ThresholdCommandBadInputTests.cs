@@ -1,4 +1,5 @@
 using Siren.Core.Mrc;
+using Siren.Core.Tests.Thresholding;
 using static Siren.Core.Tests.Cli.BadInputTests;
 
 namespace Siren.Core.Tests.Cli;
@@ -105,5 +106,147 @@ public class ThresholdCommandBadInputTests
         string labels = Path.Combine(TestPaths.NewTempDir(), "labels.csv");
         File.WriteAllText(labels, "vol_id,contour_level\n0,0.5\n1,0.5\n2,0.5\n17,0.5\n");
         AssertOneError(SirenProcess.Run("fine-tune", "--voldir", dir, "--labels", labels, "--outdir", TestPaths.NewTempDir()), "labels.csv", "map 17");
+    }
+
+    private static void SetVoxel(string map, int voxel, float value)
+    {
+        MrcVolume v = MrcReader.Read(map);
+        v.Data[voxel] = value;
+        MrcWriter.Write(map, v);
+    }
+
+    private static string Labels(string text)
+    {
+        string path = Path.Combine(TestPaths.NewTempDir(), "labels.csv");
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    private static Dictionary<string, byte[]> FilesUnder(string dir) =>
+        Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).ToDictionary(f => Path.GetRelativePath(dir, f), File.ReadAllBytes);
+
+    [Fact]
+    public void PreprocessThatFailsHalfWayLeavesThePreviousFolderWhole()
+    {
+        string outdir = TestPaths.NewTempDir();
+        Assert.Equal(0, SirenProcess.Run("preprocess", "--voldir", Box64Maps(4), "--outdir", outdir).ExitCode);
+        var before = FilesUnder(outdir);
+
+        // Six maps: the first chunk's good maps are written before the bad one is read.
+        string dir = Box64Maps(6);
+        SetVoxel(Path.Combine(dir, "vol_005.mrc"), 100, float.NaN);
+        AssertOneError(SirenProcess.Run("preprocess", "--voldir", dir, "--outdir", outdir), "vol_005.mrc", "NaN");
+        var after = FilesUnder(outdir);
+        Assert.Equal(before.Keys.Order(), after.Keys.Order());
+        Assert.All(before, kv => Assert.Equal(kv.Value, after[kv.Key]));
+        Assert.Equal(["normalized"], Directory.EnumerateFileSystemEntries(outdir).Select(Path.GetFileName));
+
+        string fresh = TestPaths.NewTempDir();
+        AssertOneError(SirenProcess.Run("preprocess", "--voldir", dir, "--outdir", fresh), "vol_005.mrc");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(fresh));
+    }
+
+    [Fact]
+    public void NormalizedMapsWithoutTheirStatsAreNotNormalizedTwice()
+    {
+        string prep = TestPaths.NewTempDir();
+        Assert.Equal(0, SirenProcess.Run("preprocess", "--voldir", Box64Maps(), "--outdir", prep).ExitCode);
+        string normalized = Path.Combine(prep, "normalized");
+        File.Delete(Path.Combine(normalized, "map_stats_downsampled.csv"));
+        AssertOneError(Predict(normalized), "vol_00", "already normalized", "map_stats_downsampled.csv");
+        AssertOneError(SirenProcess.Run("preprocess", "--voldir", normalized, "--outdir", TestPaths.NewTempDir()), "already normalized");
+    }
+
+    [Fact]
+    public void RawMapsBesideAStrayStatsCsvAreNotTakenForNormalized()
+    {
+        string prep = TestPaths.NewTempDir();
+        string raw = Box64Maps();
+        Assert.Equal(0, SirenProcess.Run("preprocess", "--voldir", raw, "--outdir", prep).ExitCode);
+        File.Copy(Path.Combine(prep, "normalized", "map_stats_downsampled.csv"), Path.Combine(raw, "map_stats_downsampled.csv"));
+        AssertOneError(Predict(raw), "vol_00", "not a normalized map", "stray stats CSV");
+    }
+
+    [Theory]
+    [InlineData("vol_id,contour_level\n0,0.5\n1,0.5\n1,0.6\n", "two rows for vol_id 1")]
+    [InlineData("vol_id,contour_level\n", "has no rows")]
+    [InlineData("vol_id,contour_level\n0,0.5\n1,1e9\n", "map 1 (vol_001.mrc) encloses no voxel")]
+    [InlineData("vol_id,contour_level\n0,0.5\n1,-1e9\n", "map 1 (vol_001.mrc) encloses every voxel")]
+    public void BadLabels(string csv, string named)
+    {
+        string maps = Box64Maps(), labels = Labels(csv);
+        AssertOneError(SirenProcess.Run("preprocess", "--voldir", maps, "--outdir", TestPaths.NewTempDir(), "--labels", labels), "labels.csv", named);
+        AssertOneError(SirenProcess.Run("fine-tune", "--voldir", maps, "--outdir", TestPaths.NewTempDir(), "--labels", labels), "labels.csv", named);
+    }
+
+    [Theory]
+    [InlineData("{\"features\":2,\"hidden\":1,\"w1\":[1,1],\"b1\":[0],\"b2\":0}", "no \"w2\"")]
+    [InlineData("{\"features\":2,\"hidden\":1,\"w1\":[1,1],\"b1\":[0],\"w2\":[1],\"b2\":\"abc\"}", "at $.b2")]
+    [InlineData("[1, 2]", "line 1")]
+    [InlineData("not json\nat all", "line 1")]
+    public void BadHead(string json, string named)
+    {
+        string head = Path.Combine(TestPaths.NewTempDir(), "head.json");
+        File.WriteAllText(head, json);
+        var r = Predict(Box64Maps(1), "--head", head);
+        AssertOneError(r, "head.json", "not a threshold head", named);
+        Assert.DoesNotContain("System.", r.Stderr);
+    }
+
+    [Theory]
+    [InlineData("--epochs", "0")]
+    [InlineData("--lr", "nan")]
+    [InlineData("--lr", "-1")]
+    [InlineData("--held-out", "1")]
+    public void FineTuneOptionsOutOfRange(string option, string value)
+    {
+        string outdir = Path.Combine(TestPaths.NewTempDir(), "ft");
+        string labels = Labels("vol_id,contour_level\n0,0.5\n1,0.5\n2,0.5\n");
+        AssertOneError(SirenProcess.Run("fine-tune", "--voldir", Box64Maps(), "--labels", labels, "--outdir", outdir, option, value), option);
+        Assert.False(Directory.Exists(outdir));
+    }
+
+    [Fact]
+    public void OptionsThatDoNotParseOrExceedTheMachine()
+    {
+        var r = Predict(Box64Maps(1), "--batch-size", "abc");
+        AssertOneError(r, "--batch-size", "whole number", "siren predict-thresholds --help");
+        Assert.DoesNotContain("System.", r.Stderr);
+        AssertOneError(Predict(Box64Maps(1), "--threads", "100000"), "--threads 100000", $"up to {Environment.ProcessorCount}");
+    }
+
+    [Fact]
+    public void ModelInputOutsideTheContractIsRefusedBeforeAnyMapIsRead()
+    {
+        string model = Path.Combine(TestPaths.NewTempDir(), "box32.onnx");
+        TinyOnnx.WriteMaxPlus(model, 0, null, 1, 32, 32, 32);
+        AssertOneError(Predict(Box64Maps(1), "--model", model), "box32.onnx", "[N,1,32,32,32]", "[N,1,64,64,64]");
+    }
+
+    [Fact]
+    public void ModelExportedForOneMapAtATimeIsFedOneMapAtATime()
+    {
+        string dir = TestPaths.NewTempDir();
+        string fixedOne = Path.Combine(dir, "batch1.onnx"), free = Path.Combine(dir, "free.onnx");
+        TinyOnnx.WriteMaxPlus(fixedOne, -0.5f, 1, 1, 64, 64, 64);
+        TinyOnnx.WriteMaxPlus(free, -0.5f, null, 1, 64, 64, 64);
+        string maps = Box64Maps(5), a = TestPaths.NewTempDir(), b = TestPaths.NewTempDir();
+        var r = SirenProcess.Run("predict-thresholds", "--voldir", maps, "--outdir", a, "--model", fixedOne, "--batch-size", "4");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(0, SirenProcess.Run("predict-thresholds", "--voldir", maps, "--outdir", b, "--model", free, "--batch-size", "4").ExitCode);
+        string[] rows = File.ReadAllLines(Path.Combine(a, "predictions.csv"));
+        Assert.Equal(6, rows.Length);
+        Assert.All(rows.Skip(1), row => Assert.Equal("0.5", row.Split(',')[1]));
+        Assert.Equal(rows, File.ReadAllLines(Path.Combine(b, "predictions.csv")));
+    }
+
+    [Fact]
+    public void ModelLevelAboveTheMapIsAnErrorNotALevel()
+    {
+        string model = Path.Combine(TestPaths.NewTempDir(), "above.onnx");
+        TinyOnnx.WriteMaxPlus(model, 4, null, 1, 64, 64, 64);
+        string outdir = TestPaths.NewTempDir();
+        AssertOneError(SirenProcess.Run("predict-thresholds", "--voldir", Box64Maps(2), "--outdir", outdir, "--model", model), "above.onnx", "p = 5", "vol_000.mrc");
+        Assert.False(File.Exists(Path.Combine(outdir, "predictions.csv")));
     }
 }
