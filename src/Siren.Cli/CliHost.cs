@@ -41,14 +41,23 @@ public static class CliHost
         }
     }
 
-    /// <summary>The parser names .NET types ('System.Int32'); a user reads what kind of value is wanted.</summary>
-    private static string PlainTypes(string message) => System.Text.RegularExpressions.Regex.Replace(message,
-        @"as expected type '(?:System\.Nullable`1\[)?System\.(\w+)\]?'", m => m.Groups[1].Value switch
-        {
-            "Int32" or "Int64" or "UInt32" or "UInt64" => "as a whole number",
-            "Double" or "Single" => "as a number",
-            var other => $"as {other.ToLowerInvariant()}",
-        });
+    /// <summary>
+    /// The parser names .NET types ('System.Int32', 'Siren.Core.Statistics.CutoffRule') and lists choices
+    /// on lines of their own; a user reads what kind of value is wanted, on one line.
+    /// </summary>
+    private static string PlainTypes(string message)
+    {
+        string typed = System.Text.RegularExpressions.Regex.Replace(message,
+            @"as expected type '(?:System\.Nullable`1\[)?(?:[\w]+\.)*(\w+)\]?'", m => m.Groups[1].Value switch
+            {
+                "Int32" or "Int64" => "as a whole number",
+                "UInt32" or "UInt64" => "as a whole number ≥ 0",
+                "Double" or "Single" => "as a number",
+                _ => "as one of the choices",
+            });
+        string[] lines = typed.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return lines.Length == 1 ? lines[0] : $"{lines[0]} {string.Join(", ", lines[1..])}";
+    }
 
     private static SirenException? UserError(Exception e) => e switch
     {

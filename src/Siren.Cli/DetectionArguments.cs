@@ -53,7 +53,7 @@ public sealed class DetectionArguments
         string? csv = parse.GetValue(ThresholdsCsv);
         return (constant, csv) switch
         {
-            (not null, not null) => throw new SirenException("give either --threshold or --thresholds, not both."),
+            (not null, not null) => throw new SirenException("give either --threshold or --thresholds, not both. Fix: drop one (a per-map CSV overrides one level for all)."),
             (null, null) => throw new SirenException("no binarization threshold. Fix: pass --threshold X for all maps or --thresholds predictions.csv (siren predict-thresholds)."),
             (double c, null) => Thresholds.Constant(c),
             _ => Thresholds.FromCsv(csv!),

@@ -39,14 +39,16 @@ public static class ChimeraxCommand
 
     public static void Write(string map, Thresholds thresholds, string blocksFolder, string output)
     {
+        if (Directory.Exists(map)) throw new SirenException($"--map '{map}' is a folder. Fix: pass one map of the ensemble, e.g. {Path.Combine(map, "vol_000.mrc")}.");
         if (!File.Exists(map)) throw new SirenException($"map '{map}' does not exist. Fix: pass --map with an .mrc file.");
         var masks = ChimeraXScript.BlockMasks(blocksFolder);
+        ChimeraXScript.RequireSameGrid(map, masks);
         double level = ChimeraXScript.LevelFor(map, thresholds);
         AtomicFile.WriteAllText(output, ChimeraXScript.Build(map, level, masks));
         new RunManifest("chimerax")
             .Parameter("map", Path.GetFullPath(map)).Parameter("level", level).Parameter("blocks", Path.GetFullPath(blocksFolder))
             .Result("script", Path.GetFullPath(output)).Result("blocks", masks.Count)
-            .Write(Path.GetDirectoryName(Path.GetFullPath(output))!);
+            .WriteBeside(output);
         CliHost.Log($"chimerax: wrote {output} ({masks.Count} blocks at level {level:G4})");
     }
 }

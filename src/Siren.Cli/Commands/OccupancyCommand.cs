@@ -56,10 +56,15 @@ public static class OccupancyCommand
         return csv is null ? null : Thresholds.FromCsv(csv);
     }
 
+    /// <summary>Reading is bound by the disk; beyond this many maps in flight only memory grows (a box-64 map is 1 MB per reader).</summary>
+    private const int MaxJobs = 256;
+
     public static int Run(OccupancyRequest r)
     {
         if ((r.Blocks is null) == (r.MaskDir is null))
             throw new SirenException("pass exactly one of --blocks (OUT/02_expand) and --maskdir (MRC masks).");
+        if (r.Jobs is < 0 or > MaxJobs)
+            throw new SirenException($"--jobs {r.Jobs}: give 0 (one per core) up to {MaxJobs} maps read at once. Fix: omit it.");
         if (r.RefDir is not null && r.PerVoxel)
             throw new SirenException("--refdir and --per-voxel both normalize. Fix: choose one.");
         var maps = VolumeFolder.List(r.VolDir);
@@ -71,7 +76,9 @@ public static class OccupancyCommand
             RefDir = r.RefDir,
             Parallelism = r.Jobs,
         };
-        string outDir = AtomicFile.EnsureDirectory(Path.GetDirectoryName(Path.GetFullPath(r.Out))!);
+        if (Directory.Exists(r.Out))
+            throw new SirenException($"--out '{r.Out}' is a folder. Fix: name the CSV to write, e.g. --out {Path.Combine(r.Out, "occupancies.csv")}.");
+        AtomicFile.EnsureDirectory(Path.GetDirectoryName(Path.GetFullPath(r.Out))!);
         CliHost.Log($"occupancy: {maps.Count} maps × {masks.Count} masks, {(options.Thresholds is null ? "raw densities" : "binarized at " + options.Thresholds.Source)}, normalization {options.Normalization}");
         var manifest = new RunManifest("occupancy")
             .Parameter("voldir", Path.GetFullPath(r.VolDir))
@@ -81,7 +88,7 @@ public static class OccupancyCommand
             .Parameter("refdir", r.RefDir is null ? null : Path.GetFullPath(r.RefDir));
         int count = manifest.Time("occupancy", () => OccupancyCalculator.WriteCsv(r.Out, maps, masks, options, CliHost.Progress("occupancy")));
         manifest.Result("maps", count).Result("masks", masks.Count).Result("output", Path.GetFullPath(r.Out));
-        manifest.Write(outDir);
+        manifest.WriteBeside(r.Out);
         CliHost.Log($"occupancy: wrote {r.Out}");
         return count;
     }

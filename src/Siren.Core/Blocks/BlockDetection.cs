@@ -35,6 +35,8 @@ public static class BlockDetection
         var sw = Stopwatch.StartNew();
 
         int[] sample = new SirenRandom(options.Seed).SampleSorted(occ.Rows, occ.Rows / options.Subsample);
+        if (occ.Rows > 0 && sample.Length == 0)
+            throw new SirenException($"--subsample {options.Subsample} keeps none of the {occ.Rows} union voxels. Fix: give at most {occ.Rows} (2, the paper's, keeps half).");
         EdgePass[] passes = PassesOf(options.Passes);
         var rules = new EdgeRule[passes.Length];
         var results = new JsonObject { ["maps"] = occ.Maps, ["union_voxels"] = occ.Rows, ["sampled_voxels"] = sample.Length };
@@ -133,6 +135,13 @@ public static class BlockDetection
         StageResult sketch = Sketch(ensemble, options, backend, log, progress?.Invoke("sketch pairs"));
         sketch.Seconds["read_and_binarize"] = load;
         WriteStage(folder, "sketch", ensemble, options, backend, sketch);
+        // Blocks expanded from the previous seeds would otherwise sit beside these, looking current.
+        string staleExpand = Path.Combine(outdir, ExpandFolder);
+        if (Directory.Exists(staleExpand))
+        {
+            Directory.Delete(staleExpand, recursive: true);
+            log?.Invoke($"sketch: removed {staleExpand}, expanded from the previous sketch; run siren expand again");
+        }
         return sketch;
     }
 
@@ -151,10 +160,24 @@ public static class BlockDetection
         BinarizedEnsemble ensemble = LoadTimed(options, log, progress, out double load);
         if (ensemble.Box != seeds.Box)
             throw new SirenException($"the maps in '{options.VolDir}' are {ensemble.Box}³ but '{sketchFolder}' was sketched at {seeds.Box}³. Fix: rerun siren sketch on these maps.");
+        RequireSketchedMaps(ensemble, sketchFolder, options.VolDir);
         StageResult expand = Expand(ensemble, seeds, options, backend, log, progress?.Invoke("expand pairs"));
         expand.Seconds["read_and_binarize"] = load;
         WriteStage(folder, "expand", ensemble, options, backend, expand);
         return expand;
+    }
+
+    /// <summary>
+    /// Expand re-reads the folder the sketch recorded; seeds found on other maps (one added, removed or
+    /// renamed since) would be expanded against an ensemble they do not describe.
+    /// </summary>
+    private static void RequireSketchedMaps(BinarizedEnsemble ensemble, string sketchFolder, string voldir)
+    {
+        string[] sketched = RunManifest.ReadResults(sketchFolder)["kept_maps"]?.AsArray().Select(n => n?.GetValue<string>() ?? "").ToArray() ?? [];
+        string[] now = ensemble.Kept.Select(m => Path.GetFileName(m.Path)).ToArray();
+        if (sketched.SequenceEqual(now)) return;
+        string first = sketched.Except(now).Concat(now.Except(sketched)).FirstOrDefault() ?? "their order";
+        throw new SirenException($"the maps in '{voldir}' are not those '{sketchFolder}' was sketched on ({sketched.Length} then, {now.Length} now; first difference: {first}). Fix: rerun siren sketch on these maps.");
     }
 
     /// <summary>Sketch then expand on one in-memory ensemble, writing both stage folders.</summary>

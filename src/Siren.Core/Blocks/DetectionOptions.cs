@@ -44,10 +44,10 @@ public sealed record DetectionOptions
 
     public void Validate()
     {
-        if (Subsample < 1) throw new SirenException($"--subsample {Subsample} must be at least 1.");
-        if (!(ExpFrac > 0 && ExpFrac <= 1)) throw new SirenException($"--exp-frac {ExpFrac} must lie in (0, 1].");
+        if (Subsample < 1) throw new SirenException($"--subsample {Subsample} must be at least 1. Fix: omit it (2, the paper's half of the union).");
+        if (!(ExpFrac > 0 && ExpFrac <= 1)) throw new SirenException($"--exp-frac {ExpFrac} must lie in (0, 1]. Fix: omit it (0.25, the paper's).");
         CutoffLevel.TailProbability(CutoffRule.Exact, PosP, 1);
         CutoffLevel.TailProbability(CutoffRule.Exact, NegP, 1);
-        if (Apix is { } a && !(a > 0 && double.IsFinite(a))) throw new SirenException($"--apix {a} must be a positive number of Å per voxel.");
+        if (Apix is { } a && !(a > 0 && double.IsFinite(a))) throw new SirenException($"--apix {a} must be a positive number of Å per voxel. Fix: omit it to take the maps' header, or give their voxel size.");
     }
 }

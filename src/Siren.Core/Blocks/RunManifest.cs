@@ -56,16 +56,29 @@ public sealed class RunManifest
     public void Write(string folder) =>
         AtomicFile.WriteAllText(Path.Combine(folder, FileName), ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 
+    /// <summary>
+    /// For a command whose output is one file the user names (occupancy --out, chimerax --out): its manifest
+    /// is named after it (occ.csv → occ.manifest.json), so two such outputs, or a run's own manifest, in one
+    /// folder do not overwrite each other's.
+    /// </summary>
+    public void WriteBeside(string outputFile) =>
+        AtomicFile.WriteAllText(Path.ChangeExtension(Path.GetFullPath(outputFile), ".manifest.json"), ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+
     /// <summary>Reads the parameters object of a manifest written by <see cref="Write"/>.</summary>
-    public static JsonObject ReadParameters(string folder)
+    public static JsonObject ReadParameters(string folder) => ReadSection(folder, "parameters");
+
+    /// <summary>Reads the results object of a manifest written by <see cref="Write"/>.</summary>
+    public static JsonObject ReadResults(string folder) => ReadSection(folder, "results");
+
+    private static JsonObject ReadSection(string folder, string section)
     {
         string path = Path.Combine(folder, FileName);
         if (!File.Exists(path))
             throw new SirenException($"no {FileName} in '{folder}'. Fix: run the previous stage (siren sketch) with this --outdir first.");
         try
         {
-            return JsonNode.Parse(File.ReadAllText(path))?["parameters"]?.AsObject()
-                ?? throw new SirenException($"'{path}' has no parameters. Fix: rerun the stage that wrote it.");
+            return JsonNode.Parse(File.ReadAllText(path))?[section]?.AsObject()
+                ?? throw new SirenException($"'{path}' has no {section}. Fix: rerun the stage that wrote it.");
         }
         catch (JsonException e)
         {

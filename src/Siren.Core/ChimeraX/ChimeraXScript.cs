@@ -22,9 +22,11 @@ public static partial class ChimeraXScript
 
     public static string ColorOf(int index) => Palette[index % Palette.Length];
 
-    /// <summary>The block_&lt;id&gt;.mrc masks of a stage folder, by id.</summary>
+    /// <summary>The block_&lt;id&gt;.mrc masks of a stage folder (or of the folder of its blocks.json), by id.</summary>
     public static IReadOnlyList<(int Id, string Path)> BlockMasks(string folder)
     {
+        // occupancy takes a stage's blocks.json too; the masks lie beside it.
+        if (File.Exists(folder) && Path.GetFileName(folder) == "blocks.json") folder = Path.GetDirectoryName(Path.GetFullPath(folder))!;
         if (!Directory.Exists(folder))
             throw new SirenException($"block folder '{folder}' does not exist. Fix: pass the stage folder that holds block_<id>.mrc (OUT/02_expand).");
         var masks = Directory.EnumerateFiles(folder, "block_*.mrc")
@@ -61,7 +63,28 @@ public static partial class ChimeraXScript
     }
 
     /// <summary>The level to show a map at: a constant, or the map's own entry in a thresholds table.</summary>
-    public static double LevelFor(string mapPath, Thresholds thresholds) => thresholds.For(VolumeFolder.MapIdOf(mapPath));
+    public static double LevelFor(string mapPath, Thresholds thresholds)
+    {
+        int id = VolumeFolder.MapIdOf(mapPath);
+        return thresholds.Has(id) ? thresholds.For(id)
+            : throw new SirenException($"'{thresholds.Source}' has no level for map {id} ('{Path.GetFileName(mapPath)}'). Fix: pass --threshold, or the thresholds CSV of this map's ensemble.");
+    }
+
+    /// <summary>
+    /// ChimeraX would open a broken map or masks of another box without complaint and draw nonsense over the
+    /// wrong voxels, so the map is read in full (size, mode, finite values) and every mask must share its grid.
+    /// </summary>
+    public static void RequireSameGrid(string mapPath, IReadOnlyList<(int Id, string Path)> blocks)
+    {
+        var map = Mrc.MrcReader.Read(mapPath);
+        Thresholding.MapNormalization.RequireFinite(map.Data, $"'{mapPath}'");
+        foreach (var (id, path) in blocks)
+        {
+            var (nx, ny, nz) = Mrc.MrcReader.ReadCheckedHeader(path).CanonicalDims;
+            if ((nx, ny, nz) != (map.Nx, map.Ny, map.Nz))
+                throw new SirenException($"block_{id} ('{path}') is {nx}×{ny}×{nz} but the map '{mapPath}' is {map.Nx}×{map.Ny}×{map.Nz}. Fix: pass a map of the ensemble the blocks were found in.");
+        }
+    }
 
     private static string Quote(string path) => path.Contains(' ') ? $"\"{path}\"" : path;
 

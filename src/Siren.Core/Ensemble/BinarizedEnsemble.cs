@@ -33,6 +33,10 @@ public sealed class BinarizedEnsemble
     /// </summary>
     /// <param name="filter">Drop maps whose threshold lies outside mean ± 2σ (population σ), as the original's --filter.</param>
     /// <param name="log">Receives one line per warning or dropped map.</param>
+    /// <summary>Equal to a part in 10⁴: headers store the voxel size as cell length / grid count in float32.</summary>
+    private static bool SameVoxelSize(Vec3 a, Vec3 b) =>
+        Math.Abs(a.X - b.X) <= 1e-4 * Math.Abs(b.X) && Math.Abs(a.Y - b.Y) <= 1e-4 * Math.Abs(b.Y) && Math.Abs(a.Z - b.Z) <= 1e-4 * Math.Abs(b.Z);
+
     public static BinarizedEnsemble Load(string voldir, Thresholds thresholds, bool filter, Action<string>? log = null, IProgress<double>? progress = null)
     {
         IReadOnlyList<VolumeFile> all = VolumeFolder.List(voldir);
@@ -46,9 +50,13 @@ public sealed class BinarizedEnsemble
             throw new SirenException($"'{candidates[0].Path}' is {box}×{ny0}×{nz0}; SIREn needs cubic maps. Fix: pad or crop the maps to a cubic box.");
         foreach (VolumeFile f in candidates.Skip(1))
         {
-            var (nx, ny, nz) = MrcReader.ReadHeader(f.Path).CanonicalDims;
+            MrcHeader header = MrcReader.ReadHeader(f.Path);
+            var (nx, ny, nz) = header.CanonicalDims;
             if (nx != box || ny != box || nz != box)
                 throw new SirenException($"'{f.Path}' is {nx}×{ny}×{nz} but '{Path.GetFileName(candidates[0].Path)}' is {box}³; all maps must share one box. Fix: resample the maps to one box (siren preprocess) or remove the odd one.");
+            // Distances in Å (the locality factor) come from the first map's voxel size; a map on another grid is from another ensemble.
+            if (!SameVoxelSize(header.VoxelSize, first.VoxelSize))
+                throw new SirenException($"'{f.Path}' has voxels of {header.VoxelSize.X:G4} Å but '{Path.GetFileName(candidates[0].Path)}' of {first.VoxelSize.X:G4} Å; the maps of one ensemble share one grid. Fix: correct the odd map's header, or remove it.");
         }
 
         long voxelCount = (long)box * box * box;

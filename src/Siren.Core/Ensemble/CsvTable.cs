@@ -17,6 +17,7 @@ public sealed class CsvTable
 
     public static CsvTable Read(string path)
     {
+        if (Directory.Exists(path)) throw new SirenException($"'{path}' is a folder, not a CSV file. Fix: pass the CSV file itself.");
         string[] lines;
         try { lines = File.ReadAllLines(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -25,6 +26,9 @@ public sealed class CsvTable
         }
         var nonEmpty = lines.Where(l => l.Trim().Length > 0).ToList();
         if (nonEmpty.Count == 0) throw new SirenException($"'{path}' is empty. Fix: pass a CSV with a header row.");
+        // A binary file's bytes would reach the error line (and the terminal) as control characters.
+        if (nonEmpty.Any(l => l.Any(c => char.IsControl(c) && c is not '\t' and not '\r')))
+            throw new SirenException($"'{path}' is not a text CSV (it holds binary bytes). Fix: pass the CSV file (vol_id, ... columns).");
         string[] header = Split(nonEmpty[0]).Select(h => h.Trim()).ToArray();
         var rows = new List<string[]>();
         for (int i = 1; i < nonEmpty.Count; i++)

@@ -44,8 +44,9 @@ public static class MrcReader
     {
         long dataBytes = header.VoxelCount * MrcModeInfo.BytesPerVoxel(header.Mode);
         long expected = header.DataOffset + dataBytes;
+        string extended = header.ExtendedHeaderBytes > 0 ? $" after an extended header of {header.ExtendedHeaderBytes} bytes (NSYMBT)" : "";
         if (length < expected)
-            throw new SirenException($"'{path}' is truncated: the header promises {header.Columns}×{header.Rows}×{header.Sections} voxels of mode {(int)header.Mode} ({expected} bytes) but the file has {length}. Fix: regenerate or re-copy the map.");
+            throw new SirenException($"'{path}' is truncated: the header promises {header.Columns}×{header.Rows}×{header.Sections} voxels of mode {(int)header.Mode}{extended} ({expected} bytes in all) but the file has {length}. Fix: regenerate or re-copy the map{(extended.Length > 0 ? ", or correct NSYMBT" : "")}.");
         if (length > expected)
             throw new SirenException($"'{path}' does not match its header: {length} bytes where {header.Columns}×{header.Rows}×{header.Sections} voxels of mode {(int)header.Mode} need {expected}. Fix: check NSYMBT and the dimensions, or re-export the map.");
         if (dataBytes > int.MaxValue)

@@ -152,6 +152,8 @@ public static class OccupancyCalculator
             VolumeFile file = maps[start + i];
             if (!buffers.TryTake(out byte[]? buffer)) buffer = [];
             ReadOnlySpan<float> map = MapStreamReader.Read(file.Path, box, ref buffer);
+            // A NaN voxel binarizes as empty and turns a raw-density sum into NaN: neither may pass as an occupancy.
+            Thresholding.MapNormalization.RequireFinite(map, $"'{file.Path}'");
             var row = new double[masks.Count];
             Measure(map, masks, options.Thresholds?.For(file.MapId), divisors, row);
             rows[i] = row;

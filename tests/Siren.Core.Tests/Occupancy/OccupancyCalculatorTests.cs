@@ -91,7 +91,7 @@ public class OccupancyCalculatorTests
 
         Assert.Equal(3, count);
         Assert.Equal(["vol_id,block_7", "0,0.25", "1,0.5", "2,0.75"], File.ReadAllLines(csv));
-        Assert.True(File.Exists(Path.Combine(dir, "occ", "manifest.json")));
+        Assert.True(File.Exists(Path.Combine(dir, "occ", "occupancies.manifest.json")));
     }
 
     [Theory]

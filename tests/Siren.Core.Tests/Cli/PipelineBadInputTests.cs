@@ -1,0 +1,124 @@
+using Siren.Core.Blocks;
+using Siren.Core.Mrc;
+using static Siren.Core.Tests.Cli.BadInputTests;
+
+namespace Siren.Core.Tests.Cli;
+
+/// <summary>
+/// sketch, expand, occupancy and chimerax on inputs that used to pass silently (exit 0 with a wrong or stale
+/// result) or crash: each is now one error line naming the file or option.
+/// </summary>
+public class PipelineBadInputTests
+{
+    private static string Maps(int count = 20, int box = 8)
+    {
+        string dir = TestPaths.NewTempDir();
+        Synthetic.WriteEnsemble(dir, box, count, Synthetic.Cube(box, 2, 2, 2, 3), [new Synthetic.Region(Synthetic.Cube(box, 5, 2, 2, 2), 0.5)], 1);
+        return dir;
+    }
+
+    private static SirenProcess.Result Sketch(string voldir, string outdir, params string[] extra) =>
+        SirenProcess.Run(["sketch", "--voldir", voldir, "--outdir", outdir, "--threshold", "0.5", "--device", "cpu", .. extra]);
+
+    /// <summary>One block of a box-8 ensemble written as expand writes it, so chimerax and occupancy have blocks without a detection run.</summary>
+    private static string Blocks(int box = 8)
+    {
+        string folder = Path.Combine(TestPaths.NewTempDir(), "02_expand");
+        new BlockSet(box, 1, [new Block(0, [0, 1, 2, 3, 4, 5, 6])]).Write(folder, Vec3.All(1f), Vec3.All(0f));
+        return folder;
+    }
+
+    [Fact]
+    public void AChoiceThatDoesNotParseIsOneLineWithTheChoices()
+    {
+        var r = Sketch(Maps(4), TestPaths.NewTempDir(), "--cutoffs", "foo");
+        AssertOneError(r, "--cutoffs", "Exact, Reference", "siren sketch --help");
+        Assert.DoesNotContain("Siren.Core", r.Stderr);
+    }
+
+    [Fact]
+    public void SubsampleLargerThanTheUnionIsAnErrorNotZeroBlocks() =>
+        AssertOneError(Sketch(Maps(), TestPaths.NewTempDir(), "--subsample", "100000000"), "--subsample 100000000", "keeps none");
+
+    [Fact]
+    public void MapsOnAnotherVoxelSize()
+    {
+        string dir = Maps(4);
+        MrcVolume v = MrcReader.Read(Path.Combine(dir, "vol_002.mrc"));
+        MrcWriter.Write(Path.Combine(dir, "vol_002.mrc"), new MrcVolume(v.Nx, v.Ny, v.Nz, v.Data, Vec3.All(v.VoxelSize.X * 2), v.Origin));
+        AssertOneError(Sketch(dir, TestPaths.NewTempDir()), "vol_002.mrc", "one grid");
+    }
+
+    [Fact]
+    public void ExpandRefusesMapsTheSketchDidNotSee()
+    {
+        string maps = Maps(), outdir = TestPaths.NewTempDir();
+        Assert.Equal(0, Sketch(maps, outdir).ExitCode);
+        File.Delete(Path.Combine(maps, "vol_010.mrc"));
+        AssertOneError(SirenProcess.Run("expand", "--outdir", outdir, "--device", "cpu"), "vol_010.mrc", "rerun siren sketch");
+    }
+
+    [Fact]
+    public void ANewSketchRemovesTheBlocksExpandedFromTheOldOne()
+    {
+        string maps = Maps(), outdir = TestPaths.NewTempDir();
+        Assert.Equal(0, Sketch(maps, outdir).ExitCode);
+        Assert.Equal(0, SirenProcess.Run("expand", "--outdir", outdir, "--device", "cpu").ExitCode);
+        Assert.True(Directory.Exists(Path.Combine(outdir, "02_expand")));
+        var again = Sketch(maps, outdir, "--seed", "5");
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(outdir, "02_expand")));
+        Assert.Contains("run siren expand again", again.Stderr);
+    }
+
+    [Fact]
+    public void OccupancyRefusesANaNMapAndAFolderAsItsOutput()
+    {
+        string maps = Maps(4), blocks = Blocks();
+        MrcVolume v = MrcReader.Read(Path.Combine(maps, "vol_001.mrc"));
+        v.Data[9] = float.NaN;
+        MrcWriter.Write(Path.Combine(maps, "vol_001.mrc"), v);
+        string outdir = TestPaths.NewTempDir();
+        AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--out", Path.Combine(outdir, "occ.csv")), "vol_001.mrc", "NaN");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(outdir));
+        AssertOneError(SirenProcess.Run("occupancy", "--voldir", Maps(4), "--blocks", blocks, "--out", outdir), "is a folder", "--out");
+        AssertOneError(SirenProcess.Run("occupancy", "--voldir", Maps(4), "--blocks", blocks, "--out", Path.Combine(outdir, "occ.csv"), "--jobs", "-1"), "--jobs -1");
+    }
+
+    [Fact]
+    public void OccupancyAndChimeraxManifestsAreNamedAfterTheirOutputs()
+    {
+        string maps = Maps(4), blocks = Blocks(), outdir = TestPaths.NewTempDir();
+        Assert.Equal(0, SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--threshold", "0.5", "--out", Path.Combine(outdir, "occ.csv")).ExitCode);
+        var cx = SirenProcess.Run("chimerax", "--map", Path.Combine(maps, "vol_000.mrc"), "--threshold", "0.5", "--blocks", Path.Combine(blocks, "blocks.json"), "--out", Path.Combine(outdir, "blocks.cxc"));
+        Assert.True(cx.ExitCode == 0, cx.Stderr);
+        Assert.Equal(["blocks.cxc", "blocks.manifest.json", "occ.csv", "occ.manifest.json"], Directory.EnumerateFiles(outdir).Select(Path.GetFileName).Order());
+        Assert.Contains("\"command\": \"occupancy\"", File.ReadAllText(Path.Combine(outdir, "occ.manifest.json")));
+    }
+
+    [Fact]
+    public void ChimeraxChecksTheMapItDraws()
+    {
+        string maps = Maps(4), blocks = Blocks(), out_ = Path.Combine(TestPaths.NewTempDir(), "b.cxc");
+        string csv = Path.Combine(TestPaths.NewTempDir(), "thr.csv");
+        File.WriteAllText(csv, "vol_id,denormalized_predictions\n0,0.5\n1,0.5\n");
+        AssertOneError(SirenProcess.Run("chimerax", "--map", Path.Combine(maps, "vol_003.mrc"), "--thresholds", csv, "--blocks", blocks, "--out", out_), "thr.csv", "map 3");
+        AssertOneError(SirenProcess.Run("chimerax", "--map", maps, "--threshold", "0.5", "--blocks", blocks, "--out", out_), "is a folder");
+        AssertOneError(SirenProcess.Run("chimerax", "--map", Path.Combine(maps, "vol_000.mrc"), "--threshold", "0.5", "--blocks", Blocks(16), "--out", out_), "block_0", "16×16×16", "8×8×8");
+        File.WriteAllBytes(Path.Combine(maps, "vol_002.mrc"), File.ReadAllBytes(Path.Combine(maps, "vol_002.mrc"))[..1500]);
+        AssertOneError(SirenProcess.Run("chimerax", "--map", Path.Combine(maps, "vol_002.mrc"), "--threshold", "0.5", "--blocks", blocks, "--out", out_), "vol_002.mrc", "truncated");
+        Assert.False(File.Exists(out_));
+    }
+
+    [Fact]
+    public void ACsvThatIsAFolderOrBinary()
+    {
+        string maps = Maps(4);
+        AssertOneError(SirenProcess.Run("sketch", "--voldir", maps, "--outdir", TestPaths.NewTempDir(), "--thresholds", maps), "is a folder");
+        string binary = Path.Combine(TestPaths.NewTempDir(), "thr.csv");
+        File.WriteAllBytes(binary, [0x00, 0x01, 0x02, 0x0A, 0x1B, 0x41, 0x0A]);
+        var r = SirenProcess.Run("sketch", "--voldir", maps, "--outdir", TestPaths.NewTempDir(), "--thresholds", binary);
+        AssertOneError(r, "thr.csv", "binary");
+        Assert.DoesNotContain('\u001b', r.Stderr);
+    }
+}
