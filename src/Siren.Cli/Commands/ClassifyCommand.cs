@@ -35,6 +35,7 @@ public static class ClassifyCommand
         };
         command.SetAction(pr =>
         {
+            RefuseClassesWithDistance(pr, classes, distance);
             var options = new ClassifyOptions
             {
                 Linkage = ParseLinkage(pr.GetValue(linkage)!),
@@ -49,6 +50,16 @@ public static class ClassifyCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// --classes has a default, so its value alone cannot say whether the user asked for a number of classes;
+    /// given beside --distance, one of the two would be silently ignored.
+    /// </summary>
+    public static void RefuseClassesWithDistance(ParseResult parse, Option<int> classes, Option<double?> distance)
+    {
+        if (parse.GetResult(classes) is { Implicit: false } && parse.GetValue(distance) is not null)
+            throw new SirenException("--classes and --distance both say where to cut the dendrogram. Fix: pass only one of them.");
     }
 
     public static Linkage ParseLinkage(string text) => text.ToLowerInvariant() switch
@@ -68,9 +79,8 @@ public static class ClassifyCommand
 
     public static ClassifyResult Run(string occupanciesCsv, string outdir, ClassifyOptions options)
     {
-        if (options.Starts < 1) throw new SirenException("--starts must be at least 1.");
+        options.Validate();
         OccupancyTable table = OccupancyTable.Read(occupanciesCsv);
-        outdir = AtomicFile.EnsureDirectory(outdir);
         var manifest = new RunManifest("classify")
             .Parameter("occupancies", Path.GetFullPath(occupanciesCsv))
             .Parameter("linkage", options.Linkage.ToString().ToLowerInvariant())
@@ -80,6 +90,8 @@ public static class ClassifyCommand
             .Parameter("starts", options.Starts)
             .Parameter("assign", options.AssignMax ? "max" : "none");
         ClassifyResult result = manifest.Time("classify", () => Classifier.Run(table, options));
+        // Only now is every check behind us: a refused run must not leave new CSVs beside an old manifest.
+        outdir = AtomicFile.EnsureDirectory(outdir);
         manifest.Time("write", () => Classifier.Write(outdir, table, result, options));
         foreach (BlockMixture m in result.Mixtures)
             CliHost.Log($"classify: {m.Block}: {m.HighCount}/{m.High.Length} maps high ({m.FractionHigh:P1}); means {m.Fit.MeanLow:G4} / {m.Fit.MeanHigh:G4}");

@@ -51,17 +51,21 @@ public static class SelectCommand
         bool byRule = r.Rule is not null || r.Occupancies is not null;
         bool byClass = r.Classes is not null || r.ClassId is not null;
         if (byRule == byClass)
-            throw new SirenException("select by one of --occupancies with --rule, or --classes with --class.");
+            throw new SirenException("select chooses maps either by --occupancies with --rule or by --classes with --class. Fix: pass exactly one of those pairs.");
         if (byRule && (r.Rule is null || r.Occupancies is null))
-            throw new SirenException("a rule needs both --occupancies occupancies.csv and --rule \"block_5>0.7\".");
+            throw new SirenException("a rule needs both --occupancies and --rule. Fix: pass --occupancies occupancies.csv with --rule \"block_5>0.7\".");
         if (byClass && (r.Classes is null || r.ClassId is null))
-            throw new SirenException("class selection needs both --classes classes.csv and --class k.");
+            throw new SirenException("class selection needs both --classes and --class. Fix: pass --classes classes.csv with --class k.");
         if (r.Star is not null && r.Labels is null)
-            throw new SirenException("--star needs --labels: the k-means labels say which particles each map stands for.");
+            throw new SirenException("--star needs --labels: the k-means labels say which particles each map stands for. Fix: add --labels labels.pkl.");
 
-        string outdir = AtomicFile.EnsureDirectory(r.OutDir);
+        if (r.FirstMapId < 0)
+            throw new SirenException($"--first-map-id {r.FirstMapId} is negative. Fix: pass 0 for vol_000 numbering or 1 for cryoDRGN ≥ 3.5 (vol_001 is class 0).");
+
+        // Everything is read and checked before the first write, so a refused selection leaves no
+        // maps.txt or indices.txt behind, nor new files beside an earlier run's manifest.
         var manifest = new RunManifest("select").Parameter("first_map_id", r.FirstMapId);
-        int[] maps;
+        MapSelection maps;
         if (byRule)
         {
             SelectionRule rule = SelectionRule.Parse(r.Rule!);
@@ -73,31 +77,42 @@ public static class SelectCommand
             maps = ParticleSelection.MapsByClass(r.Classes!, r.ClassId!.Value);
             manifest.Parameter("classes", Path.GetFullPath(r.Classes!)).Parameter("class", r.ClassId);
         }
-        AtomicFile.WriteAllText(Path.Combine(outdir, "maps.txt"), string.Concat(maps.Select(m => m.ToString(CultureInfo.InvariantCulture) + "\n")));
-        CliHost.Log($"select: kept {maps.Length} maps");
-        manifest.Result("maps", maps.Length);
+        manifest.Result("maps", maps.Kept.Length);
 
-        long[]? particles = null;
+        long[]? labels = null, particles = null;
+        string? starText = null;
         if (r.Labels is not null)
         {
-            long[] labels = NumpyPickle.ReadInt64(r.Labels);
+            labels = NumpyPickle.ReadInt64(r.Labels);
             particles = ParticleSelection.ParticlesOfMaps(labels, maps, r.FirstMapId, r.Labels);
-            AtomicFile.WriteAllText(Path.Combine(outdir, "indices.txt"), string.Concat(particles.Select(p => p.ToString(CultureInfo.InvariantCulture) + "\n")));
-            NumpyPickle.WriteInt64(Path.Combine(outdir, "ind.pkl"), particles);
-            CliHost.Log($"select: {particles.Length} of {labels.Length} particles");
             manifest.Parameter("labels", Path.GetFullPath(r.Labels)).Result("particles", particles.Length).Result("particles_total", labels.Length);
             if (r.Star is not null)
             {
                 StarFile star = StarFile.Read(r.Star);
                 if (star.ParticleCount != labels.Length)
                     throw new SirenException($"'{r.Star}' has {star.ParticleCount} particles but '{r.Labels}' labels {labels.Length}. Fix: pass the STAR file cryoDRGN was trained on (after any --ind filtering).");
-                string starOut = Path.Combine(outdir, Path.GetFileNameWithoutExtension(r.Star) + "_selected.star");
-                star.WriteFiltered(starOut, particles);
-                manifest.Parameter("star", Path.GetFullPath(r.Star)).Result("star_out", starOut);
-                CliHost.Log($"select: wrote {starOut}");
+                starText = star.Filter(particles);
+                manifest.Parameter("star", Path.GetFullPath(r.Star));
             }
         }
+
+        string outdir = AtomicFile.EnsureDirectory(r.OutDir);
+        AtomicFile.WriteAllText(Path.Combine(outdir, "maps.txt"), string.Concat(maps.Kept.Select(m => m.ToString(CultureInfo.InvariantCulture) + "\n")));
+        CliHost.Log($"select: kept {maps.Kept.Length} maps");
+        if (particles is not null)
+        {
+            AtomicFile.WriteAllText(Path.Combine(outdir, "indices.txt"), string.Concat(particles.Select(p => p.ToString(CultureInfo.InvariantCulture) + "\n")));
+            NumpyPickle.WriteInt64(Path.Combine(outdir, "ind.pkl"), particles);
+            CliHost.Log($"select: {particles.Length} of {labels!.Length} particles");
+        }
+        if (starText is not null)
+        {
+            string starOut = Path.Combine(outdir, Path.GetFileNameWithoutExtension(r.Star!) + "_selected.star");
+            AtomicFile.WriteAllText(starOut, starText);
+            manifest.Result("star_out", starOut);
+            CliHost.Log($"select: wrote {starOut}");
+        }
         manifest.Write(outdir);
-        return new SelectResult(maps, particles);
+        return new SelectResult(maps.Kept, particles);
     }
 }

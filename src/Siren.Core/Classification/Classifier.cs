@@ -24,6 +24,20 @@ public sealed record ClassifyOptions
     public bool AssignMax { get; init; }
 
     public bool Plots { get; init; } = true;
+
+    /// <summary>Upper bound on <see cref="Starts"/>: every start is a full EM fit per block, so a million starts runs for minutes with nothing to show.</summary>
+    public const int MaxStarts = 1000;
+
+    /// <summary>Refuses options that no occupancy table can satisfy, so callers fail before reading or writing anything.</summary>
+    public void Validate()
+    {
+        if (Classes < 1)
+            throw new SirenException($"--classes {Classes} cuts the maps into no class. Fix: choose --classes of at least 1.");
+        if (Distance is double d && !(double.IsFinite(d) && d > 0))
+            throw new SirenException($"--distance {d.ToString(CultureInfo.InvariantCulture)} is not a height the dendrogram can be cut at. Fix: choose a finite --distance above 0.");
+        if (Starts is < 1 or > MaxStarts)
+            throw new SirenException($"--starts {Starts} is outside 1–{MaxStarts}. Fix: choose --starts between 1 and {MaxStarts} (10 is the default).");
+    }
 }
 
 public sealed record BlockMixture(string Block, TwoComponentFit Fit, bool[] High)
@@ -44,6 +58,9 @@ public static class Classifier
     public static ClassifyResult Run(OccupancyTable table, ClassifyOptions options)
     {
         if (table.Rows < 2) throw new SirenException($"classify needs at least 2 maps, the table has {table.Rows}. Fix: measure occupancy over more maps.");
+        // The cut refuses more classes than maps; cutting before the mixture fits reports that at once.
+        Dendrogram tree = Dendrogram.Build(table.Values, options.Linkage);
+        int[] classes = options.Distance is double d ? tree.CutAtDistance(d) : tree.CutIntoClasses(options.Classes);
         var mixtures = new BlockMixture[table.Columns.Length];
         for (int c = 0; c < table.Columns.Length; c++)
         {
@@ -52,8 +69,6 @@ public static class Classifier
             TwoComponentFit fit = Gmm.FitTwoComponent(x, options.Seed + (ulong)c * 0x9E3779B97F4A7C15UL, options.Starts);
             mixtures[c] = new BlockMixture(table.Columns[c], fit, x.Select(fit.IsHigh).ToArray());
         }
-        Dendrogram tree = Dendrogram.Build(table.Values, options.Linkage);
-        int[] classes = options.Distance is double d ? tree.CutAtDistance(d) : tree.CutIntoClasses(Math.Min(options.Classes, table.Rows));
         int[]? maxBlock = options.AssignMax ? table.Values.Select(ArgMax).ToArray() : null;
         return new ClassifyResult(mixtures, classes, tree.LeafOrder(), maxBlock);
     }

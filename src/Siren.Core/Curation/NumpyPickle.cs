@@ -34,6 +34,9 @@ public static class NumpyPickle
 
     public static long[] ReadInt64(string path)
     {
+        // Reading a folder fails as "access denied", which sends the user hunting for permissions.
+        if (Directory.Exists(path))
+            throw new SirenException($"'{path}' is a folder, not a pickle. Fix: pass the .pkl file itself (cryoDRGN's labels.pkl or ind.pkl).");
         byte[] bytes;
         try { bytes = File.ReadAllBytes(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -46,20 +49,34 @@ public static class NumpyPickle
         }
         catch (FormatException e)
         {
-            throw new SirenException($"'{path}' is not a pickled 1-D numpy integer array: {e.Message} Fix: pass cryoDRGN's labels.pkl or ind.pkl.", e);
+            throw new SirenException($"'{path}' is truncated or not a numpy pickle of a 1-D integer array: {e.Message}. Fix: pass cryoDRGN's labels.pkl or ind.pkl as written.", e);
         }
     }
 
     /// <summary>Decodes a pickle of a 1-D integer array (or list of ints); throws <see cref="FormatException"/> otherwise.</summary>
     public static long[] Read(ReadOnlySpan<byte> pickle)
     {
-        object? result = Execute(pickle);
-        return result switch
+        try
         {
-            NdArray a => ToInt64(a),
-            List<object?> list => list.Select(AsLong).ToArray(),
-            _ => throw new FormatException($"the pickle holds a {Describe(result)}, not an integer array"),
-        };
+            object? result = Execute(pickle);
+            return result switch
+            {
+                NdArray a => ToInt64(a),
+                List<object?> list => list.Select(AsLong).ToArray(),
+                _ => throw new FormatException($"the pickle holds a {Describe(result)}, not an integer array"),
+            };
+        }
+        // Opcode arguments are read straight off the span, so a file cut short runs past its end.
+        catch (Exception e) when (e is IndexOutOfRangeException or ArgumentOutOfRangeException)
+        {
+            throw new FormatException("it ends in the middle of an opcode", e);
+        }
+        // The file decides what sits on the stack; a pickle of something other than an array hands the
+        // opcodes objects of the wrong type, or None, where an array's parts belong.
+        catch (Exception e) when (e is InvalidCastException or NullReferenceException or OverflowException)
+        {
+            throw new FormatException("its objects are not laid out as a numpy array's", e);
+        }
     }
 
     private static object? Execute(ReadOnlySpan<byte> p)

@@ -4,11 +4,14 @@ using Siren.Core.Occupancy;
 
 namespace Siren.Core.Curation;
 
+/// <summary>The maps a rule or class kept, among every map of the table (<paramref name="Source"/>) they were chosen from.</summary>
+public sealed record MapSelection(int[] Kept, int[] All, string Source);
+
 /// <summary>From kept maps to particles: which maps a rule or class keeps, and which particles those maps stand for.</summary>
 public static class ParticleSelection
 {
     /// <summary>Map ids whose occupancy row satisfies <paramref name="rule"/>, in table order.</summary>
-    public static int[] MapsByRule(OccupancyTable table, SelectionRule rule, string source)
+    public static MapSelection MapsByRule(OccupancyTable table, SelectionRule rule, string source)
     {
         var columnOf = rule.Columns.ToDictionary(c => c, c => table.ColumnIndex(c, source));
         var kept = new List<int>();
@@ -17,45 +20,63 @@ public static class ParticleSelection
             double[] row = table.Values[r];
             if (rule.Matches(name => row[columnOf[name]])) kept.Add(table.MapIds[r]);
         }
-        return kept.ToArray();
+        return new MapSelection(kept.ToArray(), table.MapIds, source);
     }
 
     /// <summary>Map ids of class <paramref name="classId"/> in a classes.csv (columns vol_id, class).</summary>
-    public static int[] MapsByClass(string classesCsv, int classId)
+    public static MapSelection MapsByClass(string classesCsv, int classId)
     {
         CsvTable table = CsvTable.Read(classesCsv);
         int idCol = table.Column("vol_id"), classCol = table.Column("class");
         var kept = new List<int>();
+        var all = new List<int>();
+        var listed = new HashSet<int>();
         var seen = new SortedSet<int>();
         foreach (string[] row in table.Rows)
         {
             if (!int.TryParse(row[classCol], NumberStyles.Integer, CultureInfo.InvariantCulture, out int c) ||
                 !int.TryParse(row[idCol], NumberStyles.Integer, CultureInfo.InvariantCulture, out int id))
                 throw new SirenException($"'{classesCsv}' has a non-integer vol_id or class ('{row[idCol]}', '{row[classCol]}'). Fix: pass the classes.csv written by siren classify.");
+            if (!listed.Add(id))
+                throw new SirenException($"'{classesCsv}' lists map {id} twice. Fix: pass the classes.csv written by siren classify.");
+            all.Add(id);
             seen.Add(c);
             if (c == classId) kept.Add(id);
         }
         if (kept.Count == 0)
             throw new SirenException($"'{classesCsv}' has no maps in class {classId} (classes: {string.Join(", ", seen)}). Fix: choose one of those with --class.");
-        return kept.ToArray();
+        return new MapSelection(kept.ToArray(), all.ToArray(), classesCsv);
     }
 
     /// <summary>
     /// Particles whose k-means class (cryoDRGN labels.pkl) is one of the kept maps: the map sampled at a
     /// k-means centre stands for every particle of that class. Map id − <paramref name="firstMapId"/> is
     /// the class (cryoDRGN ≥ 3.5 numbers volumes from 1: pass 1). Returns ascending 0-based indices.
+    /// Labels and table must describe the same k-means run: every class a map of the table, every map a class.
     /// </summary>
-    public static long[] ParticlesOfMaps(IReadOnlyList<long> labels, IEnumerable<int> mapIds, int firstMapId, string labelsSource)
+    public static long[] ParticlesOfMaps(IReadOnlyList<long> labels, MapSelection maps, int firstMapId, string labelsSource)
     {
-        long classes = labels.Count == 0 ? 0 : labels.Max() + 1;
-        var keptClasses = new HashSet<long>();
-        foreach (int id in mapIds)
+        const string fix = "Fix: set --first-map-id (1 for cryoDRGN ≥ 3.5 volume numbering, else 0) or pass the labels.pkl that made these maps.";
+        if (labels.Count == 0)
+            throw new SirenException($"'{labelsSource}' labels no particles. Fix: pass cryoDRGN's k-means labels.pkl.");
+        var tableMaps = maps.All.ToHashSet();
+        for (int i = 0; i < labels.Count; i++)
+        {
+            long k = labels[i];
+            if (k < 0)
+                throw new SirenException($"'{labelsSource}' puts particle {i} in k-means class {k}, but classes count from 0. Fix: pass cryoDRGN's k-means labels.pkl.");
+            long id = k + firstMapId;
+            if (id > int.MaxValue || !tableMaps.Contains((int)id))
+                throw new SirenException($"'{labelsSource}' puts particle {i} in k-means class {k}, map {id} with --first-map-id {firstMapId}, but '{maps.Source}' has no map {id} (maps {maps.All.Min()}–{maps.All.Max()}). {fix}");
+        }
+        long classes = labels.Max() + 1;
+        foreach (int id in maps.All)
         {
             long k = (long)id - firstMapId;
             if (k < 0 || k >= classes)
-                throw new SirenException($"map {id} is k-means class {k}, but '{labelsSource}' has classes 0–{classes - 1}. Fix: set --first-map-id (1 for cryoDRGN ≥ 3.5 volume numbering, else 0) or pass the labels.pkl that made these maps.");
-            keptClasses.Add(k);
+                throw new SirenException($"'{maps.Source}' has map {id}, k-means class {k} with --first-map-id {firstMapId}, but '{labelsSource}' has classes 0–{classes - 1}. {fix}");
         }
+        var keptClasses = maps.Kept.Select(id => (long)id - firstMapId).ToHashSet();
         var indices = new List<long>();
         for (int i = 0; i < labels.Count; i++)
             if (keptClasses.Contains(labels[i])) indices.Add(i);

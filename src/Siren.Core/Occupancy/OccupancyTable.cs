@@ -32,26 +32,41 @@ public sealed class OccupancyTable
         return i;
     }
 
-    /// <summary>Reads a CSV whose first column is vol_id (or pandas' unnamed index) and whose other columns are numbers.</summary>
+    /// <summary>
+    /// Reads a CSV whose first column is vol_id (or pandas' unnamed index) and whose other columns are
+    /// finite numbers, one column per block and one row per map.
+    /// </summary>
     public static OccupancyTable Read(string path)
     {
         CsvTable table = CsvTable.Read(path);
         int idCol = Array.IndexOf(table.Header, "vol_id");
         if (idCol < 0) idCol = 0;
         var columns = table.Header.Where((_, i) => i != idCol).ToArray();
+        if (columns.Length == 0)
+            throw new SirenException($"'{path}' has only the map id column '{table.Header[idCol]}', no block columns. Fix: pass the occupancies.csv written by siren occupancy.");
+        if (table.Rows.Count == 0)
+            throw new SirenException($"'{path}' has a header but no maps. Fix: pass the occupancies.csv written by siren occupancy.");
+        // A repeated column or map would make a rule or a class ambiguous about which value it read.
+        if (columns.GroupBy(c => c).FirstOrDefault(g => g.Count() > 1) is { } repeated)
+            throw new SirenException($"'{path}' has the column '{repeated.Key}' {repeated.Count()} times. Fix: give every block column its own name.");
+        var lineOfMap = new Dictionary<int, int>();
         var ids = new int[table.Rows.Count];
         var values = new double[table.Rows.Count][];
         for (int r = 0; r < table.Rows.Count; r++)
         {
             string[] row = table.Rows[r];
+            int line = r + 2;
             if (!int.TryParse(row[idCol], NumberStyles.Integer, CultureInfo.InvariantCulture, out ids[r]))
-                throw new SirenException($"'{path}' line {r + 2}: map id '{row[idCol]}' is not an integer. Fix: the first column must be vol_id.");
+                throw new SirenException($"'{path}' line {line}: map id '{row[idCol]}' is not an integer. Fix: the first column must be vol_id.");
+            if (!lineOfMap.TryAdd(ids[r], line))
+                throw new SirenException($"'{path}' lists map {ids[r]} twice (lines {lineOfMap[ids[r]]} and {line}). Fix: keep one row per map.");
             var v = new double[columns.Length];
             for (int c = 0, k = 0; c < row.Length; c++)
             {
                 if (c == idCol) continue;
-                if (!double.TryParse(row[c], NumberStyles.Float, CultureInfo.InvariantCulture, out v[k]))
-                    throw new SirenException($"'{path}' line {r + 2}, column '{table.Header[c]}': '{row[c]}' is not a number. Fix: repair the table.");
+                // Parsing accepts "NaN" and "Infinity", which no mixture fit, distance or rule can use.
+                if (!double.TryParse(row[c], NumberStyles.Float, CultureInfo.InvariantCulture, out v[k]) || !double.IsFinite(v[k]))
+                    throw new SirenException($"'{path}' line {line} (map {ids[r]}), column '{table.Header[c]}': '{row[c]}' is not a finite number. Fix: measure that map again or drop its row.");
                 k++;
             }
             values[r] = v;
