@@ -43,6 +43,16 @@ public static class RunCommand
         command.Options.Add(assignMax);
         command.SetAction(parse =>
         {
+            ClassifyCommand.RefuseClassesWithDistance(parse, classes, distance);
+            var classify = new ClassifyOptions
+            {
+                Classes = parse.GetValue(classes),
+                Distance = parse.GetValue(distance),
+                Linkage = ClassifyCommand.ParseLinkage(parse.GetValue(linkage)!),
+                AssignMax = parse.GetValue(assignMax),
+            };
+            // A mistyped classify option surfaces now, not after thresholds and blocks took minutes.
+            classify.Validate();
             DetectionOptions detection = args.HasThresholds(parse)
                 ? args.ReadDetection(parse)
                 : args.ReadDetection(parse, PredictedThresholds(parse.GetValue(args.VolDir)!, parse.GetValue(args.OutDir)!));
@@ -50,14 +60,7 @@ public static class RunCommand
             {
                 Detection = detection,
                 Device = parse.GetValue(args.Device)!,
-                Classify = new ClassifyOptions
-                {
-                    Classes = parse.GetValue(classes),
-                    Distance = parse.GetValue(distance),
-                    Linkage = ClassifyCommand.ParseLinkage(parse.GetValue(linkage)!),
-                    AssignMax = parse.GetValue(assignMax),
-                    Seed = detection.Seed,
-                },
+                Classify = classify with { Seed = detection.Seed },
             };
             using ICooccurrenceBackend backend = args.CreateBackend(parse);
             RunResult result = RunPipeline.Run(options, parse.GetValue(args.OutDir)!, backend, CliHost.Log, CliHost.Progress);

@@ -47,8 +47,11 @@ public static class RunPipeline
         DetectionOptions d = options.Detection;
         d.Validate();
         outdir = AtomicFile.EnsureDirectory(outdir);
+        options.Classify.Validate();
         IReadOnlyList<VolumeFile> maps = VolumeFolder.List(d.VolDir);
         d.Thresholds.RequireAll(maps);
+        if (options.Classify.Distance is null && options.Classify.Classes > maps.Count)
+            throw new SirenException($"cannot cut {maps.Count} maps into {options.Classify.Classes} classes. Fix: choose --classes between 1 and {maps.Count}.");
         var stages = new List<StageOutcome>();
 
         var detectStamp = new JsonObject

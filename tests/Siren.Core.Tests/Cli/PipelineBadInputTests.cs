@@ -121,4 +121,15 @@ public class PipelineBadInputTests
         AssertOneError(r, "thr.csv", "binary");
         Assert.DoesNotContain('\u001b', r.Stderr);
     }
+
+    [Theory]
+    [InlineData("--classes", "0")]
+    [InlineData("--classes", "30")]
+    [InlineData("--distance", "nan")]
+    public void RunChecksItsClassifyOptionsBeforeAnyStage(string option, string value)
+    {
+        string outdir = TestPaths.NewTempDir();
+        AssertOneError(SirenProcess.Run("run", "--voldir", Maps(4), "--threshold", "0.5", "--outdir", outdir, "--device", "cpu", option, value), option);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(outdir));
+    }
 }
