@@ -52,22 +52,24 @@ public static class ParticleSelection
     /// Particles whose k-means class (cryoDRGN labels.pkl) is one of the kept maps: the map sampled at a
     /// k-means centre stands for every particle of that class. Map id − <paramref name="firstMapId"/> is
     /// the class (cryoDRGN ≥ 3.5 numbers volumes from 1: pass 1). Returns ascending 0-based indices.
-    /// Labels and table must describe the same k-means run: every class a map of the table, every map a class.
+    /// Labels and table must describe the same k-means run: no class beyond the table's last map, every map a class.
     /// </summary>
     public static long[] ParticlesOfMaps(IReadOnlyList<long> labels, MapSelection maps, int firstMapId, string labelsSource)
     {
         const string fix = "Fix: set --first-map-id (1 for cryoDRGN ≥ 3.5 volume numbering, else 0) or pass the labels.pkl that made these maps.";
         if (labels.Count == 0)
             throw new SirenException($"'{labelsSource}' labels no particles. Fix: pass cryoDRGN's k-means labels.pkl.");
-        var tableMaps = maps.All.ToHashSet();
+        // A map missing inside the table's range may have been dropped (sketch --filter) and its particles
+        // are simply not kept; a class beyond the last map means the numbering of the two files disagrees.
+        int lastMap = maps.All.Max();
         for (int i = 0; i < labels.Count; i++)
         {
             long k = labels[i];
             if (k < 0)
                 throw new SirenException($"'{labelsSource}' puts particle {i} in k-means class {k}, but classes count from 0. Fix: pass cryoDRGN's k-means labels.pkl.");
             long id = k + firstMapId;
-            if (id > int.MaxValue || !tableMaps.Contains((int)id))
-                throw new SirenException($"'{labelsSource}' puts particle {i} in k-means class {k}, map {id} with --first-map-id {firstMapId}, but '{maps.Source}' has no map {id} (maps {maps.All.Min()}–{maps.All.Max()}). {fix}");
+            if (id > lastMap)
+                throw new SirenException($"'{labelsSource}' puts particle {i} in k-means class {k}, map {id} with --first-map-id {firstMapId}, but '{maps.Source}' ends at map {lastMap}. {fix}");
         }
         long classes = labels.Max() + 1;
         foreach (int id in maps.All)

@@ -58,4 +58,14 @@ public class SelectCommandTests
         var e = Assert.Throws<SirenException>(() => SelectCommand.Run(new SelectCommand.SelectRequest(dir, Classes: classes, ClassId: 5)));
         Assert.Contains("classes: 1, 2", e.Message);
     }
+
+    [Fact]
+    public void ParticlesOfAMapDroppedFromTheTableAreNotKeptButClassesBeyondItAreAnError()
+    {
+        // Map 1 was dropped (sketch --filter): its particles (1 and 3) are simply not selected.
+        var maps = new MapSelection(Kept: [2], All: [0, 2], Source: "occupancies.csv");
+        Assert.Equal([2L], ParticleSelection.ParticlesOfMaps([0, 1, 2, 1], maps, 0, "labels.pkl"));
+        var e = Assert.Throws<Siren.Core.SirenException>(() => ParticleSelection.ParticlesOfMaps([0, 1, 2, 3], maps, 0, "labels.pkl"));
+        Assert.Contains("ends at map 2", e.Message);
+    }
 }
