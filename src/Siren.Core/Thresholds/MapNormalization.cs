@@ -204,15 +204,20 @@ public static class MapNormalization
     /// </summary>
     public static bool LooksNormalized(ReadOnlySpan<float> values)
     {
+        var (min, max) = Extremes(values);
+        return max == 1f && min < -1f && min >= -3f && values.Contains(-1f);
+    }
+
+    /// <summary>Smallest and largest value (no clipping).</summary>
+    internal static (float Min, float Max) Extremes(ReadOnlySpan<float> values)
+    {
         float min = float.PositiveInfinity, max = float.NegativeInfinity;
-        bool minusOne = false;
         foreach (float v in values)
         {
             if (v < min) min = v;
             if (v > max) max = v;
-            minusOne |= v == -1f;
         }
-        return max == 1f && minusOne && min < -1f && min >= -3f;
+        return (min, max);
     }
 
     internal static void RequireFinite(ReadOnlySpan<float> values, string source)

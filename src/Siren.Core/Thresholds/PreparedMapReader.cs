@@ -137,8 +137,7 @@ public sealed class PreparedMapReader
         RequireNormalizedBox(file, volume.Nx, volume.Ny, volume.Nz);
         MapNormalization.RequireFinite(volume.Data, $"'{file.Path}'");
         // A stats CSV beside raw maps (copied along, or left by an earlier run) would send raw densities to the model.
-        float max = float.NegativeInfinity, min = float.PositiveInfinity;
-        foreach (float v in volume.Data) { max = Math.Max(max, v); min = Math.Min(min, v); }
+        var (min, max) = MapNormalization.Extremes(volume.Data);
         if (Math.Abs(max - 1f) > 1e-5f || min < -3f)
             throw new SirenException($"'{file.Path}' spans [{min:G4}, {max:G4}], so it is not a normalized map, yet '{Folder}' holds {Preprocess.StatsDownsampledFile}. Fix: remove that stray stats CSV to have the maps preprocessed, or pass the folder siren preprocess wrote.");
         if (!_stats!.TryGetValue(file.MapId, out MapStats stats))
