@@ -73,14 +73,20 @@ public static class CliHost
 
     private sealed class StepProgress(string stage) : IProgress<double>
     {
+        private readonly Lock _gate = new();
         private int _lastStep = -1;
 
         public void Report(double value)
         {
             int step = (int)Math.Floor(Math.Clamp(value, 0, 1) * 20);
-            int last = Volatile.Read(ref _lastStep);
-            if (step <= last || Interlocked.CompareExchange(ref _lastStep, step, last) != last) return;
-            Console.Error.WriteLine($"{stage}: {step * 5}%");
+            if (step <= Volatile.Read(ref _lastStep)) return;
+            // Parallel workers report at once: the step is claimed and printed under one lock so lines never go backwards.
+            lock (_gate)
+            {
+                if (step <= _lastStep) return;
+                _lastStep = step;
+                Console.Error.WriteLine($"{stage}: {step * 5}%");
+            }
         }
     }
 }

@@ -130,11 +130,11 @@ public static class BlockDetection
         Action<string>? log = null, Func<string, IProgress<double>?>? progress = null)
     {
         options.Validate();
-        string folder = IO.AtomicFile.EnsureDirectory(Path.Combine(outdir, SketchFolder));
+        IO.AtomicFile.EnsureDirectory(outdir);
         BinarizedEnsemble ensemble = LoadTimed(options, log, progress, out double load);
         StageResult sketch = Sketch(ensemble, options, backend, log, progress?.Invoke("sketch pairs"));
         sketch.Seconds["read_and_binarize"] = load;
-        WriteStage(folder, "sketch", ensemble, options, backend, sketch);
+        WriteStage(outdir, SketchFolder, ensemble, options, backend, sketch);
         // Blocks expanded from the previous seeds would otherwise sit beside these, looking current.
         string staleExpand = Path.Combine(outdir, ExpandFolder);
         if (Directory.Exists(staleExpand))
@@ -156,28 +156,38 @@ public static class BlockDetection
         DetectionOptions options = expandOptions(FromManifest(RunManifest.ReadParameters(sketchFolder), sketchFolder));
         options.Validate();
         BlockSet seeds = BlockSet.Read(sketchFolder);
-        string folder = IO.AtomicFile.EnsureDirectory(Path.Combine(outdir, ExpandFolder));
+        IO.AtomicFile.EnsureDirectory(outdir);
         BinarizedEnsemble ensemble = LoadTimed(options, log, progress, out double load);
         if (ensemble.Box != seeds.Box)
             throw new SirenException($"the maps in '{options.VolDir}' are {ensemble.Box}³ but '{sketchFolder}' was sketched at {seeds.Box}³. Fix: rerun siren sketch on these maps.");
         RequireSketchedMaps(ensemble, sketchFolder, options.VolDir);
         StageResult expand = Expand(ensemble, seeds, options, backend, log, progress?.Invoke("expand pairs"));
         expand.Seconds["read_and_binarize"] = load;
-        WriteStage(folder, "expand", ensemble, options, backend, expand);
+        WriteStage(outdir, ExpandFolder, ensemble, options, backend, expand);
         return expand;
     }
 
+    /// <summary>Result key of the binarized ensemble's <see cref="OccupancyMatrix.Digest"/> in a stage's manifest.</summary>
+    public const string OccupancyDigest = "occupancy_sha256";
+
     /// <summary>
-    /// Expand re-reads the folder the sketch recorded; seeds found on other maps (one added, removed or
-    /// renamed since) would be expanded against an ensemble they do not describe.
+    /// Expand re-reads the folder the sketch recorded; seeds found on other maps (one added, removed,
+    /// renamed or rewritten since, or binarized at other thresholds) would be expanded against an ensemble
+    /// they do not describe.
     /// </summary>
     private static void RequireSketchedMaps(BinarizedEnsemble ensemble, string sketchFolder, string voldir)
     {
-        string[] sketched = RunManifest.ReadResults(sketchFolder)["kept_maps"]?.AsArray().Select(n => n?.GetValue<string>() ?? "").ToArray() ?? [];
+        JsonObject sketch = RunManifest.ReadResults(sketchFolder);
+        string[] sketched = sketch["kept_maps"]?.AsArray().Select(n => n?.GetValue<string>() ?? "").ToArray() ?? [];
         string[] now = ensemble.Kept.Select(m => Path.GetFileName(m.Path)).ToArray();
-        if (sketched.SequenceEqual(now)) return;
-        string first = sketched.Except(now).Concat(now.Except(sketched)).FirstOrDefault() ?? "their order";
-        throw new SirenException($"the maps in '{voldir}' are not those '{sketchFolder}' was sketched on ({sketched.Length} then, {now.Length} now; first difference: {first}). Fix: rerun siren sketch on these maps.");
+        if (!sketched.SequenceEqual(now))
+        {
+            string first = sketched.Except(now).Concat(now.Except(sketched)).FirstOrDefault() ?? "their order";
+            throw new SirenException($"the maps in '{voldir}' are not those '{sketchFolder}' was sketched on ({sketched.Length} then, {now.Length} now; first difference: {first}). Fix: rerun siren sketch on these maps.");
+        }
+        // A sketch written before the digest was recorded is taken on its map names alone.
+        if (sketch[OccupancyDigest]?.GetValue<string>() is string digest && digest != ensemble.Occupancy.Digest())
+            throw new SirenException($"the maps in '{voldir}' have the names '{sketchFolder}' was sketched on but binarize differently now (a map rewritten, or its threshold changed). Fix: rerun siren sketch on these maps.");
     }
 
     /// <summary>Sketch then expand on one in-memory ensemble, writing both stage folders.</summary>
@@ -185,14 +195,13 @@ public static class BlockDetection
         Action<string>? log = null, Func<string, IProgress<double>?>? progress = null)
     {
         options.Validate();
-        string sketchFolder = IO.AtomicFile.EnsureDirectory(Path.Combine(outdir, SketchFolder));
-        string expandFolder = IO.AtomicFile.EnsureDirectory(Path.Combine(outdir, ExpandFolder));
+        IO.AtomicFile.EnsureDirectory(outdir);
         BinarizedEnsemble ensemble = LoadTimed(options, log, progress, out double load);
         StageResult sketch = Sketch(ensemble, options, backend, log, progress?.Invoke("sketch pairs"));
         sketch.Seconds["read_and_binarize"] = load;
-        WriteStage(sketchFolder, "sketch", ensemble, options, backend, sketch);
+        WriteStage(outdir, SketchFolder, ensemble, options, backend, sketch);
         StageResult expand = Expand(ensemble, sketch.Blocks, options, backend, log, progress?.Invoke("expand pairs"));
-        WriteStage(expandFolder, "expand", ensemble, options, backend, expand);
+        WriteStage(outdir, ExpandFolder, ensemble, options, backend, expand);
         return new DetectionResult(ensemble, sketch, expand, backend.Name);
     }
 
@@ -299,7 +308,15 @@ public static class BlockDetection
         return s;
     }
 
-    private static void WriteStage(string folder, string command, BinarizedEnsemble ensemble, DetectionOptions options, ICooccurrenceBackend backend, StageResult stage)
+    /// <summary>
+    /// Writes a stage's folder (OUT/00_sketch or OUT/02_expand) whole, in place of the previous one: a run
+    /// that fails leaves the previous stage as it was, or no folder, never an empty or half-written one.
+    /// </summary>
+    private static void WriteStage(string outdir, string stageFolder, BinarizedEnsemble ensemble, DetectionOptions options, ICooccurrenceBackend backend, StageResult stage) =>
+        IO.AtomicFile.WriteDirectory(Path.Combine(outdir, stageFolder), folder =>
+            WriteStageFiles(folder, stageFolder == SketchFolder ? "sketch" : "expand", ensemble, options, backend, stage));
+
+    private static void WriteStageFiles(string folder, string command, BinarizedEnsemble ensemble, DetectionOptions options, ICooccurrenceBackend backend, StageResult stage)
     {
         var sw = Stopwatch.StartNew();
         stage.Blocks.Write(folder, ensemble.VoxelSize, ensemble.Origin);
@@ -313,6 +330,7 @@ public static class BlockDetection
             ["map"] = Path.GetFileName(d.Map.Path),
             ["reason"] = d.Reason,
         }).ToArray()));
+        manifest.Result(OccupancyDigest, ensemble.Occupancy.Digest());
         foreach (var (key, value) in stage.Results) manifest.Result(key, value?.DeepClone());
         var seconds = new JsonObject();
         foreach (var (key, value) in stage.Seconds) seconds[key] = value?.DeepClone();

@@ -37,6 +37,9 @@ public sealed class BinarizedEnsemble
     private static bool SameVoxelSize(Vec3 a, Vec3 b) =>
         Math.Abs(a.X - b.X) <= 1e-4 * Math.Abs(b.X) && Math.Abs(a.Y - b.Y) <= 1e-4 * Math.Abs(b.Y) && Math.Abs(a.Z - b.Z) <= 1e-4 * Math.Abs(b.Z);
 
+    /// <summary>Maps with no voxel above their threshold named one per line; the rest are counted in one line.</summary>
+    private const int EmptyMapsNamed = 5;
+
     public static BinarizedEnsemble Load(string voldir, Thresholds thresholds, bool filter, Action<string>? log = null, IProgress<double>? progress = null)
     {
         IReadOnlyList<VolumeFile> all = VolumeFolder.List(voldir);
@@ -87,18 +90,21 @@ public sealed class BinarizedEnsemble
 
         var kept = new List<VolumeFile>();
         var keptBits = new List<ulong[]>();
+        int empty = 0;
         for (int m = 0; m < candidates.Count; m++)
         {
             if (occupied[m] == 0)
             {
                 string reason = $"no voxel above its threshold {thresholds.For(candidates[m].MapId).ToString("G6", CultureInfo.InvariantCulture)}";
                 dropped.Add(new DroppedMap(candidates[m], reason));
-                log?.Invoke($"warning: dropping '{Path.GetFileName(candidates[m].Path)}': {reason}");
+                if (++empty <= EmptyMapsNamed) log?.Invoke($"warning: dropping '{Path.GetFileName(candidates[m].Path)}': {reason}");
                 continue;
             }
             kept.Add(candidates[m]);
             keptBits.Add(mapBits[m]);
         }
+        if (empty > EmptyMapsNamed)
+            log?.Invoke($"warning: dropping {empty - EmptyMapsNamed} more maps with no voxel above their thresholds (all {empty} are listed under dropped_maps in the manifest)");
         if (kept.Count == 0)
             throw new SirenException($"no map in '{voldir}' has any voxel above its threshold. Fix: check the thresholds (--threshold/--thresholds) against the maps' values.");
 

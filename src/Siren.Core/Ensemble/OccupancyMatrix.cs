@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 
 namespace Siren.Core.Ensemble;
 
@@ -56,6 +58,19 @@ public sealed class OccupancyMatrix
     public ReadOnlySpan<ulong> Row(int r) => Bits.AsSpan(r * WordsPerRow, WordsPerRow);
 
     public bool IsSet(int row, int map) => (Bits[row * WordsPerRow + (map >> 6)] >> (map & 63) & 1) != 0;
+
+    /// <summary>
+    /// SHA-256 (hex) of the binarized ensemble: V, the box, the union voxels and their bits. Two stages that
+    /// read the same folder by name see whether the maps' contents or their thresholds changed in between.
+    /// </summary>
+    public string Digest()
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(MemoryMarshal.AsBytes<int>([Maps, Box]));
+        hash.AppendData(MemoryMarshal.AsBytes(Voxels.AsSpan()));
+        hash.AppendData(MemoryMarshal.AsBytes(Bits.AsSpan()));
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
 
     public static int PaddedWords(int maps) => Math.Max(1, (maps + 64 * WordAlignment - 1) / (64 * WordAlignment)) * WordAlignment;
 }

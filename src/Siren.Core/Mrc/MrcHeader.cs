@@ -46,14 +46,16 @@ public sealed record MrcHeader(
         }
     }
 
+    public static SirenException TooShort(string path, long length) =>
+        new($"'{path}' is not an MRC map: {length} bytes is shorter than the 1024-byte MRC header. Fix: re-export the map as MRC2014.");
+
     /// <summary>
     /// Parses the header. The machine stamp decides endianness when it is set; cryoDRGN writes a zero
     /// stamp, so otherwise the byte order that gives a known mode and sane dimensions wins.
     /// </summary>
     public static MrcHeader Parse(ReadOnlySpan<byte> header, string path)
     {
-        if (header.Length < Size)
-            throw new SirenException($"'{path}' is not an MRC map: {header.Length} bytes is shorter than the 1024-byte MRC header. Fix: re-export the map as MRC2014.");
+        if (header.Length < Size) throw TooShort(path, header.Length);
 
         bool big = header[212] == 0x11 && header[213] == 0x11;
         bool stamped = header[212] == 0x44 || header[212] == 0x11;

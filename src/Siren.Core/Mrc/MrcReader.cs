@@ -54,8 +54,12 @@ public static class MrcReader
         return dataBytes;
     }
 
-    private static SafeFileHandle Open(string path)
+    /// <summary>Opens a map for reading; a missing, unreadable or shorter-than-a-header file is one error line.</summary>
+    internal static SafeFileHandle Open(string path)
     {
+        // A pipe or device named like a map reports length 0; opening a pipe would wait for a writer forever.
+        var info = new FileInfo(path);
+        if (info.Exists && info.Length < MrcHeader.Size) throw MrcHeader.TooShort(path, info.Length);
         try
         {
             return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);

@@ -19,16 +19,7 @@ public static class MapStreamReader
     public static ReadOnlySpan<float> Read(string path, int box, ref byte[] buffer)
     {
         long voxels = (long)box * box * box;
-        SafeFileHandle handle;
-        try
-        {
-            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new SirenException($"cannot read '{path}': {e.Message} Fix: check the path and its permissions.", e);
-        }
-        using (handle)
+        using (SafeFileHandle handle = MrcReader.Open(path))
         {
             long length = RandomAccess.GetLength(handle);
             if (length <= int.MaxValue)

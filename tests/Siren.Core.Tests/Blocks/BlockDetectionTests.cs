@@ -1,6 +1,7 @@
 using Siren.Core.Blocks;
 using Siren.Core.Ensemble;
 using Siren.Core.Kernels;
+using Siren.Core.Mrc;
 
 namespace Siren.Core.Tests.Blocks;
 
@@ -23,6 +24,23 @@ public class BlockDetectionTests
         Thresholds = Thresholds.Constant(0.5),
         Seed = seed,
     };
+
+    [Fact]
+    public void EmptyMapsAreDroppedNamingTheFirstFewAndCountingTheRest()
+    {
+        string dir = TestPaths.NewTempDir();
+        Synthetic.WriteEnsemble(dir, 8, 20, Synthetic.Cube(8, 2, 2, 2, 3), [], seed: 1);
+        for (int m = 0; m < 8; m++) // eight maps with nothing above 0.5
+            MrcWriter.Write(Path.Combine(dir, $"vol_{m:D3}.mrc"), MrcVolume.Zeros(8, Vec3.All(6.55f), Vec3.All(0)));
+        var log = new List<string>();
+        BinarizedEnsemble ensemble = BinarizedEnsemble.Load(dir, Thresholds.Constant(0.5), filter: false, log.Add);
+
+        Assert.Equal(12, ensemble.Kept.Count);
+        Assert.Equal(Enumerable.Range(0, 8).Select(m => $"vol_{m:D3}.mrc"), ensemble.Dropped.Select(d => Path.GetFileName(d.Map.Path)));
+        Assert.Equal(["vol_000.mrc", "vol_001.mrc", "vol_002.mrc", "vol_003.mrc", "vol_004.mrc"],
+            log.Where(l => l.StartsWith("warning: dropping '")).Select(l => l.Split('\'')[1]));
+        Assert.Single(log, l => l.StartsWith("warning: dropping 3 more maps") && l.Contains("all 8"));
+    }
 
     [Fact]
     public void PlantedBlockIsRecovered()

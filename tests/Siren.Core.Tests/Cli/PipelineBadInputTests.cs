@@ -59,6 +59,36 @@ public class PipelineBadInputTests
     }
 
     [Fact]
+    public void AFailedSketchLeavesThePreviousOneAsItWasAndAFirstOneNoFolder()
+    {
+        string maps = Maps(), outdir = TestPaths.NewTempDir(), fresh = TestPaths.NewTempDir();
+        Assert.Equal(0, Sketch(maps, outdir).ExitCode);
+        string manifest = File.ReadAllText(Path.Combine(outdir, "00_sketch", "manifest.json"));
+        string[] files = Directory.GetFiles(Path.Combine(outdir, "00_sketch")).Order().ToArray();
+
+        string[] nothingAbove = ["--threshold", "1e30"];
+        AssertOneError(SirenProcess.Run(["sketch", "--voldir", maps, "--outdir", outdir, "--device", "cpu", .. nothingAbove]), "no map", "Fix:");
+        Assert.Equal(manifest, File.ReadAllText(Path.Combine(outdir, "00_sketch", "manifest.json")));
+        Assert.Equal(files, Directory.GetFiles(Path.Combine(outdir, "00_sketch")).Order().ToArray());
+        Assert.Single(Directory.GetFileSystemEntries(outdir)); // no staged or temporary folder left behind
+
+        AssertOneError(SirenProcess.Run(["sketch", "--voldir", maps, "--outdir", fresh, "--device", "cpu", .. nothingAbove]), "no map");
+        Assert.Empty(Directory.GetFileSystemEntries(fresh));
+    }
+
+    [Fact]
+    public void ExpandRefusesAMapRewrittenSinceTheSketch()
+    {
+        string maps = Maps(), outdir = TestPaths.NewTempDir();
+        Assert.Equal(0, Sketch(maps, outdir).ExitCode);
+        string path = Path.Combine(maps, "vol_003.mrc");
+        MrcVolume v = MrcReader.Read(path);
+        v.Data[0] = 1; // one voxel crosses the 0.5 threshold; names and count are unchanged
+        MrcWriter.Write(path, v);
+        AssertOneError(SirenProcess.Run("expand", "--outdir", outdir, "--device", "cpu"), maps, "binarize differently", "rerun siren sketch");
+    }
+
+    [Fact]
     public void ANewSketchRemovesTheBlocksExpandedFromTheOldOne()
     {
         string maps = Maps(), outdir = TestPaths.NewTempDir();

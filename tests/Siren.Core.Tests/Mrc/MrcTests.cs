@@ -121,6 +121,26 @@ public class MrcTests
         Assert.Contains("not an MRC map", Assert.Throws<SirenException>(() => MrcReader.Read(text)).Message);
     }
 
+    [Fact]
+    public async Task PipeNamedLikeAMapIsRefusedWithoutWaitingForAWriter()
+    {
+        if (OperatingSystem.IsWindows()) return; // no named pipes in the file system there
+        string fifo = Path.Combine(TestPaths.NewTempDir(), "vol_000.mrc");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo)) mkfifo.WaitForExit();
+        // Opening a pipe blocks until a writer appears, so a reader that opened it would hang this test.
+        var read = Task.Run(() =>
+        {
+            byte[] buffer = [];
+            return new[]
+            {
+                Assert.Throws<SirenException>(() => MrcReader.Read(fifo)),
+                Assert.Throws<SirenException>(() => Siren.Core.Occupancy.MapStreamReader.Read(fifo, 4, ref buffer)),
+            };
+        });
+        SirenException[] errors = await read.WaitAsync(TimeSpan.FromSeconds(20)); // throws TimeoutException if a reader waits for a writer
+        Assert.All(errors, e => Assert.Contains($"'{fifo}' is not an MRC map: 0 bytes", e.Message));
+    }
+
     [SharedDataFact]
     public void ReadsTheTwentyRealCryoDrgnMaps()
     {
