@@ -49,6 +49,9 @@ def main():
     ap.add_argument("--val-frac", type=float, default=0.1)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--threads", type=int, default=2, help="CPU threads (when --device cpu)")
+    ap.add_argument("--bf16", action="store_true",
+                    help="forward pass in bfloat16 autocast (weights, loss and validation stay float32): about 2x faster on "
+                         "CPUs with AVX-512 BF16, such as AMD Zen 4 and Intel Sapphire Rapids, and on GPUs")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -82,7 +85,9 @@ def main():
             x = augment(maps[idx].float(), generator).to(device)
             y = labels[idx].to(device)
             opt.zero_grad()
-            pred = net(x)
+            with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=args.bf16):
+                pred = net(x)
+            pred = pred.float()
             loss = soft_enclosed_loss(x, pred, y) if args.loss == "soft-enclosed" else smooth_l1(pred, y)
             loss.backward()
             opt.step()

@@ -34,15 +34,7 @@ public static class NumpyPickle
 
     public static long[] ReadInt64(string path)
     {
-        // Reading a folder fails as "access denied", which sends the user hunting for permissions.
-        if (Directory.Exists(path))
-            throw new SirenException($"'{path}' is a folder, not a pickle. Fix: pass the .pkl file itself (cryoDRGN's labels.pkl or ind.pkl).");
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new SirenException($"cannot read '{path}': {e.Message} Fix: check the path.", e);
-        }
+        byte[] bytes = InputFile.ReadAllBytes(path, "a pickle", "pass the .pkl file itself (cryoDRGN's labels.pkl or ind.pkl)");
         try
         {
             return Read(bytes);

@@ -30,16 +30,7 @@ public sealed class StarFile
 
     public static StarFile Read(string path)
     {
-        // Reading a folder fails as "access denied", which sends the user hunting for permissions.
-        if (Directory.Exists(path))
-            throw new SirenException($"'{path}' is a folder, not a STAR file. Fix: pass the particles .star file itself with --star.");
-        string[] lines;
-        try { lines = File.ReadAllLines(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new SirenException($"cannot read '{path}': {e.Message} Fix: check the --star path.", e);
-        }
-        return Parse(path, lines);
+        return Parse(path, InputFile.ReadAllLines(path, "a STAR file", "pass the particles .star file itself with --star"));
     }
 
     public static StarFile Parse(string path, string[] lines)

@@ -1,3 +1,5 @@
+using Siren.Core.IO;
+
 namespace Siren.Core.Ensemble;
 
 /// <summary>
@@ -17,13 +19,7 @@ public sealed class CsvTable
 
     public static CsvTable Read(string path)
     {
-        if (Directory.Exists(path)) throw new SirenException($"'{path}' is a folder, not a CSV file. Fix: pass the CSV file itself.");
-        string[] lines;
-        try { lines = File.ReadAllLines(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new SirenException($"cannot read '{path}': {e.Message} Fix: check the path.", e);
-        }
+        string[] lines = InputFile.ReadAllLines(path, "a CSV file", "pass the CSV file itself");
         var nonEmpty = lines.Where(l => l.Trim().Length > 0).ToList();
         if (nonEmpty.Count == 0) throw new SirenException($"'{path}' is empty. Fix: pass a CSV with a header row.");
         // A binary file's bytes would reach the error line (and the terminal) as control characters.

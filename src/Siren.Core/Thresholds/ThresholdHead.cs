@@ -56,17 +56,8 @@ public sealed class ThresholdHead
 
     public static ThresholdHead Read(string path)
     {
-        if (Directory.Exists(path))
-            throw new SirenException($"'{path}' is a folder. Fix: pass the head.json file siren fine-tune wrote in it (--head).");
-        try
-        {
-            using var stream = File.OpenRead(path);
-            return Read(stream, path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new SirenException($"cannot read head '{path}': {e.Message} Fix: pass the head.json written by siren fine-tune.", e);
-        }
+        byte[] json = InputFile.ReadAllBytes(path, "a head", "pass the head.json file siren fine-tune wrote in it (--head)");
+        return Read(new MemoryStream(json, writable: false), path);
     }
 
     public static ThresholdHead Read(Stream stream, string source)

@@ -1,6 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Siren.Core.Ensemble;
+using Siren.Core.IO;
 
 namespace Siren.Core.Thresholding;
 
@@ -39,20 +40,14 @@ public sealed class ThresholdPredictor : IDisposable
         var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
         if (threads > 0) options.IntraOpNumThreads = threads;
         ModelSource = modelPath is null ? "shipped model" : Path.GetFullPath(modelPath);
-        if (modelPath is not null && Directory.Exists(modelPath))
-            throw new SirenException($"'{modelPath}' is a folder. Fix: pass the .onnx file itself (--model).");
-        if (modelPath is not null && IsPyTorchCheckpoint(modelPath))
+        byte[] model = modelPath is null ? ReadResource(ShippedModelResource) : InputFile.ReadAllBytes(modelPath, "an ONNX model", "pass the .onnx file itself (--model)");
+        if (modelPath is not null && IsPyTorchCheckpoint(model))
             throw new SirenException($"'{modelPath}' is a PyTorch checkpoint (the original's weights.pth), not an ONNX model. Fix: python3 training/convert_original.py {modelPath} original.onnx, then pass --model original.onnx.");
+        // Levels are only comparable between runs of the same model: the manifest records which.
+        ModelSha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(model));
         try
         {
-            byte[] model = modelPath is null ? ReadResource(ShippedModelResource) : File.ReadAllBytes(modelPath);
-            // Levels are only comparable between runs of the same model: the manifest records which.
-            ModelSha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(model));
             _session = new InferenceSession(model, options);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new SirenException($"cannot read threshold model {ModelSource}: {e.Message} Fix: pass an ONNX file you can read (--model).", e);
         }
         catch (OnnxRuntimeException e)
         {
@@ -231,22 +226,10 @@ public sealed class ThresholdPredictor : IDisposable
 
     /// <summary>
     /// torch.save writes a zip archive (PyTorch ≥ 1.6) or a bare pickle (0x80 and the protocol, 2 to 5); an
-    /// ONNX file starts with a protobuf tag. A file that cannot be read is left to ONNX Runtime's error.
+    /// ONNX file starts with a protobuf tag.
     /// </summary>
-    private static bool IsPyTorchCheckpoint(string path)
-    {
-        Span<byte> head = stackalloc byte[4];
-        try
-        {
-            using var stream = File.OpenRead(path);
-            if (stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) < head.Length) return false;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-        return head.SequenceEqual("PK\u0003\u0004"u8) || (head[0] == 0x80 && head[1] is >= 2 and <= 5);
-    }
+    private static bool IsPyTorchCheckpoint(byte[] file) =>
+        file.AsSpan().StartsWith("PK\u0003\u0004"u8) || (file.Length >= 2 && file[0] == 0x80 && file[1] is >= 2 and <= 5);
 
     private static byte[] ReadResource(string name)
     {
