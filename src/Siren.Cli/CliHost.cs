@@ -20,6 +20,14 @@ public static class CliHost
             Console.Error.WriteLine($"error: {problems} Fix: see '{command} --help'.");
             return 2;
         }
+        // An empty value (often an unset shell variable: --outdir "$OUT") would reach the file system as ""
+        // and fail there without naming the option, or, for an output folder, mean the current one.
+        if (parsed.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>()
+                .FirstOrDefault(o => o.Tokens.Any(t => string.IsNullOrWhiteSpace(t.Value))) is { } empty)
+        {
+            Console.Error.WriteLine($"error: {empty.IdentifierToken?.Value ?? empty.Option.Name} is empty. Fix: give it a value (an unset shell variable expands to nothing).");
+            return 2;
+        }
         try
         {
             return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
@@ -27,6 +35,13 @@ public static class CliHost
         catch (Exception e) when (UserError(e) is { } user)
         {
             Console.Error.WriteLine($"error: {user.Message}");
+            return 2;
+        }
+        catch (Exception e) when (FileSystemError(e) is { } denied)
+        {
+            // The readers and writers name the path in their own errors; this catches what slipped past
+            // them, so a folder the user cannot read or a full disk is still theirs to fix, not a bug report.
+            Console.Error.WriteLine($"error: {denied.Message} Fix: check the permissions of that path and the free space where outputs go.");
             return 2;
         }
         catch (OperationCanceledException)
@@ -63,6 +78,13 @@ public static class CliHost
     {
         SirenException s => s,
         AggregateException a => SirenException.FirstIn(a),
+        _ => null,
+    };
+
+    private static Exception? FileSystemError(Exception e) => e switch
+    {
+        UnauthorizedAccessException or IOException => e,
+        AggregateException a => a.Flatten().InnerExceptions.FirstOrDefault(i => i is UnauthorizedAccessException or IOException),
         _ => null,
     };
 

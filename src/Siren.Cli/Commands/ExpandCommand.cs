@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Siren.Core.Blocks;
 using Siren.Core.Kernels;
+using Siren.Core.Pipeline;
 
 namespace Siren.Cli.Commands;
 
@@ -31,6 +32,7 @@ public static class ExpandCommand
             StageResult result = BlockDetection.RunExpand(outdir,
                 sketched => sketched.WithStatistics(args, parse) with { ExpFrac = parse.GetValue(args.ExpFrac) },
                 backend, CliHost.Log, CliHost.Progress);
+            RunPipeline.RemoveDerivedFromBlocks(outdir, CliHost.Log);
             CliHost.Log($"expand: {result.Blocks.Blocks.Count} blocks (sizes {string.Join(", ", result.Blocks.Blocks.Select(b => b.Voxels.Length))}) → {Path.Combine(outdir, BlockDetection.ExpandFolder)}");
             return 0;
         });

@@ -55,7 +55,7 @@ public static class RunCommand
             classify.Validate();
             DetectionOptions detection = args.HasThresholds(parse)
                 ? args.ReadDetection(parse)
-                : args.ReadDetection(parse, PredictedThresholds(parse.GetValue(args.VolDir)!, parse.GetValue(args.OutDir)!));
+                : args.ReadDetection(parse, RunPipeline.PredictedThresholds(parse.GetValue(args.VolDir)!, parse.GetValue(args.OutDir)!, CliHost.Log, CliHost.Progress));
             var options = new RunOptions
             {
                 Detection = detection,
@@ -68,24 +68,5 @@ public static class RunCommand
             return 0;
         });
         return command;
-    }
-
-    /// <summary>The thresholds stage of a run: the shipped model's levels, predicted once and reused while no map is newer.</summary>
-    private static Thresholds PredictedThresholds(string voldir, string outdir)
-    {
-        string csv = Path.Combine(outdir, "01_thresholds", ThresholdPredictor.PredictionsFile);
-        var maps = VolumeFolder.List(voldir);
-        if (File.Exists(csv) && maps.All(m => File.GetLastWriteTimeUtc(m.Path) <= File.GetLastWriteTimeUtc(csv)))
-        {
-            Thresholds previous = Thresholds.FromCsv(csv);
-            if (maps.All(m => previous.Has(m.MapId)))
-            {
-                CliHost.Log($"run: thresholds up to date in {csv}");
-                return previous;
-            }
-        }
-        using var predictor = new ThresholdPredictor();
-        CliHost.Log($"run: predicting thresholds with {predictor.ModelSource} → {csv}");
-        return predictor.PredictThresholds(voldir, csv, progress: CliHost.Progress("predict thresholds"));
     }
 }

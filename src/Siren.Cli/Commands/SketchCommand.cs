@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Siren.Core.Blocks;
 using Siren.Core.Kernels;
+using Siren.Core.Pipeline;
 
 namespace Siren.Cli.Commands;
 
@@ -29,6 +30,7 @@ public static class SketchCommand
             DetectionOptions options = args.ReadDetection(parse);
             using ICooccurrenceBackend backend = args.CreateBackend(parse);
             StageResult result = BlockDetection.RunSketch(options, parse.GetValue(args.OutDir)!, backend, CliHost.Log, CliHost.Progress);
+            RunPipeline.RemoveDerivedFromBlocks(parse.GetValue(args.OutDir)!, CliHost.Log);
             CliHost.Log($"sketch: {result.Results["maps"]} maps, {result.Results["union_voxels"]} union voxels, {result.Results["sampled_voxels"]} sampled; " +
                         $"{result.Blocks.Blocks.Count} seed blocks → {Path.Combine(parse.GetValue(args.OutDir)!, BlockDetection.SketchFolder)}");
             return 0;

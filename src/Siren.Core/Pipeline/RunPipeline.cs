@@ -41,6 +41,28 @@ public static class RunPipeline
     public const string ReportFile = "report.md";
     public const string ChimeraXFile = "blocks.cxc";
 
+    public const string ThresholdsFolder = "01_thresholds";
+
+    /// <summary>
+    /// The thresholds stage of a run given no --thresholds: the shipped model's levels for every map,
+    /// predicted once into OUT/01_thresholds and reused while the maps (folder, names, sizes, times) and the
+    /// model are those its stamp records.
+    /// </summary>
+    public static Thresholds PredictedThresholds(string voldir, string outdir, Action<string>? log = null,
+        Func<string, IProgress<double>?>? progress = null)
+    {
+        string folder = Path.Combine(AtomicFile.EnsureDirectory(outdir), ThresholdsFolder);
+        string csv = Path.Combine(folder, Thresholding.ThresholdPredictor.PredictionsFile);
+        using var predictor = new Thresholding.ThresholdPredictor();
+        var stamp = new JsonObject { ["maps"] = MapsFingerprint(VolumeFolder.List(voldir)), ["model_sha256"] = predictor.ModelSha256 };
+        Stage("thresholds", folder, stamp, [csv], [], log, () =>
+        {
+            log?.Invoke($"run: predicting thresholds with {predictor.ModelSource} → {csv}");
+            predictor.PredictThresholds(voldir, csv, progress: progress?.Invoke("predict thresholds"));
+        });
+        return Thresholds.FromCsv(csv);
+    }
+
     public static RunResult Run(RunOptions options, string outdir, ICooccurrenceBackend backend, Action<string>? log = null,
         Func<string, IProgress<double>?>? progress = null)
     {
@@ -63,7 +85,10 @@ public static class RunPipeline
             ["min_seed_exclusive"] = d.MinSeedExclusive,
         };
         string expandFolder = Path.Combine(outdir, BlockDetection.ExpandFolder);
-        stages.Add(Stage("sketch+expand", expandFolder, detectStamp, [Path.Combine(expandFolder, BlockSet.FileName)], log, () =>
+        string occFolder = Path.Combine(outdir, OccupancyFolder), classFolder = Path.Combine(outdir, ClassifyFolder);
+        string cxc = Path.Combine(outdir, ChimeraXFile), report = Path.Combine(outdir, ReportFile), runManifest = Path.Combine(outdir, RunManifest.FileName);
+        string[] summaries = [cxc, report, runManifest];
+        stages.Add(Stage("sketch+expand", expandFolder, detectStamp, [Path.Combine(expandFolder, BlockSet.FileName)], DerivedFromBlocks(outdir), log, () =>
         {
             DetectionResult r = BlockDetection.Run(d, outdir, backend, log, progress);
             log?.Invoke($"run: {r.Expand.Blocks.Blocks.Count} blocks from {r.Ensemble.Kept.Count} maps");
@@ -72,9 +97,8 @@ public static class RunPipeline
 
         // Occupancy as the paper measures blocks: each map binarized at its threshold, normalized by block size.
         var occStamp = new JsonObject { ["after"] = detectStamp.DeepClone(), ["normalization"] = "per-voxel", ["binarized"] = true };
-        string occFolder = Path.Combine(outdir, OccupancyFolder);
         string occCsv = Path.Combine(occFolder, "occupancies.csv");
-        stages.Add(Stage("occupancy", occFolder, occStamp, [occCsv], log, () =>
+        stages.Add(Stage("occupancy", occFolder, occStamp, [occCsv], [classFolder, .. summaries], log, () =>
         {
             if (blocks.Blocks.Count == 0)
                 throw new SirenException($"no blocks in '{expandFolder}', so there is nothing to measure. Fix: loosen --posp/--negp or check the maps and thresholds.");
@@ -89,10 +113,9 @@ public static class RunPipeline
             ["after"] = occStamp.DeepClone(), ["linkage"] = c.Linkage.ToString(), ["classes"] = c.Classes, ["distance"] = c.Distance,
             ["seed"] = c.Seed, ["starts"] = c.Starts, ["assign_max"] = c.AssignMax, ["plots"] = c.Plots,
         };
-        string classFolder = Path.Combine(outdir, ClassifyFolder);
         OccupancyTable table = OccupancyTable.Read(occCsv);
         ClassifyResult? classes = null;
-        stages.Add(Stage("classify", classFolder, classStamp, [Path.Combine(classFolder, "classes.csv"), Path.Combine(classFolder, "mixtures.csv")], log, () =>
+        stages.Add(Stage("classify", classFolder, classStamp, [Path.Combine(classFolder, "classes.csv"), Path.Combine(classFolder, "mixtures.csv")], summaries, log, () =>
         {
             classes = Classifier.Run(table, c);
             Classifier.Write(classFolder, table, classes, c);
@@ -101,11 +124,9 @@ public static class RunPipeline
         classes ??= Classifier.Run(table, c);
 
         string exemplar = maps[0].Path;
-        string cxc = Path.Combine(outdir, ChimeraXFile);
         if (blocks.Blocks.Count > 0)
             AtomicFile.WriteAllText(cxc, ChimeraXScript.Build(exemplar, d.Thresholds.For(maps[0].MapId), ChimeraXScript.BlockMasks(expandFolder)));
 
-        string report = Path.Combine(outdir, ReportFile);
         AtomicFile.WriteAllText(report, Report(options, maps, blocks, table, classes, stages, outdir, exemplar));
         var manifest = new RunManifest("run");
         foreach (var (key, value) in classStamp) manifest.Parameter(key, value?.DeepClone());
@@ -116,7 +137,48 @@ public static class RunPipeline
         return new RunResult(stages, blocks, classes, report);
     }
 
-    private static StageOutcome Stage(string name, string folder, JsonObject stamp, string[] outputs, Action<string>? log, Action work)
+    /// <summary>
+    /// What a run derived from its blocks: occupancies, classes, the ChimeraX script, the report and the run's
+    /// manifest. New blocks (a stage of this run, or siren sketch/expand into a run's folder) make them stale.
+    /// </summary>
+    private static string[] DerivedFromBlocks(string outdir) =>
+        [Path.Combine(outdir, OccupancyFolder), Path.Combine(outdir, ClassifyFolder), Path.Combine(outdir, ChimeraXFile),
+         Path.Combine(outdir, ReportFile), Path.Combine(outdir, RunManifest.FileName)];
+
+    /// <summary>
+    /// For siren sketch and expand writing into a run's folder: removes what the run derived from the
+    /// previous blocks, so no report or class table describes blocks that are gone.
+    /// </summary>
+    public static void RemoveDerivedFromBlocks(string outdir, Action<string>? log = null)
+    {
+        // Only in a folder siren run wrote: elsewhere report.md or manifest.json may be another command's, or the user's.
+        if (!IsRunFolder(outdir)) return;
+        string[] present = DerivedFromBlocks(outdir).Where(p => File.Exists(p) || Directory.Exists(p)).ToArray();
+        foreach (string path in present) Remove(path);
+        if (present.Length > 0)
+            log?.Invoke($"removed {string.Join(", ", present.Select(Path.GetFileName))} from '{outdir}': they described the previous blocks; siren run remakes them");
+    }
+
+    private static bool IsRunFolder(string outdir)
+    {
+        if (File.Exists(Path.Combine(outdir, OccupancyFolder, StampFile)) || File.Exists(Path.Combine(outdir, ClassifyFolder, StampFile))) return true;
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(Path.Combine(outdir, RunManifest.FileName)))?["command"]?.GetValue<string>() == "run";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> unless its outputs exist and its stamp matches. A stage that runs first
+    /// removes its folder (run owns it: outputs of other options, such as assignments.csv, must not survive)
+    /// and the <paramref name="derived"/> outputs of later stages, so a run that fails here leaves nothing
+    /// that describes the previous inputs.
+    /// </summary>
+    private static StageOutcome Stage(string name, string folder, JsonObject stamp, string[] outputs, string[] derived, Action<string>? log, Action work)
     {
         string stampPath = Path.Combine(folder, StampFile);
         string wanted = stamp.ToJsonString();
@@ -125,13 +187,18 @@ public static class RunPipeline
             log?.Invoke($"run: {name}: outputs and stamp match, skipped");
             return new StageOutcome(name, true, 0);
         }
-        // Remove a stale stamp first: if the stage is interrupted, the next run must not trust old outputs.
-        if (File.Exists(stampPath)) File.Delete(stampPath);
+        foreach (string path in derived.Prepend(folder)) Remove(path);
         var sw = Stopwatch.StartNew();
         work();
         AtomicFile.WriteAllText(stampPath, wanted);
         log?.Invoke($"run: {name}: done in {sw.Elapsed.TotalSeconds:F1} s");
         return new StageOutcome(name, false, Math.Round(sw.Elapsed.TotalSeconds, 3));
+    }
+
+    private static void Remove(string path)
+    {
+        if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+        else if (File.Exists(path)) File.Delete(path);
     }
 
     private static bool StampMatches(string path, string wanted)

@@ -27,6 +27,21 @@ public class BadInputTests
     private static SirenProcess.Result Sketch(string voldir, params string[] extra) =>
         SirenProcess.Run(["sketch", "--voldir", voldir, "--outdir", TestPaths.NewTempDir(), .. extra]);
 
+    [Theory]
+    [InlineData("sketch", "--outdir")] // would have written ./00_sketch
+    [InlineData("classify", "--occupancies")]
+    [InlineData("preprocess", "--voldir")]
+    public void AnEmptyValueIsNamedNotPassedOn(string command, string option)
+    {
+        string[] args = command switch
+        {
+            "sketch" => ["sketch", "--voldir", GoodMaps(), "--threshold", "0.5", "--outdir", ""],
+            "classify" => ["classify", "--occupancies", "", "--outdir", TestPaths.NewTempDir()],
+            _ => ["preprocess", "--voldir", " ", "--outdir", TestPaths.NewTempDir()],
+        };
+        AssertOneError(SirenProcess.Run(args), $"{option} is empty", "Fix:");
+    }
+
     [Fact]
     public void TruncatedMap()
     {

@@ -24,8 +24,18 @@ public class RunCommandTests
 
         var second = SirenProcess.Run("run", "--voldir", maps, "--outdir", outdir, "--classes", "2", "--device", "cpu");
         Assert.True(second.ExitCode == 0, second.Stderr);
-        Assert.Contains("thresholds up to date", second.Stderr);
-        Assert.Contains("skipped", second.Stderr);
+        Assert.Contains("thresholds: outputs and stamp match, skipped", second.Stderr);
+        Assert.Contains("sketch+expand: outputs and stamp match, skipped", second.Stderr);
         Assert.True(sim.Truth.Regions.Count > 0);
+
+        // Other maps under the same names, with the same times (cp -p): their levels are predicted anew.
+        string other = TestPaths.NewTempDir();
+        EnsembleSimulator.Run(setup.Model, setup.Spec, other, seed: 6, maps: 60);
+        foreach (string m in Directory.GetFiles(maps, "*.mrc"))
+            File.SetLastWriteTimeUtc(Path.Combine(other, Path.GetFileName(m)), File.GetLastWriteTimeUtc(m));
+        var third = SirenProcess.Run("run", "--voldir", other, "--outdir", outdir, "--classes", "2", "--device", "cpu");
+        Assert.True(third.ExitCode == 0, third.Stderr);
+        Assert.Contains("predicting thresholds", third.Stderr);
+        Assert.NotEqual(rows, File.ReadAllLines(csv));
     }
 }

@@ -61,4 +61,46 @@ public class RunPipelineTests
         Assert.Equal([true, true, false], reclassified.Stages.Select(s => s.Skipped));
         Assert.Equal(2, reclassified.Classes.Classes.Max());
     }
+
+    /// <summary>
+    /// Outputs that describe other inputs or options must not survive beside the new ones: an option turned
+    /// off (assignments.csv), new blocks from siren expand into the run's folder, and a run that fails.
+    /// </summary>
+    [Fact]
+    public void NoOutputOutlivesTheInputsItDescribes()
+    {
+        string dir = TestPaths.NewTempDir();
+        string maps = Path.Combine(dir, "maps"), outdir = Path.Combine(dir, "out");
+        SimulationSetup setup = SimulationPresets.DemoSetup(seed: 3);
+        EnsembleSimulator.Run(setup.Model, setup.Spec, maps, seed: 3, maps: 120);
+        var options = new RunOptions
+        {
+            Detection = new DetectionOptions { VolDir = maps, Thresholds = Thresholds.FromCsv(Path.Combine(maps, EnsembleSimulator.ThresholdsFileName)) },
+            Classify = new ClassifyOptions { Classes = 2, AssignMax = true },
+        };
+        using var backend = new CpuCooccurrenceBackend();
+        string assignments = Path.Combine(outdir, RunPipeline.ClassifyFolder, "assignments.csv");
+
+        RunPipeline.Run(options, outdir, backend);
+        Assert.True(File.Exists(assignments));
+        RunPipeline.Run(options with { Classify = options.Classify with { AssignMax = false } }, outdir, backend);
+        Assert.False(File.Exists(assignments));
+
+        string blocks = File.ReadAllText(Path.Combine(outdir, BlockDetection.ExpandFolder, BlockSet.FileName));
+        BlockDetection.RunExpand(outdir, o => o with { ExpFrac = 0.6 }, backend);
+        var log = new List<string>();
+        RunPipeline.RemoveDerivedFromBlocks(outdir, log.Add);
+        foreach (string derived in new[] { RunPipeline.OccupancyFolder, RunPipeline.ClassifyFolder, RunPipeline.ReportFile, RunPipeline.ChimeraXFile, "manifest.json" })
+            Assert.False(Path.Exists(Path.Combine(outdir, derived)), derived);
+        Assert.Contains("siren run remakes them", Assert.Single(log));
+        RunResult rerun = RunPipeline.Run(options, outdir, backend);
+        Assert.All(rerun.Stages, s => Assert.False(s.Skipped, s.Stage)); // the expand's blocks carry no run stamp
+        Assert.Equal(blocks, File.ReadAllText(Path.Combine(outdir, BlockDetection.ExpandFolder, BlockSet.FileName)));
+
+        // Thresholds above every voxel fail the detection: nothing of the previous run may look current.
+        var none = options with { Detection = options.Detection with { Thresholds = Thresholds.Constant(1e30) } };
+        Assert.Throws<SirenException>(() => RunPipeline.Run(none, outdir, backend));
+        foreach (string derived in new[] { RunPipeline.OccupancyFolder, RunPipeline.ClassifyFolder, RunPipeline.ReportFile, RunPipeline.ChimeraXFile, "manifest.json" })
+            Assert.False(Path.Exists(Path.Combine(outdir, derived)), derived);
+    }
 }
