@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Siren.Core.Clustering;
 using Siren.Core.Ensemble;
 using Siren.Core.Kernels;
+using Siren.Core.Mrc;
 using Siren.Core.Statistics;
 
 namespace Siren.Core.Blocks;
@@ -265,9 +266,21 @@ public static class BlockDetection
     private static int[] Candidates(OccupancyMatrix occ, int[] rows, EdgePass pass) =>
         pass == EdgePass.Positive ? rows : rows.Where(r => occ.Counts[r] < occ.Maps).ToArray();
 
-    /// <summary>The header's float voxel size as the decimal it was written from (6.55f → 6.55, not 6.550000190734863).</summary>
-    private static double ApixOf(BinarizedEnsemble ensemble, DetectionOptions options) =>
-        options.Apix ?? double.Parse(ensemble.VoxelSize.X.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+    /// <summary>
+    /// --apix, else the header's float voxel size as the decimal it was written from (6.55f → 6.55, not
+    /// 6.550000190734863). The locality factor takes distances in Å along any axis from this one size.
+    /// </summary>
+    private static double ApixOf(BinarizedEnsemble ensemble, DetectionOptions options)
+    {
+        if (options.Apix is { } apix) return apix;
+        Vec3 v = ensemble.VoxelSize;
+        string map = Path.GetFileName(ensemble.Kept[0].Path);
+        if (!BinarizedEnsemble.IsVoxelSize(v))
+            throw new SirenException($"'{map}' has no voxel size in its header (cell / sampling gives {v.X:G4} × {v.Y:G4} × {v.Z:G4} Å). Fix: pass --apix with the maps' voxel size in Å.");
+        if (Math.Abs(v.Y - v.X) > 1e-3 * v.X || Math.Abs(v.Z - v.X) > 1e-3 * v.X)
+            throw new SirenException($"'{map}' has voxels of {v.X:G4} × {v.Y:G4} × {v.Z:G4} Å; SIREn's distances assume cubic voxels. Fix: resample the maps to cubic voxels, or pass --apix to measure distances with one size.");
+        return double.Parse(v.X.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+    }
 
     /// <summary>Numbers blocks by size, largest first (ties: lowest voxel), so block_0 is the biggest.</summary>
     private static BlockSet Number(int box, double apix, List<Block> blocks)

@@ -80,9 +80,14 @@ public static partial class ChimeraXScript
         Thresholding.MapNormalization.RequireFinite(map.Data, $"'{mapPath}'");
         foreach (var (id, path) in blocks)
         {
-            var (nx, ny, nz) = Mrc.MrcReader.ReadCheckedHeader(path).CanonicalDims;
+            Mrc.MrcHeader header = Mrc.MrcReader.ReadCheckedHeader(path);
+            var (nx, ny, nz) = header.CanonicalDims;
             if ((nx, ny, nz) != (map.Nx, map.Ny, map.Nz))
                 throw new SirenException($"block_{id} ('{path}') is {nx}×{ny}×{nz} but the map '{mapPath}' is {map.Nx}×{map.Ny}×{map.Nz}. Fix: pass a map of the ensemble the blocks were found in.");
+            // Block masks carry the maps' header voxel size (sketch writes it), so another size is another ensemble.
+            Mrc.Vec3 size = header.VoxelSize;
+            if (Ensemble.BinarizedEnsemble.IsVoxelSize(size) && Ensemble.BinarizedEnsemble.IsVoxelSize(map.VoxelSize) && Math.Abs(size.X - map.VoxelSize.X) > 1e-3 * map.VoxelSize.X)
+                throw new SirenException($"block_{id} ('{path}') has voxels of {size.X:G4} Å but the map '{mapPath}' of {map.VoxelSize.X:G4} Å. Fix: pass a map of the ensemble the blocks were found in.");
         }
     }
 

@@ -34,6 +34,11 @@ public sealed class BinarizedEnsemble
     /// <param name="filter">Drop maps whose threshold lies outside mean ± 2σ (population σ), as the original's --filter.</param>
     /// <param name="log">Receives one line per warning or dropped map.</param>
     /// <summary>Equal to a part in 10⁴: headers store the voxel size as cell length / grid count in float32.</summary>
+    internal static bool IsVoxelSize(Vec3 v) => v.X > 0 && v.Y > 0 && v.Z > 0 && float.IsFinite(v.X) && float.IsFinite(v.Y) && float.IsFinite(v.Z);
+
+    /// <summary>Origins within a thousandth of an Å: headers written by one program in float32.</summary>
+    private static bool SameOrigin(Vec3 a, Vec3 b) => !(Math.Abs(a.X - b.X) > 1e-3 || Math.Abs(a.Y - b.Y) > 1e-3 || Math.Abs(a.Z - b.Z) > 1e-3);
+
     private static bool SameVoxelSize(Vec3 a, Vec3 b) =>
         Math.Abs(a.X - b.X) <= 1e-4 * Math.Abs(b.X) && Math.Abs(a.Y - b.Y) <= 1e-4 * Math.Abs(b.Y) && Math.Abs(a.Z - b.Z) <= 1e-4 * Math.Abs(b.Z);
 
@@ -58,8 +63,12 @@ public sealed class BinarizedEnsemble
             if (nx != box || ny != box || nz != box)
                 throw new SirenException($"'{f.Path}' is {nx}×{ny}×{nz} but '{Path.GetFileName(candidates[0].Path)}' is {box}³; all maps must share one box. Fix: resample the maps to one box (siren preprocess) or remove the odd one.");
             // Distances in Å (the locality factor) come from the first map's voxel size; a map on another grid is from another ensemble.
-            if (!SameVoxelSize(header.VoxelSize, first.VoxelSize))
+            // A header without a voxel size (cell 0 or NaN) is left to the detection's --apix check.
+            if (IsVoxelSize(header.VoxelSize) && IsVoxelSize(first.VoxelSize) && !SameVoxelSize(header.VoxelSize, first.VoxelSize))
                 throw new SirenException($"'{f.Path}' has voxels of {header.VoxelSize.X:G4} Å but '{Path.GetFileName(candidates[0].Path)}' of {first.VoxelSize.X:G4} Å; the maps of one ensemble share one grid. Fix: correct the odd map's header, or remove it.");
+            // Blocks are voxel indices: a map placed elsewhere in space puts its density on other voxels' coordinates.
+            if (!SameOrigin(header.Origin, first.Origin))
+                throw new SirenException($"'{f.Path}' has its origin at ({header.Origin.X:G6}, {header.Origin.Y:G6}, {header.Origin.Z:G6}) Å but '{Path.GetFileName(candidates[0].Path)}' at ({first.Origin.X:G6}, {first.Origin.Y:G6}, {first.Origin.Z:G6}) Å; the maps of one ensemble are aligned on one grid. Fix: resample the odd map onto the others' grid, or correct its header if only the origin was written differently.");
         }
 
         long voxelCount = (long)box * box * box;
@@ -79,8 +88,8 @@ public sealed class BinarizedEnsemble
             for (int i = 0; i < data.Length; i++)
             {
                 float x = data[i];
-                if (float.IsNaN(x))
-                    throw new SirenException($"'{f.Path}' contains NaN (first at voxel {i}). Fix: regenerate the map or replace NaNs before analysis.");
+                // An infinite voxel would be occupied in every map at any level and join every block.
+                if (!float.IsFinite(x)) Thresholding.MapNormalization.RequireFinite(data, $"'{f.Path}'");
                 if (x > level) { bits[i >> 6] |= 1UL << (i & 63); count++; }
             }
             mapBits[m] = bits;
@@ -105,6 +114,11 @@ public sealed class BinarizedEnsemble
         }
         if (empty > EmptyMapsNamed)
             log?.Invoke($"warning: dropping {empty - EmptyMapsNamed} more maps with no voxel above their thresholds (all {empty} are listed under dropped_maps in the manifest)");
+        // A level below a map's minimum occupies its whole box, which puts every voxel in the union (and
+        // the pair counts grow with its square): almost always a threshold in other units than the map's.
+        string[] full = candidates.Where((_, m) => occupied[m] == voxelCount).Select(f => Path.GetFileName(f.Path)).ToArray();
+        if (full.Length > 0)
+            log?.Invoke($"warning: every voxel of {full.Length} map(s) is above its threshold ({string.Join(", ", full.Take(EmptyMapsNamed))}{(full.Length > EmptyMapsNamed ? ", …" : "")}), so the union is the whole box. Fix: check those maps' thresholds, or drop outliers with --filter.");
         if (kept.Count == 0)
             throw new SirenException($"no map in '{voldir}' has any voxel above its threshold. Fix: check the thresholds (--threshold/--thresholds) against the maps' values.");
 

@@ -7,18 +7,25 @@ public sealed record VolumeFile(string Path, int MapId);
 
 public static partial class VolumeFolder
 {
-    /// <summary>Every *.mrc in <paramref name="voldir"/>, in natural order, with map ids.</summary>
+    /// <summary>
+    /// Map files by extension, in any letter case: .mrc (cryoDRGN, RELION) and .map (EMDB's CCP4/MRC), one
+    /// format; a folder listed on a case-sensitive file system must not skip VOL_001.MRC without a word.
+    /// </summary>
+    public static bool IsMapFile(string path) =>
+        System.IO.Path.GetExtension(path) is { } ext && (ext.Equals(".mrc", StringComparison.OrdinalIgnoreCase) || ext.Equals(".map", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Every map file (<see cref="IsMapFile"/>) in <paramref name="voldir"/>, in natural order, with map ids.</summary>
     public static IReadOnlyList<VolumeFile> List(string voldir)
     {
         if (File.Exists(voldir))
             throw new SirenException($"'{voldir}' is a file; this command reads an ensemble. Fix: pass --voldir with the folder holding vol_000.mrc, vol_001.mrc, ….");
         if (!Directory.Exists(voldir))
             throw new SirenException($"map folder '{voldir}' does not exist. Fix: pass --voldir with the folder holding vol_000.mrc, vol_001.mrc, ….");
-        var files = Directory.EnumerateFiles(voldir, "*.mrc", SearchOption.TopDirectoryOnly)
-            .Where(f => !System.IO.Path.GetFileName(f).StartsWith('.'))
+        var files = Directory.EnumerateFiles(voldir)
+            .Where(f => IsMapFile(f) && !System.IO.Path.GetFileName(f).StartsWith('.'))
             .ToList();
         if (files.Count == 0)
-            throw new SirenException($"map folder '{voldir}' holds no .mrc files. Fix: point --voldir at the folder of maps (vol_000.mrc, …).");
+            throw new SirenException($"map folder '{voldir}' holds no .mrc or .map files. Fix: point --voldir at the folder of maps (vol_000.mrc, …).");
         files.Sort(NaturalComparer.Instance);
 
         var result = new List<VolumeFile>(files.Count);
@@ -41,10 +48,9 @@ public static partial class VolumeFolder
     public static IReadOnlyList<VolumeFile> ListOrSingle(string path)
     {
         if (!File.Exists(path)) return List(path);
-        if (!path.EndsWith(".mrc", StringComparison.OrdinalIgnoreCase))
-            throw new SirenException($"'{path}' is not an .mrc file. Fix: pass a map (.mrc) or the folder of maps.");
-        Match m = TrailingNumber().Match(System.IO.Path.GetFileNameWithoutExtension(path));
-        return [new VolumeFile(path, m.Success ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0)];
+        if (!IsMapFile(path))
+            throw new SirenException($"'{path}' is not an .mrc or .map file. Fix: pass a map (.mrc) or the folder of maps.");
+        return [new VolumeFile(path, TrailingNumber().IsMatch(System.IO.Path.GetFileNameWithoutExtension(path)) ? MapIdOf(path) : 0)];
     }
 
     public static int MapIdOf(string path)
@@ -53,7 +59,9 @@ public static partial class VolumeFolder
         Match m = TrailingNumber().Match(stem);
         if (!m.Success)
             throw new SirenException($"cannot take a map id from '{path}': the name must end in _<number>.mrc (e.g. vol_000.mrc). Fix: rename the maps.");
-        return int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        if (!int.TryParse(m.Groups[1].Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int id))
+            throw new SirenException($"the map id {m.Groups[1].Value} of '{path}' is larger than {int.MaxValue}. Fix: renumber the maps (vol_000.mrc, …).");
+        return id;
     }
 
     [GeneratedRegex(@"_(\d+)$")]

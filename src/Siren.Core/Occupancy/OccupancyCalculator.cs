@@ -111,6 +111,20 @@ public static class OccupancyCalculator
     }
 
     /// <summary>
+    /// Masks of the same box but another voxel size (MAVEn's references at 6.55 Å against maps at 4 Å)
+    /// would be measured over the wrong density without any error.
+    /// </summary>
+    private static void RequireMasksOnTheMapsGrid(IReadOnlyList<VolumeFile> maps, IReadOnlyList<OccupancyMask> masks)
+    {
+        if (maps.Count == 0 || masks.All(m => m.VoxelSize is null)) return;
+        Vec3 map = MrcReader.ReadHeader(maps[0].Path).VoxelSize;
+        if (!BinarizedEnsemble.IsVoxelSize(map)) return;
+        foreach (OccupancyMask m in masks)
+            if (m.VoxelSize is float size && Math.Abs(size - map.X) > 1e-3 * map.X)
+                throw new SirenException($"mask '{m.Name}' has voxels of {size:G4} Å but the map '{Path.GetFileName(maps[0].Path)}' of {map.X:G4} Å. Fix: use masks made on the maps' grid (same box and voxel size), or resample them.");
+    }
+
+    /// <summary>
     /// Streams every map through every mask and hands each map's row to <paramref name="onRow"/> in
     /// the order of <paramref name="maps"/>. Returns the number of maps measured.
     /// </summary>
@@ -122,6 +136,7 @@ public static class OccupancyCalculator
         foreach (OccupancyMask m in masks)
             if (m.Box != box)
                 throw new SirenException($"mask '{m.Name}' has box {m.Box} but '{masks[0].Name}' has {box}. Fix: put all masks on the maps' grid.");
+        RequireMasksOnTheMapsGrid(maps, masks);
         options.Thresholds?.RequireAll(maps);
         double[] divisors = Divisors(masks, options);
 

@@ -10,10 +10,10 @@ namespace Siren.Core.Occupancy;
 /// </summary>
 public sealed class OccupancyMask
 {
-    public OccupancyMask(string name, int[] voxels, float[] weights, int box)
+    public OccupancyMask(string name, int[] voxels, float[] weights, int box, float? voxelSize = null)
     {
         if (voxels.Length != weights.Length) throw new ArgumentException("voxels and weights differ in length", nameof(weights));
-        Name = name; Voxels = voxels; Weights = weights; Box = box;
+        Name = name; Voxels = voxels; Weights = weights; Box = box; VoxelSize = voxelSize;
         double size = 0;
         foreach (float w in weights) size += w;
         Size = size;
@@ -24,6 +24,12 @@ public sealed class OccupancyMask
     public int[] Voxels { get; }
     public float[] Weights { get; }
     public int Box { get; }
+
+    /// <summary>
+    /// Å per voxel from a mask file's header, to check against the maps'; null for blocks, whose size may be
+    /// sketch's --apix rather than what the maps' headers say (cryoDRGN writes 1 Å unless told otherwise).
+    /// </summary>
+    public float? VoxelSize { get; }
 
     /// <summary>Σ mask: the voxel count of a binary mask, the divisor of --per-voxel.</summary>
     public double Size { get; }
@@ -44,7 +50,8 @@ public sealed class OccupancyMask
             voxels.Add(i);
             weights.Add(d[i]);
         }
-        return new OccupancyMask(name, voxels.ToArray(), weights.ToArray(), volume.Nx);
+        return new OccupancyMask(name, voxels.ToArray(), weights.ToArray(), volume.Nx,
+            Ensemble.BinarizedEnsemble.IsVoxelSize(volume.VoxelSize) ? volume.VoxelSize.X : null);
     }
 
     public static OccupancyMask FromBlock(Block block, int box)
@@ -54,12 +61,14 @@ public sealed class OccupancyMask
         return new OccupancyMask($"block_{block.Id}", block.Voxels, weights, box);
     }
 
-    /// <summary>Every *.mrc in <paramref name="maskdir"/>, in natural order, named by file stem.</summary>
+    /// <summary>Every .mrc or .map in <paramref name="maskdir"/>, in natural order, named by file stem.</summary>
     public static IReadOnlyList<OccupancyMask> ReadFolder(string maskdir)
     {
+        if (File.Exists(maskdir))
+            throw new SirenException($"--maskdir '{maskdir}' is a file. Fix: pass the folder holding the mask .mrc files.");
         if (!Directory.Exists(maskdir))
             throw new SirenException($"mask folder '{maskdir}' does not exist. Fix: pass --maskdir with the folder of mask .mrc files (e.g. MAVEn's Mask_prots1_chainA.mrc).");
-        var files = Directory.EnumerateFiles(maskdir, "*.mrc").Where(f => !Path.GetFileName(f).StartsWith('.')).ToList();
+        var files = Directory.EnumerateFiles(maskdir).Where(f => Ensemble.VolumeFolder.IsMapFile(f) && !Path.GetFileName(f).StartsWith('.')).ToList();
         if (files.Count == 0)
             throw new SirenException($"mask folder '{maskdir}' holds no .mrc files. Fix: point --maskdir at the folder of masks.");
         files.Sort(Ensemble.NaturalComparer.Instance);

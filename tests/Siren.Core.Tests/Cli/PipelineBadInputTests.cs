@@ -24,7 +24,7 @@ public class PipelineBadInputTests
     private static string Blocks(int box = 8)
     {
         string folder = Path.Combine(TestPaths.NewTempDir(), "02_expand");
-        new BlockSet(box, 1, [new Block(0, [0, 1, 2, 3, 4, 5, 6])]).Write(folder, Vec3.All(1f), Vec3.All(0f));
+        new BlockSet(box, 6.55, [new Block(0, [0, 1, 2, 3, 4, 5, 6])]).Write(folder, Vec3.All(6.55f), Vec3.All(0f)); // the grid of Maps()
         return folder;
     }
 
@@ -161,5 +161,70 @@ public class PipelineBadInputTests
         string outdir = TestPaths.NewTempDir();
         AssertOneError(SirenProcess.Run("run", "--voldir", Maps(4), "--threshold", "0.5", "--outdir", outdir, "--device", "cpu", option, value), option);
         Assert.Empty(Directory.EnumerateFileSystemEntries(outdir));
+    }
+
+    private static void Rewrite(string path, Func<MrcVolume, MrcVolume> change) => MrcWriter.Write(path, change(MrcReader.Read(path)));
+
+    [Fact]
+    public void SketchRefusesAnInfiniteVoxelAMapPlacedElsewhereAndVoxelsWithoutOneSize()
+    {
+        string maps = Maps(4);
+        Rewrite(Path.Combine(maps, "vol_001.mrc"), v => { v.Data[9] = float.PositiveInfinity; return v; });
+        AssertOneError(Sketch(maps, TestPaths.NewTempDir()), "vol_001.mrc", "infinite value", "voxel 9");
+
+        maps = Maps(4);
+        Rewrite(Path.Combine(maps, "vol_002.mrc"), v => new MrcVolume(v.Nx, v.Ny, v.Nz, v.Data, v.VoxelSize, new Vec3(10, 0, 0)));
+        AssertOneError(Sketch(maps, TestPaths.NewTempDir()), "vol_002.mrc", "origin", "(10, 0, 0)");
+
+        maps = Maps(4);
+        foreach (string f in Directory.GetFiles(maps))
+            Rewrite(f, v => new MrcVolume(v.Nx, v.Ny, v.Nz, v.Data, new Vec3(6.55f, 7.5f, 6.55f), v.Origin));
+        AssertOneError(Sketch(maps, TestPaths.NewTempDir()), "6.55 × 7.5 × 6.55", "cubic voxels", "--apix");
+        Assert.Equal(0, Sketch(maps, TestPaths.NewTempDir(), "--apix", "6.55").ExitCode);
+
+        foreach (string f in Directory.GetFiles(maps))
+            Rewrite(f, v => new MrcVolume(v.Nx, v.Ny, v.Nz, v.Data, Vec3.All(float.NaN), v.Origin));
+        AssertOneError(Sketch(maps, TestPaths.NewTempDir()), "no voxel size", "--apix");
+    }
+
+    [Fact]
+    public void AThresholdBelowAMapsMinimumIsAWarningNamingTheMap()
+    {
+        string maps = Maps(4), csv = Path.Combine(TestPaths.NewTempDir(), "thr.csv");
+        File.WriteAllText(csv, "vol_id,denormalized_predictions\n0,0.5\n1,-1000\n2,0.5\n3,0.5\n");
+        var r = SirenProcess.Run("sketch", "--voldir", maps, "--outdir", TestPaths.NewTempDir(), "--thresholds", csv, "--device", "cpu");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("warning: every voxel of 1 map(s) is above its threshold (vol_001.mrc)", r.Stderr);
+    }
+
+    [Fact]
+    public void MapFilesAreFoundInAnyLetterCaseAndAsMap()
+    {
+        string maps = Maps(4);
+        File.Move(Path.Combine(maps, "vol_001.mrc"), Path.Combine(maps, "vol_001.MRC"));
+        File.Move(Path.Combine(maps, "vol_002.mrc"), Path.Combine(maps, "vol_002.map"));
+        string outdir = TestPaths.NewTempDir();
+        Assert.Equal(0, Sketch(maps, outdir).ExitCode);
+        Assert.Contains("vol_002.map", File.ReadAllText(Path.Combine(outdir, "00_sketch", "manifest.json")));
+        Assert.Contains("vol_001.MRC", File.ReadAllText(Path.Combine(outdir, "00_sketch", "manifest.json")));
+
+        File.Move(Path.Combine(maps, "vol_003.mrc"), Path.Combine(maps, "vol_99999999999.mrc"));
+        AssertOneError(Sketch(maps, TestPaths.NewTempDir()), "vol_99999999999.mrc", "larger than");
+    }
+
+    [Fact]
+    public void MasksAndBlocksOnAnotherVoxelSizeThanTheMapAreRefused()
+    {
+        string maps = Maps(4), maskdir = TestPaths.NewTempDir(), out_ = TestPaths.NewTempDir();
+        var mask = MrcVolume.Zeros(8, Vec3.All(4f), Vec3.All(0f));
+        mask.Data[3] = 1;
+        MrcWriter.Write(Path.Combine(maskdir, "Mask_a.mrc"), mask);
+        AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--maskdir", maskdir, "--out", Path.Combine(out_, "occ.csv")), "Mask_a", "4 Å", "6.55 Å");
+        AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--maskdir", Path.Combine(maskdir, "Mask_a.mrc"), "--out", Path.Combine(out_, "occ.csv")), "is a file");
+
+        string blocks = Path.Combine(TestPaths.NewTempDir(), "02_expand");
+        new BlockSet(8, 4, [new Block(0, [0, 1, 2, 3, 4, 5, 6])]).Write(blocks, Vec3.All(4f), Vec3.All(0f));
+        AssertOneError(SirenProcess.Run("chimerax", "--map", Path.Combine(maps, "vol_000.mrc"), "--threshold", "0.5", "--blocks", blocks, "--out", Path.Combine(out_, "b.cxc")), "block_0", "4 Å", "6.55 Å");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(out_));
     }
 }
