@@ -41,6 +41,7 @@ public static class ChimeraxCommand
     {
         if (Directory.Exists(map)) throw new SirenException($"--map '{map}' is a folder. Fix: pass one map of the ensemble, e.g. {Path.Combine(map, "vol_000.mrc")}.");
         if (!File.Exists(map)) throw new SirenException($"map '{map}' does not exist. Fix: pass --map with an .mrc file.");
+        AtomicFile.RequireOutputFile(output, "--out", "blocks.cxc");
         var masks = ChimeraXScript.BlockMasks(blocksFolder);
         ChimeraXScript.RequireSameGrid(map, masks);
         double level = ChimeraXScript.LevelFor(map, thresholds);

@@ -67,6 +67,7 @@ public static class OccupancyCommand
             throw new SirenException($"--jobs {r.Jobs}: give 0 (one per core) up to {MaxJobs} maps read at once. Fix: omit it.");
         if (r.RefDir is not null && r.PerVoxel)
             throw new SirenException("--refdir and --per-voxel both normalize. Fix: choose one.");
+        AtomicFile.RequireOutputFile(r.Out, "--out", "occupancies.csv");
         var maps = VolumeFolder.List(r.VolDir);
         var masks = r.Blocks is not null ? OccupancyMask.FromBlocks(r.Blocks) : OccupancyMask.ReadFolder(r.MaskDir!);
         var options = new OccupancyOptions
@@ -76,9 +77,6 @@ public static class OccupancyCommand
             RefDir = r.RefDir,
             Parallelism = r.Jobs,
         };
-        if (Directory.Exists(r.Out))
-            throw new SirenException($"--out '{r.Out}' is a folder. Fix: name the CSV to write, e.g. --out {Path.Combine(r.Out, "occupancies.csv")}.");
-        AtomicFile.EnsureDirectory(Path.GetDirectoryName(Path.GetFullPath(r.Out))!);
         CliHost.Log($"occupancy: {maps.Count} maps × {masks.Count} masks, {(options.Thresholds is null ? "raw densities" : "binarized at " + options.Thresholds.Source)}, normalization {options.Normalization}");
         var manifest = new RunManifest("occupancy")
             .Parameter("voldir", Path.GetFullPath(r.VolDir))

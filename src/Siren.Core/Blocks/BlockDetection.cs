@@ -179,7 +179,15 @@ public static class BlockDetection
     private static void RequireSketchedMaps(BinarizedEnsemble ensemble, string sketchFolder, string voldir)
     {
         JsonObject sketch = RunManifest.ReadResults(sketchFolder);
-        string[] sketched = sketch["kept_maps"]?.AsArray().Select(n => n?.GetValue<string>() ?? "").ToArray() ?? [];
+        string[] sketched;
+        try
+        {
+            sketched = sketch["kept_maps"]?.AsArray().Select(n => n?.GetValue<string>() ?? "").ToArray() ?? [];
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        {
+            throw new SirenException($"the manifest in '{sketchFolder}' has no list of kept maps ({e.Message}). Fix: rerun siren sketch with this --outdir.", e);
+        }
         string[] now = ensemble.Kept.Select(m => Path.GetFileName(m.Path)).ToArray();
         if (!sketched.SequenceEqual(now))
         {
@@ -187,7 +195,7 @@ public static class BlockDetection
             throw new SirenException($"the maps in '{voldir}' are not those '{sketchFolder}' was sketched on ({sketched.Length} then, {now.Length} now; first difference: {first}). Fix: rerun siren sketch on these maps.");
         }
         // A sketch written before the digest was recorded is taken on its map names alone.
-        if (sketch[OccupancyDigest]?.GetValue<string>() is string digest && digest != ensemble.Occupancy.Digest())
+        if (sketch[OccupancyDigest] is JsonValue recorded && recorded.TryGetValue(out string? digest) && digest != ensemble.Occupancy.Digest())
             throw new SirenException($"the maps in '{voldir}' have the names '{sketchFolder}' was sketched on but binarize differently now (a map rewritten, or its threshold changed). Fix: rerun siren sketch on these maps.");
     }
 

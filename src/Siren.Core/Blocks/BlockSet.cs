@@ -33,12 +33,20 @@ public sealed record BlockSet(int Box, double Apix, IReadOnlyList<Block> Blocks)
             JsonElement root = doc.RootElement;
             int box = root.GetProperty("box").GetInt32();
             double apix = root.GetProperty("apix").GetDouble();
+            // Voxels index a box³ array and ids name occupancy columns: a hand-edited file must fail here, not as an index error or a repeated column later.
+            if (box is < 1 or > 1290) throw new FormatException($"box {box} is not a map's box (1 to 1290, whose voxels an int still indexes)");
+            long voxelCount = (long)box * box * box;
             var blocks = new List<Block>();
+            var ids = new HashSet<int>();
             foreach (JsonElement b in root.GetProperty("blocks").EnumerateArray())
             {
                 int[] voxels = b.GetProperty("voxels").EnumerateArray().Select(v => v.GetInt32()).ToArray();
+                int id = b.GetProperty("id").GetInt32();
+                int outside = Array.FindIndex(voxels, v => v < 0 || v >= voxelCount);
+                if (outside >= 0) throw new FormatException($"block {id} has voxel {voxels[outside]}, outside the {box}³ box");
+                if (!ids.Add(id)) throw new FormatException($"block id {id} appears twice");
                 string pass = b.TryGetProperty("pass", out JsonElement p) ? p.GetString() ?? PositivePass : PositivePass;
-                blocks.Add(new Block(b.GetProperty("id").GetInt32(), voxels, pass));
+                blocks.Add(new Block(id, voxels, pass));
             }
             return new BlockSet(box, apix, blocks);
         }

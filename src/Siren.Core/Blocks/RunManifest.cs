@@ -84,5 +84,9 @@ public sealed class RunManifest
         {
             throw new SirenException($"'{path}' is not valid JSON: {e.Message} Fix: rerun the stage that wrote it.", e);
         }
+        catch (InvalidOperationException e) // valid JSON of another shape: an array, or a section that is not an object
+        {
+            throw new SirenException($"'{path}' is not a manifest siren wrote ({e.Message}). Fix: rerun the stage that wrote it.", e);
+        }
     }
 }

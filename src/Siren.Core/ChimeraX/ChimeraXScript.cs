@@ -27,6 +27,8 @@ public static partial class ChimeraXScript
     {
         // occupancy takes a stage's blocks.json too; the masks lie beside it.
         if (File.Exists(folder) && Path.GetFileName(folder) == "blocks.json") folder = Path.GetDirectoryName(Path.GetFullPath(folder))!;
+        if (File.Exists(folder))
+            throw new SirenException($"--blocks '{folder}' is a file; the script draws every block of a stage. Fix: pass the folder that holds it, --blocks {Path.GetDirectoryName(Path.GetFullPath(folder))}.");
         if (!Directory.Exists(folder))
             throw new SirenException($"block folder '{folder}' does not exist. Fix: pass the stage folder that holds block_<id>.mrc (OUT/02_expand).");
         var masks = Directory.EnumerateFiles(folder, "block_*.mrc")

@@ -41,6 +41,9 @@ public sealed class CsvTable
     {
         int i = Array.IndexOf(Header, name);
         if (i < 0) throw new SirenException($"'{Path}' has no column '{name}' (columns: {string.Join(", ", Header)}). Fix: use the original's column names.");
+        // Which of two columns of one name holds the values is a guess; a joined or re-exported table can have both.
+        if (Array.LastIndexOf(Header, name) != i)
+            throw new SirenException($"'{Path}' has the column '{name}' twice (columns {i + 1} and {Array.LastIndexOf(Header, name) + 1}). Fix: keep one of them.");
         return i;
     }
 

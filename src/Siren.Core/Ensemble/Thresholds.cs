@@ -42,7 +42,7 @@ public sealed class Thresholds
             int line = r + 2;
             if (!int.TryParse(row[idCol], NumberStyles.Integer, CultureInfo.InvariantCulture, out int id) &&
                 !(double.TryParse(row[idCol], NumberStyles.Float, CultureInfo.InvariantCulture, out double idD) && idD == Math.Floor(idD) && (id = (int)idD) == idD))
-                throw new SirenException($"'{path}' line {line}: vol_id '{row[idCol]}' is not an integer. Fix: vol_id must be the map number (vol_007.mrc → 7).");
+                throw new SirenException($"'{path}' line {line}: vol_id '{row[idCol]}' is not a map number (a whole number from 0 to {int.MaxValue}). Fix: vol_id must be the map number (vol_007.mrc → 7).");
             if (!double.TryParse(row[levelCol], NumberStyles.Float, CultureInfo.InvariantCulture, out double level) || !double.IsFinite(level))
                 throw new SirenException($"'{path}' line {line}: threshold '{row[levelCol]}' for map {id} is not a finite number. Fix: correct or re-predict that row.");
             if (!levels.TryAdd(id, level))

@@ -78,6 +78,17 @@ public static class AtomicFile
         TryDeleteDirectory(previous);
     }
 
+    /// <summary>
+    /// Checks, before any work, a file the user names (--out): a folder, or a name ending in '/', is refused
+    /// with an example, and its folder is created and probed for writing; the answer comes before the work.
+    /// </summary>
+    public static void RequireOutputFile(string path, string option, string exampleName)
+    {
+        if (Directory.Exists(path) || Path.EndsInDirectorySeparator(path))
+            throw new SirenException($"{option} '{path}' is a folder name. Fix: name the file to write, e.g. {option} {Path.Combine(path, exampleName)}.");
+        EnsureDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+    }
+
     /// <summary>Creates an output folder or says, in one line, why it cannot be used.</summary>
     public static string EnsureDirectory(string dir)
     {

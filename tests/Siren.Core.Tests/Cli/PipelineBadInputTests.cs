@@ -227,4 +227,49 @@ public class PipelineBadInputTests
         AssertOneError(SirenProcess.Run("chimerax", "--map", Path.Combine(maps, "vol_000.mrc"), "--threshold", "0.5", "--blocks", blocks, "--out", Path.Combine(out_, "b.cxc")), "block_0", "4 Å", "6.55 Å");
         Assert.Empty(Directory.EnumerateFileSystemEntries(out_));
     }
+
+    [Fact]
+    public void HandEditedBlocksAndManifestsAreOneLine()
+    {
+        string maps = Maps(4), out_ = Path.Combine(TestPaths.NewTempDir(), "occ.csv");
+        string blocks = Blocks();
+        string json = Path.Combine(blocks, "blocks.json");
+        string good = File.ReadAllText(json);
+        File.WriteAllText(json, good.Replace("[0,1,2,3,4,5,6]", "[0,1,2,3,4,5,600]"));
+        AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--out", out_), "blocks.json", "voxel 600", "8³");
+        File.WriteAllText(json, good.Replace("\"blocks\":[", "\"blocks\":[{\"id\":0,\"pass\":\"positive\",\"size\":1,\"voxels\":[1]},"));
+        AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--out", out_), "block id 0 appears twice");
+
+        string outdir = TestPaths.NewTempDir();
+        Assert.Equal(0, Sketch(Maps(), outdir).ExitCode);
+        string manifest = Path.Combine(outdir, "00_sketch", "manifest.json");
+        var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(manifest))!;
+        node["results"]!["kept_maps"] = 5;
+        File.WriteAllText(manifest, node.ToJsonString());
+        AssertOneError(SirenProcess.Run("expand", "--outdir", outdir, "--device", "cpu"), "kept maps", "rerun siren sketch");
+        File.WriteAllText(manifest, "{\"parameters\": []}");
+        AssertOneError(SirenProcess.Run("expand", "--outdir", outdir, "--device", "cpu"), "not a manifest siren wrote");
+    }
+
+    [Fact]
+    public void AThresholdsColumnTwiceIsRefused()
+    {
+        string csv = Path.Combine(TestPaths.NewTempDir(), "thr.csv");
+        File.WriteAllText(csv, "vol_id,denormalized_predictions,denormalized_predictions\n0,0.5,9\n1,0.5,9\n2,0.5,9\n3,0.5,9\n");
+        AssertOneError(SirenProcess.Run("sketch", "--voldir", Maps(4), "--outdir", TestPaths.NewTempDir(), "--thresholds", csv), "'denormalized_predictions' twice", "columns 2 and 3");
+        File.WriteAllText(csv, "vol_id,denormalized_predictions\n4294967296,0.5\n");
+        AssertOneError(SirenProcess.Run("sketch", "--voldir", Maps(4), "--outdir", TestPaths.NewTempDir(), "--thresholds", csv), "4294967296", "not a map number");
+    }
+
+    [Fact]
+    public void AnOutputNamedAsAFolderIsRefusedBeforeTheWork()
+    {
+        string maps = Maps(4), blocks = Blocks(), root = TestPaths.NewTempDir();
+        string newdir = Path.Combine(root, "newdir") + Path.DirectorySeparatorChar;
+        AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--out", newdir), "is a folder name", "occupancies.csv");
+        AssertOneError(SirenProcess.Run("chimerax", "--map", Path.Combine(maps, "vol_000.mrc"), "--threshold", "0.5", "--blocks", blocks, "--out", newdir), "is a folder name", "blocks.cxc");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(root));
+        AssertOneError(SirenProcess.Run("chimerax", "--map", Path.Combine(maps, "vol_000.mrc"), "--threshold", "0.5", "--blocks", Path.Combine(blocks, "block_0.mrc"), "--out", Path.Combine(root, "b.cxc")),
+            "is a file", $"--blocks {blocks}");
+    }
 }
