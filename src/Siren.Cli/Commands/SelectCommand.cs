@@ -1,10 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Siren.Core;
 using Siren.Core.Blocks;
 using Siren.Core.Curation;
 using Siren.Core.IO;
 using Siren.Core.Occupancy;
+using Siren.Core.Pipeline;
 
 namespace Siren.Cli.Commands;
 
@@ -19,6 +22,8 @@ public static class SelectCommand
 
     public sealed record SelectResult(int[] MapIds, long[]? Particles);
 
+    private const string MapsFile = "maps.txt", IndicesFile = "indices.txt", IndPickleFile = "ind.pkl";
+
     public static Command Create()
     {
         var occupancies = new Option<string?>("--occupancies") { Description = "occupancies.csv from siren occupancy (with --rule)." };
@@ -28,7 +33,7 @@ public static class SelectCommand
         var labels = new Option<string?>("--labels") { Description = "cryoDRGN k-means labels.pkl (particle → k-means class; map id − first map id = class): write indices.txt and ind.pkl." };
         var firstMapId = new Option<int>("--first-map-id") { Description = "Map id of k-means class 0: 0 for vol_000 numbering, 1 for cryoDRGN ≥ 3.5 (vol_001 is class 0).", DefaultValueFactory = _ => 0 };
         var star = new Option<string?>("--star") { Description = "RELION particles STAR (3.0 or 3.1+ with optics) to filter to the kept particles; needs --labels." };
-        var outdir = new Option<string>("--outdir") { Description = "Output folder: maps.txt, indices.txt, ind.pkl, <star>_selected.star.", Required = true };
+        var outdir = new Option<string>("--outdir") { Description = "Output folder: maps.txt, indices.txt, ind.pkl, <star>_selected.star; a rerun removes those an earlier select wrote there and this one does not.", Required = true };
         var command = new Command("select",
             "Select maps by an occupancy rule or a class and, with cryoDRGN k-means labels, the particles they stand for " +
             "(indices.txt, a cryoDRGN ind.pkl, a filtered RELION STAR).\n" +
@@ -80,7 +85,7 @@ public static class SelectCommand
         manifest.Result("maps", maps.Kept.Length);
 
         long[]? labels = null, particles = null;
-        string? starText = null;
+        byte[]? starBytes = null;
         if (r.Labels is not null)
         {
             labels = NumpyPickle.ReadInt64(r.Labels);
@@ -91,28 +96,73 @@ public static class SelectCommand
                 StarFile star = StarFile.Read(r.Star);
                 if (star.ParticleCount != labels.Length)
                     throw new SirenException($"'{r.Star}' has {star.ParticleCount} particles but '{r.Labels}' labels {labels.Length}. Fix: pass the STAR file cryoDRGN was trained on (after any --ind filtering).");
-                starText = star.Filter(particles);
+                starBytes = star.Filter(particles);
                 manifest.Parameter("star", Path.GetFullPath(r.Star));
             }
         }
 
         string outdir = AtomicFile.EnsureDirectory(r.OutDir);
-        AtomicFile.WriteAllText(Path.Combine(outdir, "maps.txt"), string.Concat(maps.Kept.Select(m => m.ToString(CultureInfo.InvariantCulture) + "\n")));
+        string? starOut = starBytes is null ? null : Path.Combine(outdir, Path.GetFileNameWithoutExtension(r.Star!) + "_selected.star");
+        var outputs = new List<string> { MapsFile };
+        if (particles is not null) outputs.AddRange([IndicesFile, IndPickleFile]);
+        if (starOut is not null) outputs.Add(Path.GetFileName(starOut));
+        RemoveEarlierOutputs(outdir, outputs);
+        manifest.Result("outputs", new JsonArray(outputs.Select(o => (JsonNode)o).ToArray()));
+
+        AtomicFile.WriteAllText(Path.Combine(outdir, MapsFile), string.Concat(maps.Kept.Select(m => m.ToString(CultureInfo.InvariantCulture) + "\n")));
         CliHost.Log($"select: kept {maps.Kept.Length} maps");
         if (particles is not null)
         {
-            AtomicFile.WriteAllText(Path.Combine(outdir, "indices.txt"), string.Concat(particles.Select(p => p.ToString(CultureInfo.InvariantCulture) + "\n")));
-            NumpyPickle.WriteInt64(Path.Combine(outdir, "ind.pkl"), particles);
+            AtomicFile.WriteAllText(Path.Combine(outdir, IndicesFile), string.Concat(particles.Select(p => p.ToString(CultureInfo.InvariantCulture) + "\n")));
+            NumpyPickle.WriteInt64(Path.Combine(outdir, IndPickleFile), particles);
             CliHost.Log($"select: {particles.Length} of {labels!.Length} particles");
         }
-        if (starText is not null)
+        if (starOut is not null)
         {
-            string starOut = Path.Combine(outdir, Path.GetFileNameWithoutExtension(r.Star!) + "_selected.star");
-            AtomicFile.WriteAllText(starOut, starText);
+            AtomicFile.Write(starOut, s => s.Write(starBytes!));
             manifest.Result("star_out", starOut);
             CliHost.Log($"select: wrote {starOut}");
         }
         manifest.Write(outdir);
         return new SelectResult(maps.Kept, particles);
+    }
+
+    /// <summary>
+    /// Removes what the previous select into <paramref name="outdir"/> wrote and this run does not, as its
+    /// manifest lists them, so class 1's particles do not sit beside class 2's maps looking current. Only files
+    /// select wrote go: the folder may be the user's own. A run's stage stamp goes too, so siren run redoes a
+    /// stage whose folder select wrote into (its manifest.json may be the stage's).
+    /// </summary>
+    private static void RemoveEarlierOutputs(string outdir, List<string> outputs)
+    {
+        foreach (string name in EarlierOutputs(outdir).Except(outputs).Append(RunPipeline.StampFile))
+        {
+            string path = Path.Combine(outdir, name);
+            if (File.Exists(path)) File.Delete(path);
+        }
+    }
+
+    /// <summary>The file names the select manifest in <paramref name="outdir"/> lists as its outputs; none when there is no such manifest.</summary>
+    private static string[] EarlierOutputs(string outdir)
+    {
+        string path = Path.Combine(outdir, RunManifest.FileName);
+        if (!File.Exists(path)) return [];
+        try
+        {
+            using JsonDocument earlier = JsonDocument.Parse(File.ReadAllBytes(path));
+            JsonElement root = earlier.RootElement;
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty("command", out JsonElement command) || command.ValueKind != JsonValueKind.String || command.GetString() != "select"
+                || !root.TryGetProperty("results", out JsonElement results) || results.ValueKind != JsonValueKind.Object
+                || !results.TryGetProperty("outputs", out JsonElement listed) || listed.ValueKind != JsonValueKind.Array)
+                return [];
+            // Plain names only: whatever the manifest says, nothing outside this folder is removed.
+            return listed.EnumerateArray().Where(n => n.ValueKind == JsonValueKind.String).Select(n => n.GetString()!)
+                .Where(n => n.Length > 0 && n == Path.GetFileName(n) && n is not "." and not "..").ToArray();
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+        {
+            return []; // not a manifest select can read, so it names nothing select wrote
+        }
     }
 }

@@ -20,6 +20,17 @@ public static class ParticleSelection
             double[] row = table.Values[r];
             if (rule.Matches(name => row[columnOf[name]])) kept.Add(table.MapIds[r]);
         }
+        // As an empty class is refused, so is a rule that keeps nothing: empty maps and particle lists would
+        // pass for a selection. The ranges the rule's columns span show where a threshold would keep maps.
+        if (kept.Count == 0)
+        {
+            string seen = rule.Columns.Length == 0 ? "it reads no column" : "values seen: " + string.Join(", ", rule.Columns.Select(c =>
+            {
+                double[] values = table.Column(columnOf[c]);
+                return string.Create(CultureInfo.InvariantCulture, $"{c} {values.Min():G4}–{values.Max():G4}");
+            }));
+            throw new SirenException($"rule {SelectionRule.Excerpt(rule.Text)} keeps none of the {table.Rows} maps in '{source}' ({seen}). Fix: compare block columns with thresholds inside the values seen.");
+        }
         return new MapSelection(kept.ToArray(), table.MapIds, source);
     }
 

@@ -18,6 +18,12 @@ public sealed class SelectionRule
 
     public string Text { get; }
 
+    /// <summary>
+    /// Deepest nesting of parentheses and 'not' a rule may have: the parser recurses once per level, so a rule
+    /// of thousands of '(' would overflow the stack, and no rule a person writes nests anywhere near this deep.
+    /// </summary>
+    public const int MaxDepth = 100;
+
     /// <summary>The column names the rule reads.</summary>
     public string[] Columns { get; }
 
@@ -32,19 +38,24 @@ public sealed class SelectionRule
     /// <summary>Evaluates the rule with <paramref name="value"/> giving each column's number for one map.</summary>
     public bool Matches(Func<string, double> value) => _root.Evaluate(value);
 
+    /// <summary>The rule quoted for an error line, cut short so a rule of thousands of characters stays one readable line.</summary>
+    internal static string Excerpt(string rule) => rule.Length <= 80 ? $"'{rule}'" : $"'{rule[..77]}…' ({rule.Length} characters)";
+
     private abstract record Node
     {
         public abstract bool Evaluate(Func<string, double> value);
     }
 
-    private sealed record Or(Node A, Node B) : Node
+    // And and Or hold every term of a chain side by side: nested pairwise, a rule of thousands of terms
+    // would evaluate thousands of calls deep.
+    private sealed record Or(Node[] Terms) : Node
     {
-        public override bool Evaluate(Func<string, double> v) => A.Evaluate(v) || B.Evaluate(v);
+        public override bool Evaluate(Func<string, double> v) => Terms.Any(t => t.Evaluate(v));
     }
 
-    private sealed record And(Node A, Node B) : Node
+    private sealed record And(Node[] Terms) : Node
     {
-        public override bool Evaluate(Func<string, double> v) => A.Evaluate(v) && B.Evaluate(v);
+        public override bool Evaluate(Func<string, double> v) => Terms.All(t => t.Evaluate(v));
     }
 
     private sealed record Not(Node A) : Node
@@ -78,35 +89,40 @@ public sealed class SelectionRule
     {
         private static readonly string[] Operators = [">=", "<=", "==", "!=", ">", "<"];
         private int _pos;
+        private int _depth;
 
         public List<string> Names { get; } = [];
 
         public Node ParseOr()
         {
-            Node left = ParseAnd();
-            while (TryKeyword("or")) left = new Or(left, ParseAnd());
-            return left;
+            var terms = new List<Node> { ParseAnd() };
+            while (TryKeyword("or")) terms.Add(ParseAnd());
+            return terms.Count == 1 ? terms[0] : new Or(terms.ToArray());
         }
 
         private Node ParseAnd()
         {
-            Node left = ParseNot();
-            while (TryKeyword("and")) left = new And(left, ParseNot());
-            return left;
+            var terms = new List<Node> { ParseNot() };
+            while (TryKeyword("and")) terms.Add(ParseNot());
+            return terms.Count == 1 ? terms[0] : new And(terms.ToArray());
         }
 
         private Node ParseNot()
         {
-            if (TryKeyword("not")) return new Not(ParseNot());
             SkipSpace();
+            int at = _pos;
+            if (TryKeyword("not")) return Nested(at, () => new Not(ParseNot()));
             if (_pos < text.Length && text[_pos] == '(')
             {
                 _pos++;
-                Node inner = ParseOr();
-                SkipSpace();
-                if (_pos >= text.Length || text[_pos] != ')') throw Error("a closing ')'");
-                _pos++;
-                return inner;
+                return Nested(at, () =>
+                {
+                    Node inner = ParseOr();
+                    SkipSpace();
+                    if (_pos >= text.Length || text[_pos] != ')') throw Error("a closing ')'");
+                    _pos++;
+                    return inner;
+                });
             }
             Operand left = ParseOperand();
             SkipSpace();
@@ -134,6 +150,16 @@ public sealed class SelectionRule
             throw Error("a column name or number", start);
         }
 
+        /// <summary>Parses one level of nesting that opened at <paramref name="at"/>, refusing levels beyond <see cref="MaxDepth"/>.</summary>
+        private Node Nested(int at, Func<Node> parse)
+        {
+            if (++_depth > MaxDepth)
+                throw new SirenException($"cannot read rule {Excerpt(text)}: parentheses and 'not' nest more than {MaxDepth} levels deep at column {at + 1}. Fix: write the rule with at most {MaxDepth} nested levels.");
+            Node node = parse();
+            _depth--;
+            return node;
+        }
+
         private bool TryKeyword(string word)
         {
             SkipSpace();
@@ -158,8 +184,8 @@ public sealed class SelectionRule
         private SirenException Error(string expected, int? at = null)
         {
             int p = at ?? _pos;
-            string found = p < text.Length ? $"'{text[p..]}'" : "the end";
-            return new SirenException($"cannot read rule '{text}': expected {expected} at column {p + 1}, found {found}. Fix: write rules like 'block_5>0.7 and (block_10<0.2 or block_3>=0.5)'.");
+            string found = p < text.Length ? Excerpt(text[p..]) : "the end";
+            return new SirenException($"cannot read rule {Excerpt(text)}: expected {expected} at column {p + 1}, found {found}. Fix: write rules like 'block_5>0.7 and (block_10<0.2 or block_3>=0.5)'.");
         }
     }
 }

@@ -4,19 +4,22 @@ using Siren.Core.IO;
 namespace Siren.Core.Curation;
 
 /// <summary>
-/// A RELION STAR file kept as its lines, so filtering the particles changes nothing but the particle
-/// rows: the optics table of RELION 3.1+ (data_optics), comments, other blocks and column order stay
-/// byte for byte. The particles are the loop of data_particles (3.1+) or, in 3.0 files without optics,
-/// the first loop that has _rlnImageName.
+/// A RELION STAR file kept as its bytes, so filtering the particles changes nothing but the particle
+/// rows: the optics table of RELION 3.1+ (data_optics), comments, other blocks, column order, line endings,
+/// a byte-order mark and names in any encoding stay byte for byte. The particles are the loop of
+/// data_particles (3.1+) or, in 3.0 files without optics, the first loop that has _rlnImageName.
 /// </summary>
 public sealed class StarFile
 {
-    private readonly string[] _lines;
+    private static ReadOnlySpan<byte> ByteOrderMark => [0xEF, 0xBB, 0xBF];
+
+    private readonly byte[] _bytes;
+    private readonly int[] _lineStarts;
     private readonly int[] _particleRows;
 
-    private StarFile(string path, string[] lines, string block, int[] particleRows, bool hasOptics)
+    private StarFile(string path, byte[] bytes, int[] lineStarts, string block, int[] particleRows, bool hasOptics)
     {
-        Path = path; _lines = lines; ParticlesBlock = block; _particleRows = particleRows; HasOptics = hasOptics;
+        Path = path; _bytes = bytes; _lineStarts = lineStarts; ParticlesBlock = block; _particleRows = particleRows; HasOptics = hasOptics;
     }
 
     public string Path { get; }
@@ -30,38 +33,47 @@ public sealed class StarFile
 
     public static StarFile Read(string path)
     {
-        return Parse(path, InputFile.ReadAllLines(path, "a STAR file", "pass the particles .star file itself with --star"));
+        return Parse(path, InputFile.ReadAllBytes(path, "a STAR file", "pass the particles .star file itself with --star"));
     }
 
-    public static StarFile Parse(string path, string[] lines)
+    public static StarFile Parse(string path, byte[] bytes)
     {
+        int[] lineStarts = LineStarts(bytes);
         var loops = new List<(string Block, List<string> Labels, List<int> Rows)>();
         string block = "";
         bool hasOptics = false;
         (string Block, List<string> Labels, List<int> Rows)? loop = null;
         bool inLabels = false;
-        for (int i = 0; i < lines.Length; i++)
+        for (int i = 0; i < lineStarts.Length - 1; i++)
         {
-            string t = lines[i].Trim();
-            if (t.StartsWith("data_", StringComparison.Ordinal))
+            // Only the structure is read, and it is ASCII: names in rows need not be UTF-8.
+            ReadOnlySpan<byte> t = bytes.AsSpan(lineStarts[i], lineStarts[i + 1] - lineStarts[i]);
+            if (i == 0 && t.StartsWith(ByteOrderMark)) t = t[ByteOrderMark.Length..];
+            t = t.Trim(" \t\r\n\v\f"u8);
+            if (t.StartsWith("data_"u8))
             {
-                block = t["data_".Length..];
+                block = Encoding.UTF8.GetString(t["data_".Length..]);
                 hasOptics |= block == "optics";
                 loop = null;
                 continue;
             }
-            if (t == "loop_")
+            if (t.SequenceEqual("loop_"u8))
             {
                 loop = (block, new List<string>(), new List<int>());
                 loops.Add(loop.Value);
                 inLabels = true;
                 continue;
             }
-            if (t.Length == 0 || t.StartsWith('#')) continue;
+            if (t.IsEmpty || t[0] == (byte)'#') continue;
             if (loop is null) continue;
-            if (t.StartsWith('_'))
+            if (t[0] == (byte)'_')
             {
-                if (inLabels) { loop.Value.Labels.Add(t.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[0]); continue; }
+                if (inLabels)
+                {
+                    int end = t.IndexOfAny(" \t\v\f"u8);
+                    loop.Value.Labels.Add(Encoding.UTF8.GetString(end < 0 ? t : t[..end]));
+                    continue;
+                }
                 loop = null; // a key-value pair after a loop ends it
                 continue;
             }
@@ -72,29 +84,52 @@ public sealed class StarFile
         if (particles.Labels is null) particles = loops.FirstOrDefault(l => l.Labels.Contains("_rlnImageName"));
         if (particles.Labels is null)
             throw new SirenException($"'{path}' has no particle loop (a loop with _rlnImageName). Fix: pass the particles STAR file used to train cryoDRGN.");
-        return new StarFile(path, lines, particles.Block, particles.Rows.ToArray(), hasOptics);
+        return new StarFile(path, bytes, lineStarts, particles.Block, particles.Rows.ToArray(), hasOptics);
     }
 
-    /// <summary>The file with only the particle rows at the given 0-based indices (in file order); everything else unchanged.</summary>
-    public string Filter(IEnumerable<long> indices)
+    /// <summary>
+    /// Where each line begins, its line ending (\n, \r\n or a lone \r, as text readers split) included in it,
+    /// and the file's length last, so line i is bytes [starts[i], starts[i + 1]).
+    /// </summary>
+    private static int[] LineStarts(byte[] bytes)
     {
-        var keep = new HashSet<int>();
+        var starts = new List<int> { 0 };
+        for (int i = 0; i < bytes.Length; i++)
+        {
+            if (bytes[i] == (byte)'\r' && i + 1 < bytes.Length && bytes[i + 1] == (byte)'\n') i++;
+            if (bytes[i] is (byte)'\n' or (byte)'\r') starts.Add(i + 1);
+        }
+        if (starts[^1] != bytes.Length) starts.Add(bytes.Length);
+        return starts.ToArray();
+    }
+
+    /// <summary>
+    /// The file with only the particle rows at the given 0-based indices (in file order); every other byte,
+    /// line endings included, is copied unchanged.
+    /// </summary>
+    public byte[] Filter(IEnumerable<long> indices)
+    {
+        var keep = new bool[_particleRows.Length];
         foreach (long index in indices)
         {
             if (index < 0 || index >= _particleRows.Length)
                 throw new SirenException($"particle index {index} is outside '{Path}', which has {_particleRows.Length} particles. Fix: pass the STAR file the labels were computed on.");
-            keep.Add(_particleRows[(int)index]);
+            keep[index] = true;
         }
-        var drop = new HashSet<int>(_particleRows);
-        drop.ExceptWith(keep);
-        var sb = new StringBuilder();
-        for (int i = 0; i < _lines.Length; i++)
+        var drop = new bool[_lineStarts.Length - 1];
+        for (int p = 0; p < _particleRows.Length; p++) drop[_particleRows[p]] = !keep[p];
+        long length = 0;
+        for (int i = 0; i < drop.Length; i++)
+            if (!drop[i]) length += _lineStarts[i + 1] - _lineStarts[i];
+        var filtered = new byte[length];
+        int at = 0;
+        for (int i = 0; i < drop.Length; i++)
         {
-            if (drop.Contains(i)) continue;
-            sb.Append(_lines[i]).Append('\n');
+            if (drop[i]) continue;
+            ReadOnlySpan<byte> line = _bytes.AsSpan(_lineStarts[i], _lineStarts[i + 1] - _lineStarts[i]);
+            line.CopyTo(filtered.AsSpan(at));
+            at += line.Length;
         }
-        return sb.ToString();
+        return filtered;
     }
-
-    public void WriteFiltered(string path, IEnumerable<long> indices) => AtomicFile.WriteAllText(path, Filter(indices));
 }

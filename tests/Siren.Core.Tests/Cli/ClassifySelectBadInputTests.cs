@@ -250,4 +250,23 @@ public class ClassifySelectBadInputTests
         AssertOneError(SirenProcess.Run("select", "--occupancies", csv, "--rule", "block_2>0.5", "--outdir", outdir, "--labels", labels, "--star", Star(7)), "particles.star");
         AssertUnchanged(before, outdir);
     }
+
+    [Fact]
+    public void RuleKeepingNoMapIsRefusedLikeAnEmptyClass()
+    {
+        string outdir = Path.Combine(TestPaths.NewTempDir(), "out");
+        AssertOneError(SirenProcess.Run("select", "--occupancies", Occupancies(), "--rule", "block_1>5", "--outdir", outdir),
+            "'block_1>5'", "none of the 60 maps", "occupancies.csv", "values seen: block_1 0.1", "Fix:");
+        AssertNothingWritten(outdir);
+    }
+
+    [Fact]
+    public void DeeplyNestedRule()
+    {
+        string rule = new string('(', 60000) + "block_1>0.5" + new string(')', 60000);
+        string outdir = Path.Combine(TestPaths.NewTempDir(), "out");
+        AssertOneError(SirenProcess.Run("select", "--occupancies", Occupancies(), "--rule", rule, "--outdir", outdir),
+            "cannot read rule", $"more than {SelectionRule.MaxDepth} levels", "Fix:");
+        AssertNothingWritten(outdir);
+    }
 }

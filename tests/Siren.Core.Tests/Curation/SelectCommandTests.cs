@@ -1,5 +1,7 @@
+using System.Text;
 using Siren.Cli.Commands;
 using Siren.Core.Curation;
+using Siren.Core.Pipeline;
 
 namespace Siren.Core.Tests.Curation;
 
@@ -67,5 +69,80 @@ public class SelectCommandTests
         Assert.Equal([2L], ParticleSelection.ParticlesOfMaps([0, 1, 2, 1], maps, 0, "labels.pkl"));
         var e = Assert.Throws<Siren.Core.SirenException>(() => ParticleSelection.ParticlesOfMaps([0, 1, 2, 3], maps, 0, "labels.pkl"));
         Assert.Contains("ends at map 2", e.Message);
+    }
+
+    /// <summary>classes.csv of maps 0–3 in classes 1, 1, 2, 2 and labels of two particles per map (particles 2k, 2k + 1 are map k).</summary>
+    private static (string Classes, string Labels) TwoClasses(string dir)
+    {
+        string classes = Path.Combine(dir, "classes.csv");
+        File.WriteAllText(classes, "vol_id,class,dendrogram_order\n0,1,0\n1,1,1\n2,2,2\n3,2,3\n");
+        string labels = Path.Combine(dir, "labels.pkl");
+        File.WriteAllBytes(labels, NumpyPickle.WriteInt64([0, 0, 1, 1, 2, 2, 3, 3]));
+        return (classes, labels);
+    }
+
+    /// <summary>A RELION 3.0 STAR file of the 8 particles, with <paramref name="row"/> giving particle i's line (1-based).</summary>
+    private static string Star(string dir, string name, byte[]? header = null, Func<int, byte[]>? row = null)
+    {
+        string path = Path.Combine(dir, name);
+        header ??= "data_particles\n\nloop_\n_rlnImageName #1\n"u8.ToArray();
+        row ??= i => Encoding.ASCII.GetBytes($"{i}@s.mrcs\n");
+        File.WriteAllBytes(path, [.. header, .. Enumerable.Range(1, 8).SelectMany(row)]);
+        return path;
+    }
+
+    private static string[] FilesIn(string dir) => Directory.GetFiles(dir).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToArray();
+
+    [Fact]
+    public void RerunRemovesTheParticleFilesItNoLongerWritesAndNothingElse()
+    {
+        string dir = TestPaths.NewTempDir();
+        var (classes, labels) = TwoClasses(dir);
+        string outdir = Path.Combine(dir, "sel");
+        Directory.CreateDirectory(outdir);
+        // The user's own files, some named like select's outputs, in a folder select has not written to yet.
+        foreach (string own in new[] { "indices.txt", "notes_selected.star", "notes.txt" }) File.WriteAllText(Path.Combine(outdir, own), "mine\n");
+        SelectCommand.Run(new SelectCommand.SelectRequest(outdir, Classes: classes, ClassId: 2));
+        Assert.Equal("mine\n", File.ReadAllText(Path.Combine(outdir, "indices.txt")));
+        File.Delete(Path.Combine(outdir, "indices.txt"));
+
+        SelectCommand.Run(new SelectCommand.SelectRequest(outdir, Classes: classes, ClassId: 1, Labels: labels, Star: Star(dir, "a.star")));
+        Assert.Equal(["a_selected.star", "ind.pkl", "indices.txt", "manifest.json", "maps.txt", "notes.txt", "notes_selected.star"], FilesIn(outdir));
+
+        // Another STAR file: a_selected.star is class 1's and goes.
+        SelectCommand.Run(new SelectCommand.SelectRequest(outdir, Classes: classes, ClassId: 2, Labels: labels, Star: Star(dir, "b.star")));
+        Assert.Equal(["b_selected.star", "ind.pkl", "indices.txt", "manifest.json", "maps.txt", "notes.txt", "notes_selected.star"], FilesIn(outdir));
+        Assert.Equal(["4", "5", "6", "7"], File.ReadAllLines(Path.Combine(outdir, "indices.txt")));
+
+        // No labels: no particle files at all, rather than class 2's beside class 1's maps.
+        SelectCommand.Run(new SelectCommand.SelectRequest(outdir, Classes: classes, ClassId: 1));
+        Assert.Equal(["manifest.json", "maps.txt", "notes.txt", "notes_selected.star"], FilesIn(outdir));
+        Assert.Equal(["0", "1"], File.ReadAllLines(Path.Combine(outdir, "maps.txt")));
+    }
+
+    [Fact]
+    public void SelectIntoARunStageFolderMakesRunRedoTheStage()
+    {
+        string dir = TestPaths.NewTempDir();
+        var (classes, _) = TwoClasses(dir);
+        string stage = Path.Combine(dir, RunPipeline.ClassifyFolder);
+        Directory.CreateDirectory(stage);
+        File.WriteAllText(Path.Combine(stage, RunPipeline.StampFile), "{}");
+        SelectCommand.Run(new SelectCommand.SelectRequest(stage, Classes: classes, ClassId: 1));
+        Assert.False(File.Exists(Path.Combine(stage, RunPipeline.StampFile)));
+    }
+
+    [Fact]
+    public void StarRowsKeepTheirBytes()
+    {
+        // A byte-order mark, CRLF line endings and a Latin-1 'é' (0xE9, not valid UTF-8) in the image paths.
+        string dir = TestPaths.NewTempDir();
+        var (classes, labels) = TwoClasses(dir);
+        byte[] header = [0xEF, 0xBB, 0xBF, .. "data_particles\r\n\r\nloop_\r\n_rlnImageName #1\r\n"u8];
+        byte[] Row(int i) => Encoding.Latin1.GetBytes($"{i:D6}@st\u00e9ck.mrcs\r\n");
+        string star = Star(dir, "p.star", header, Row);
+        string outdir = Path.Combine(dir, "sel");
+        SelectCommand.Run(new SelectCommand.SelectRequest(outdir, Classes: classes, ClassId: 2, Labels: labels, Star: star));
+        Assert.Equal([.. header, .. Enumerable.Range(5, 4).SelectMany(Row)], File.ReadAllBytes(Path.Combine(outdir, "p_selected.star")));
     }
 }

@@ -39,4 +39,35 @@ public class SelectionRuleTests
     {
         Assert.Equal(["block_5", "block_10"], SelectionRule.Parse("block_5>0.7 and block_10<0.2 or block_5<0.1").Columns);
     }
+
+    [Fact]
+    public void NestingIsCappedWithOneUserError()
+    {
+        string Nested(int levels) => new string('(', levels) + "block_5>0.7" + new string(')', levels);
+        Assert.True(SelectionRule.Parse(Nested(SelectionRule.MaxDepth)).Matches(name => Map[name]));
+        Assert.True(SelectionRule.Parse(string.Concat(Enumerable.Repeat("not ", SelectionRule.MaxDepth)) + "block_5>0.7").Matches(name => Map[name]));
+        foreach (string rule in new[] { Nested(SelectionRule.MaxDepth + 1), string.Concat(Enumerable.Repeat("not (", SelectionRule.MaxDepth)) + "block_5>0.7" })
+        {
+            var e = Assert.Throws<SirenException>(() => SelectionRule.Parse(rule));
+            Assert.Contains($"more than {SelectionRule.MaxDepth} levels", e.Message);
+            Assert.Contains("Fix:", e.Message);
+        }
+    }
+
+    [Fact]
+    public void LongChainsEvaluateWithoutDeepRecursion()
+    {
+        // 200,000 terms, the last one true: pairwise nesting would evaluate 200,000 calls deep.
+        string rule = string.Concat(Enumerable.Repeat("block_5>0.9 or block_10>0.5 and block_3>0 or ", 200_000)) + "block_3==0.5";
+        Assert.True(SelectionRule.Parse(rule).Matches(name => Map[name]));
+    }
+
+    [Fact]
+    public void ErrorsQuoteLongRulesShort()
+    {
+        string rule = string.Concat(Enumerable.Repeat("block_5>0.7 and ", 1000)) + "block_5 >";
+        var e = Assert.Throws<SirenException>(() => SelectionRule.Parse(rule));
+        Assert.True(e.Message.Length < 400, e.Message);
+        Assert.Contains($"({rule.Length} characters)", e.Message);
+    }
 }

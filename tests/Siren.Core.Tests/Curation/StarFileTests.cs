@@ -1,3 +1,4 @@
+using System.Text;
 using Siren.Core.Curation;
 
 namespace Siren.Core.Tests.Curation;
@@ -50,12 +51,12 @@ public class StarFileTests
     [Fact]
     public void FiltersRelion31ParticlesAndKeepsTheOpticsTable()
     {
-        StarFile star = StarFile.Parse("p.star", Relion31.Split('\n'));
+        StarFile star = StarFile.Parse("p.star", Encoding.UTF8.GetBytes(Relion31));
         Assert.Equal("particles", star.ParticlesBlock);
         Assert.True(star.HasOptics);
         Assert.Equal(5, star.ParticleCount);
 
-        string filtered = star.Filter([4, 1]);
+        string filtered = Encoding.UTF8.GetString(star.Filter([4, 1]));
         Assert.Contains("opticsGroup2 2 1.31", filtered);
         Assert.Contains("000002@stack.mrcs", filtered);
         Assert.Contains("000005@stack.mrcs", filtered);
@@ -63,30 +64,30 @@ public class StarFileTests
         Assert.DoesNotContain("000003@stack.mrcs", filtered);
 
         string path = Path.Combine(TestPaths.NewTempDir(), "filtered.star");
-        star.WriteFiltered(path, [4, 1]);
+        File.WriteAllBytes(path, star.Filter([4, 1]));
         StarFile again = StarFile.Read(path);
         Assert.Equal(2, again.ParticleCount);
-        Assert.Equal(filtered, again.Filter([0, 1]));
+        Assert.Equal(filtered, Encoding.UTF8.GetString(again.Filter([0, 1])));
     }
 
     [Fact]
     public void KeepingEveryParticleReproducesTheFile()
     {
-        foreach (string text in new[] { Relion31, Relion30 })
+        foreach (string text in new[] { Relion31, Relion30, Relion31.TrimEnd('\n') })
         {
-            string[] lines = text.Split('\n');
-            StarFile star = StarFile.Parse("p.star", lines);
-            Assert.Equal(string.Concat(lines.Select(l => l + "\n")), star.Filter(Enumerable.Range(0, star.ParticleCount).Select(i => (long)i)));
+            byte[] bytes = Encoding.UTF8.GetBytes(text);
+            StarFile star = StarFile.Parse("p.star", bytes);
+            Assert.Equal(bytes, star.Filter(Enumerable.Range(0, star.ParticleCount).Select(i => (long)i)));
         }
     }
 
     [Fact]
     public void FiltersRelion30FilesWithoutOptics()
     {
-        StarFile star = StarFile.Parse("p.star", Relion30.Split('\n'));
+        StarFile star = StarFile.Parse("p.star", Encoding.UTF8.GetBytes(Relion30));
         Assert.False(star.HasOptics);
         Assert.Equal(3, star.ParticleCount);
-        string filtered = star.Filter([1]);
+        string filtered = Encoding.UTF8.GetString(star.Filter([1]));
         Assert.Contains("2@a.mrcs 11000", filtered);
         Assert.DoesNotContain("1@a.mrcs 10000", filtered);
         Assert.Contains("_rlnDefocusU #2", filtered);
@@ -95,7 +96,23 @@ public class StarFileTests
     [Fact]
     public void IndexOutsideTheFileIsAUserError()
     {
-        StarFile star = StarFile.Parse("p.star", Relion30.Split('\n'));
+        StarFile star = StarFile.Parse("p.star", Encoding.UTF8.GetBytes(Relion30));
         Assert.Throws<SirenException>(() => star.Filter([3]));
+    }
+
+    [Fact]
+    public void KeptLinesAreCopiedAsTheirBytes()
+    {
+        // A byte-order mark, CRLF line endings and a Latin-1 'é' (0xE9, not UTF-8) in an image path: the
+        // output is the input's bytes less the dropped rows, not a re-encoding of them.
+        byte[] Latin1(string s) => Encoding.Latin1.GetBytes(s);
+        byte[] header = [0xEF, 0xBB, 0xBF, .. Latin1("\r\ndata_optics\r\n\r\nloop_\r\n_rlnOpticsGroup #1\r\n1\r\n\r\ndata_particles\r\n\r\nloop_\r\n_rlnImageName #1\r\n")];
+        byte[][] rows = [.. Enumerable.Range(1, 4).Select(i => Latin1($"00000{i}@st\u00e9ck.mrcs\r\n"))];
+        byte[] trailer = Latin1("\r\n# end\r\n");
+        StarFile star = StarFile.Parse("p.star", [.. header, .. rows.SelectMany(r => r), .. trailer]);
+        Assert.Equal("particles", star.ParticlesBlock);
+        Assert.True(star.HasOptics);
+        Assert.Equal(4, star.ParticleCount);
+        Assert.Equal([.. header, .. rows[1], .. rows[3], .. trailer], star.Filter([3, 1]));
     }
 }
