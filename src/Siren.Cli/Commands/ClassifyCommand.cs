@@ -4,6 +4,7 @@ using Siren.Core.Blocks;
 using Siren.Core.Classification;
 using Siren.Core.IO;
 using Siren.Core.Occupancy;
+using Siren.Core.Pipeline;
 
 namespace Siren.Cli.Commands;
 
@@ -16,7 +17,7 @@ public static class ClassifyCommand
     public static Command Create()
     {
         var occupancies = new Option<string>("--occupancies") { Description = "occupancies.csv from siren occupancy (best normalized: --per-voxel on binarized maps).", Required = true };
-        var outdir = new Option<string>("--outdir") { Description = "Output folder: mixtures.csv, labels.csv, classes.csv, mixture_<block>.png, heatmap.png.", Required = true };
+        var outdir = new Option<string>("--outdir") { Description = "Output folder: mixtures.csv, labels.csv, classes.csv, assignments.csv, mixture_<block>.png, heatmap.png; a rerun removes those an earlier classify wrote there and this one does not.", Required = true };
         var classes = new Option<int>("--classes") { Description = "Cut the dendrogram into this many classes.", DefaultValueFactory = _ => 4 };
         var distance = new Option<double?>("--distance") { Description = "Cut the dendrogram at this height instead of into --classes." };
         var linkage = new Option<string>("--linkage") { Description = "ward (default), average or complete, on Euclidean distances between maps' block-occupancy vectors.", DefaultValueFactory = _ => "ward" };
@@ -92,6 +93,10 @@ public static class ClassifyCommand
         ClassifyResult result = manifest.Time("classify", () => Classifier.Run(table, options));
         // Only now is every check behind us: a refused run must not leave new CSVs beside an old manifest.
         outdir = AtomicFile.EnsureDirectory(outdir);
+        // Into a folder siren run manages, the stage's stamp would vouch for these classes as run's own: without
+        // it, the next siren run redoes its classify instead of reporting classes it did not make.
+        string stamp = Path.Combine(outdir, RunPipeline.StampFile);
+        if (File.Exists(stamp)) File.Delete(stamp);
         manifest.Time("write", () => Classifier.Write(outdir, table, result, options));
         foreach (BlockMixture m in result.Mixtures)
             CliHost.Log($"classify: {m.Block}: {m.HighCount}/{m.High.Length} maps high ({m.FractionHigh:P1}); means {m.Fit.MeanLow:G4} / {m.Fit.MeanHigh:G4}");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Siren.Core.Blocks;
 using Siren.Core.IO;
 using Siren.Core.Occupancy;
 
@@ -73,10 +74,31 @@ public static class Classifier
         return new ClassifyResult(mixtures, classes, tree.LeafOrder(), maxBlock);
     }
 
-    /// <summary>Writes mixtures.csv, labels.csv, classes.csv, assignments.csv (with AssignMax) and the PNGs into <paramref name="outdir"/>.</summary>
+    private const string AssignmentsFile = "assignments.csv", HeatmapFile = "heatmap.png";
+
+    private static string MixtureFigure(string block) => $"mixture_{block}.png";
+
+    /// <summary>
+    /// Writes mixtures.csv, labels.csv, classes.csv, assignments.csv (with AssignMax) and the PNGs into <paramref name="outdir"/>,
+    /// removing those an earlier classify left there that this one does not write (another table's blocks, --no-plots,
+    /// no --assign max) and its manifest, so they do not sit beside the new classes looking current. Only classify's own
+    /// names are removed.
+    /// </summary>
     public static void Write(string outdir, OccupancyTable table, ClassifyResult result, ClassifyOptions options)
     {
         AtomicFile.EnsureDirectory(outdir);
+        // The tables are always written; which of these it writes depends on the options and the table's blocks.
+        var figuresAndAssignments = new List<string>();
+        if (result.MaxBlock is not null) figuresAndAssignments.Add(AssignmentsFile);
+        if (options.Plots) figuresAndAssignments.AddRange([.. table.Columns.Select(MixtureFigure), HeatmapFile]);
+        // An earlier manifest goes too: the command writes this run's after, and siren run, which writes none here,
+        // must not leave a standalone classify's manifest describing other classes.
+        string[] earlier = [.. Directory.EnumerateFiles(outdir, MixtureFigure("*")).Select(f => Path.GetFileName(f)), AssignmentsFile, HeatmapFile, RunManifest.FileName];
+        foreach (string stale in earlier.Except(figuresAndAssignments))
+        {
+            string path = Path.Combine(outdir, stale);
+            if (File.Exists(path)) File.Delete(path);
+        }
         var inv = CultureInfo.InvariantCulture;
         var mix = new StringBuilder("block,mean_low,mean_high,sigma,weight_high,maps_high,fraction_high,log_likelihood\n");
         foreach (BlockMixture m in result.Mixtures)
@@ -105,13 +127,13 @@ public static class Classifier
             var assign = new StringBuilder("vol_id,block,occupancy\n");
             for (int r = 0; r < table.Rows; r++)
                 assign.Append(inv, $"{table.MapIds[r]},{table.Columns[max[r]]},{table.Values[r][max[r]]:R}\n");
-            AtomicFile.WriteAllText(Path.Combine(outdir, "assignments.csv"), assign.ToString());
+            AtomicFile.WriteAllText(Path.Combine(outdir, AssignmentsFile), assign.ToString());
         }
 
         if (!options.Plots) return;
         for (int c = 0; c < table.Columns.Length; c++)
-            ClassificationPlots.MixtureHistogram(Path.Combine(outdir, $"mixture_{table.Columns[c]}.png"), table.Columns[c], table.Column(c), result.Mixtures[c].Fit);
-        ClassificationPlots.ClassHeatmap(Path.Combine(outdir, "heatmap.png"), table.Columns, table.Values, result.LeafOrder, result.Classes);
+            ClassificationPlots.MixtureHistogram(Path.Combine(outdir, MixtureFigure(table.Columns[c])), table.Columns[c], table.Column(c), result.Mixtures[c].Fit);
+        ClassificationPlots.ClassHeatmap(Path.Combine(outdir, HeatmapFile), table.Columns, table.Values, result.LeafOrder, result.Classes);
     }
 
     private static int ArgMax(double[] row)

@@ -131,6 +131,15 @@ public sealed class Dendrogram
     public int[] CutIntoClasses(int k)
     {
         if (k < 1 || k > Leaves) throw new SirenException($"cannot cut {Leaves} maps into {k} classes. Fix: choose --classes between 1 and {Leaves}.");
+        // A merge at height 0 joins maps with identical occupancies (heights only grow up the tree, so all its
+        // maps coincide). Undoing one would split identical maps, and which of them lands in which class is
+        // arbitrary: a user would read meaning into classes that have none. Such a cut is refused, not warned
+        // about, because its classes.csv would feed select and the report as if it were real.
+        int distinct = Leaves - Merges.Count(m => m.Height == 0);
+        if (k > distinct)
+            throw distinct == 1
+                ? new SirenException($"all {Leaves} maps have the same occupancy in every block, so any cut into {k} classes would be arbitrary. Fix: check that the maps differ and that their thresholds do not leave every block empty or full, or pass --classes 1.")
+                : new SirenException($"only {distinct} of the {Leaves} maps have distinct block occupancies, so {k} classes would split identical maps arbitrarily. Fix: choose --classes between 1 and {distinct}.");
         return Labels(Leaves - k);
     }
 

@@ -2,6 +2,8 @@ using System.Globalization;
 using Siren.Cli.Commands;
 using Siren.Core.Classification;
 using Siren.Core.Ensemble;
+using Siren.Core.Occupancy;
+using Siren.Core.Pipeline;
 
 namespace Siren.Core.Tests.Classification;
 
@@ -37,5 +39,55 @@ public class ClassifyCommandTests
         Assert.Equal(60, classes.Rows.Count);
         byte[] png = File.ReadAllBytes(Path.Combine(dir, "out", "heatmap.png"));
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+    }
+
+    /// <summary>60 maps over <paramref name="blocks"/> blocks: block b is high in the maps where m % blocks == b.</summary>
+    private static string Occupancies(string dir, int blocks)
+    {
+        var rng = new Random(2);
+        var lines = new List<string> { "vol_id," + string.Join(",", Enumerable.Range(0, blocks).Select(b => $"block_{b}")) };
+        for (int m = 0; m < 60; m++)
+            lines.Add(m + "," + string.Join(",", Enumerable.Range(0, blocks).Select(b => ((m % blocks == b ? 0.9 : 0.1) + 0.05 * rng.NextDouble()).ToString(CultureInfo.InvariantCulture))));
+        string csv = Path.Combine(dir, $"occupancies_{blocks}.csv");
+        File.WriteAllLines(csv, lines);
+        return csv;
+    }
+
+    [Fact]
+    public void RerunRemovesTheFiguresAndAssignmentsItNoLongerWrites()
+    {
+        string dir = TestPaths.NewTempDir();
+        string outdir = Path.Combine(dir, "out");
+        Directory.CreateDirectory(outdir);
+        foreach (string own in new[] { "notes.png", "mixture_notes.txt" }) File.WriteAllText(Path.Combine(outdir, own), "mine");
+        ClassifyCommand.Run(Occupancies(dir, 4), outdir, new ClassifyOptions { Classes = 4, AssignMax = true });
+        Assert.True(File.Exists(Path.Combine(outdir, "mixture_block_3.png")));
+
+        // Two blocks with plots: the figures of blocks 2 and 3 and the assignments are the earlier run's.
+        ClassifyCommand.Run(Occupancies(dir, 2), outdir, new ClassifyOptions { Classes = 2 });
+        string[] files = Directory.GetFiles(outdir).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(["classes.csv", "heatmap.png", "labels.csv", "manifest.json", "mixture_block_0.png", "mixture_block_1.png", "mixture_notes.txt", "mixtures.csv", "notes.png"], files);
+
+        ClassifyCommand.Run(Occupancies(dir, 2), outdir, new ClassifyOptions { Classes = 2, Plots = false });
+        files = Directory.GetFiles(outdir).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(["classes.csv", "labels.csv", "manifest.json", "mixture_notes.txt", "mixtures.csv", "notes.png"], files);
+    }
+
+    [Fact]
+    public void ClassifyIntoARunStageFolderMakesRunRedoTheStage()
+    {
+        string dir = TestPaths.NewTempDir();
+        string stage = Path.Combine(dir, RunPipeline.ClassifyFolder);
+        Directory.CreateDirectory(stage);
+        File.WriteAllText(Path.Combine(stage, RunPipeline.StampFile), "{}");
+        string csv = Occupancies(dir, 2);
+        ClassifyCommand.Run(csv, stage, new ClassifyOptions { Classes = 2, Plots = false });
+        Assert.False(File.Exists(Path.Combine(stage, RunPipeline.StampFile)));
+
+        // When run redoes the stage it writes the tables but no manifest: the standalone run's would describe other classes.
+        OccupancyTable table = OccupancyTable.Read(csv);
+        var options = new ClassifyOptions { Classes = 3, Plots = false };
+        Classifier.Write(stage, table, Classifier.Run(table, options), options);
+        Assert.False(File.Exists(Path.Combine(stage, "manifest.json")));
     }
 }

@@ -76,4 +76,25 @@ public class HierarchicalClusteringTests
         Assert.Equal(0.5714285714285715, AdjustedRand.Index([0, 0, 1, 1], [0, 0, 1, 2]), 12);
         Assert.Equal(-0.5, AdjustedRand.Index([0, 0, 1, 1], [0, 1, 0, 1]), 12);
     }
+
+    [Theory]
+    [InlineData(Linkage.Ward)]
+    [InlineData(Linkage.Average)]
+    [InlineData(Linkage.Complete)]
+    public void CutsThatWouldSplitIdenticalMapsAreRefused(Linkage linkage)
+    {
+        Dendrogram same = Dendrogram.Build([[0.5, 0.5], [0.5, 0.5], [0.5, 0.5], [0.5, 0.5]], linkage);
+        Assert.Equal([1, 1, 1, 1], same.CutIntoClasses(1));
+        Assert.Equal([1, 1, 1, 1], same.CutAtDistance(0.1));
+        var e = Assert.Throws<SirenException>(() => same.CutIntoClasses(2));
+        Assert.Contains("same occupancy in every block", e.Message);
+        Assert.Contains("Fix:", e.Message);
+
+        // Two distinct patterns, each twice: two classes are the patterns, three would split a pair.
+        Dendrogram pairs = Dendrogram.Build([[0.0, 1.0], [1.0, 0.0], [0.0, 1.0], [1.0, 0.0]], linkage);
+        Assert.Equal([1, 2, 1, 2], pairs.CutIntoClasses(2));
+        e = Assert.Throws<SirenException>(() => pairs.CutIntoClasses(3));
+        Assert.Contains("only 2 of the 4 maps", e.Message);
+        Assert.Contains("--classes between 1 and 2", e.Message);
+    }
 }

@@ -269,4 +269,13 @@ public class ClassifySelectBadInputTests
             "cannot read rule", $"more than {SelectionRule.MaxDepth} levels", "Fix:");
         AssertNothingWritten(outdir);
     }
+
+    [Fact]
+    public void EveryMapAlike()
+    {
+        string csv = Occupancies(l => [l[0], .. Enumerable.Range(0, Maps).Select(m => $"{m},0.5,0.5")]);
+        string outdir = Path.Combine(TestPaths.NewTempDir(), "out");
+        AssertOneError(Classify(csv, outdir), "all 60 maps have the same occupancy", "4 classes", "Fix:");
+        AssertNothingWritten(outdir);
+    }
 }
