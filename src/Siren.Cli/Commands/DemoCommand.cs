@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Siren.Core.Blocks;
 using Siren.Core.Kernels;
+using Siren.Core.Pipeline;
 using Siren.Core.Scoring;
 using Siren.Core.Simulation;
 using Siren.Core.Thresholding;
@@ -49,6 +50,9 @@ public static class DemoCommand
             using ICooccurrenceBackend backend = DeviceSelection.Create(pr.GetValue(device)!, CliHost.Log);
             string? specPath = pr.GetValue(spec);
             string? presetName = pr.GetValue(preset) ?? (specPath is null ? SimulationPresets.Demo : null);
+            // Levels predicted for an earlier demo's maps would sit beside a run on the true ones, looking current.
+            string predicted = Path.Combine(dir, RunPipeline.ThresholdsFolder);
+            if (pr.GetValue(levels) != "model" && Directory.Exists(predicted)) Directory.Delete(predicted, recursive: true);
             SimulationSetup setup = SimulateCommand.Resolve(presetName, specPath, pr.GetValue(model), pr.GetValue(builtin), pr.GetValue(deletion), pr.GetValue(intact), seedValue);
             CliHost.Log($"demo: simulating {setup.Spec.Name} into {Path.Combine(dir, SimulatedRun.MapsFolder)}");
             SimulatedRunResult run = SimulatedRun.Run(setup, dir, backend, seedValue, pr.GetValue(count),
@@ -71,7 +75,7 @@ public static class DemoCommand
     private static Siren.Core.Ensemble.Thresholds Predict(string voldir, string outdir)
     {
         using var predictor = new ThresholdPredictor();
-        string csv = Path.Combine(outdir, "01_thresholds", ThresholdPredictor.PredictionsFile);
+        string csv = Path.Combine(outdir, RunPipeline.ThresholdsFolder, ThresholdPredictor.PredictionsFile);
         CliHost.Log($"demo: predicting thresholds with {predictor.ModelSource} → {csv}");
         return predictor.PredictThresholds(voldir, csv, progress: CliHost.Progress("predict thresholds"));
     }

@@ -14,6 +14,8 @@ namespace Siren.Cli.Commands;
 /// </summary>
 public static class PredictThresholdsCommand
 {
+    private const string LabelPlotFile = "predictions_vs_labels.png";
+
     public static Command Create()
     {
         var voldir = new Option<string>("--voldir") { Description = "Folder of raw maps of any cubic box (or one .mrc file), or a folder written by siren preprocess (normalized maps + map_stats_downsampled.csv).", Required = true };
@@ -76,10 +78,13 @@ public static class PredictThresholdsCommand
 
             ThresholdPredictor.WriteCsv(Path.Combine(outRoot, ThresholdPredictor.PredictionsFile), predictions);
 
+            string plot = Path.Combine(outRoot, LabelPlotFile);
+            // A plot of an earlier run's predictions against its labels would sit beside these, looking current.
+            if (labelled is null && File.Exists(plot)) File.Delete(plot);
             if (labelled is not null)
             {
                 var scored = predictions.Where(p => labelled.ContainsKey(p.MapId)).ToList();
-                PredictionPlot.Write(Path.Combine(outRoot, "predictions_vs_labels.png"), scored.Select(p => (labelled[p.MapId], p.Denormalized)).ToList());
+                PredictionPlot.Write(plot, scored.Select(p => (labelled[p.MapId], p.Denormalized)).ToList());
                 // Both levels in map units, placed in the range they belong to, so maps of different scales
                 // compare: the gap as a share of that range, r on that scale.
                 double[] predicted = scored.Select(p => p.Stats.Normalize(p.Denormalized)).ToArray();
@@ -87,7 +92,7 @@ public static class PredictThresholdsCommand
                 double medianGap = predicted.Zip(label, (a, b) => Math.Abs(a - b) / 2).Median();
                 double r = scored.Count > 2 ? Correlation.Pearson(predicted, label) : double.NaN;
                 CliHost.Log($"{scored.Count} labelled maps: median |prediction − label| {medianGap:P1} of the map's range" +
-                            (double.IsFinite(r) ? $", Pearson r {r:0.000} (normalized levels)" : "") + "; predictions_vs_labels.png");
+                            (double.IsFinite(r) ? $", Pearson r {r:0.000} (normalized levels)" : "") + $"; {LabelPlotFile}");
                 manifest.Result("labelled_maps", scored.Count).Result("median_gap_of_range", Math.Round(medianGap, 5))
                     .Result("pearson_r_normalized", double.IsFinite(r) ? Math.Round(r, 4) : null);
             }

@@ -33,6 +33,12 @@ public class SimulatedRunTests
         ScoreReport rescored = BlockScorer.Score(Path.Combine(outdir, "02_expand"), Path.Combine(outdir, SimulatedRun.MapsFolder));
         Assert.True(rescored.Found == 5 && rescored.FalseBlocks == 0, rescored.FormatTable());
         Assert.True(File.Exists(Path.Combine(outdir, ScoreReport.FileName)));
+        Assert.True(File.Exists(Path.Combine(outdir, "01_thresholds", "predictions.csv")));
+
+        // Again on the simulator's true levels: the model's levels of the first run do not stay beside it.
+        var truthRun = SirenProcess.Run("demo", "--n", "60", "--outdir", outdir, "--thresholds-from", "truth");
+        Assert.True(truthRun.ExitCode == 0, truthRun.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(outdir, "01_thresholds")));
     }
 
     [SharedDataFact]

@@ -100,6 +100,10 @@ public class ThresholdPredictorTests
         // Simulated maps of training families: the model lands within a few per cent of their range.
         Assert.InRange((double)results["median_gap_of_range"]!, 0, 0.05);
         Assert.NotNull(results["pearson_r_normalized"]);
+
+        // Without --labels into the same folder: the plot of the earlier labels goes with them.
+        Assert.Equal(0, CliHost.Run(root, ["predict-thresholds", "--voldir", Path.Combine(dir, "maps"), "--outdir", outdir]));
+        Assert.False(File.Exists(Path.Combine(outdir, "predictions_vs_labels.png")));
     }
 
     [Fact]
