@@ -43,8 +43,9 @@ public static class ChimeraxCommand
         if (!File.Exists(map)) throw new SirenException($"map '{map}' does not exist. Fix: pass --map with an .mrc file.");
         AtomicFile.RequireOutputFile(output, "--out", "blocks.cxc");
         var masks = ChimeraXScript.BlockMasks(blocksFolder);
-        ChimeraXScript.RequireSameGrid(map, masks);
+        var volume = ChimeraXScript.ReadMapOnBlocksGrid(map, masks);
         double level = ChimeraXScript.LevelFor(map, thresholds);
+        if (ChimeraXScript.LevelWarning(volume, level, map) is { } warning) CliHost.Log(warning);
         AtomicFile.WriteAllText(output, ChimeraXScript.Build(map, level, masks));
         new RunManifest("chimerax")
             .Parameter("map", Path.GetFullPath(map)).Parameter("level", level).Parameter("blocks", Path.GetFullPath(blocksFolder))

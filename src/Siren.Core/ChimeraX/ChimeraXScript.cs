@@ -75,8 +75,9 @@ public static partial class ChimeraXScript
     /// <summary>
     /// ChimeraX would open a broken map or masks of another box without complaint and draw nonsense over the
     /// wrong voxels, so the map is read in full (size, mode, finite values) and every mask must share its grid.
+    /// The map is returned for <see cref="LevelWarning"/>.
     /// </summary>
-    public static void RequireSameGrid(string mapPath, IReadOnlyList<(int Id, string Path)> blocks)
+    public static Mrc.MrcVolume ReadMapOnBlocksGrid(string mapPath, IReadOnlyList<(int Id, string Path)> blocks)
     {
         var map = Mrc.MrcReader.Read(mapPath);
         Thresholding.MapNormalization.RequireFinite(map.Data, $"'{mapPath}'");
@@ -91,6 +92,21 @@ public static partial class ChimeraXScript
             if (Ensemble.BinarizedEnsemble.IsVoxelSize(size) && Ensemble.BinarizedEnsemble.IsVoxelSize(map.VoxelSize) && Math.Abs(size.X - map.VoxelSize.X) > 1e-3 * map.VoxelSize.X)
                 throw new SirenException($"block_{id} ('{path}') has voxels of {size.X:G4} Å but the map '{mapPath}' of {map.VoxelSize.X:G4} Å. Fix: pass a map of the ensemble the blocks were found in.");
         }
+        return map;
+    }
+
+    /// <summary>
+    /// A level at or above the map's maximum draws no surface (or below its minimum, a filled box): the
+    /// script would open without complaint and show nothing useful. Null when the level cuts the map.
+    /// </summary>
+    public static string? LevelWarning(Mrc.MrcVolume map, double level, string mapPath)
+    {
+        var (min, max) = Thresholding.MapNormalization.Extremes(map.Data);
+        if (level >= max)
+            return $"warning: level {level:G4} is at or above the largest value of '{mapPath}' ({max:G4}), so ChimeraX draws no surface for it. Fix: check --threshold/--thresholds against the map's values.";
+        if (level < min)
+            return $"warning: level {level:G4} is below the smallest value of '{mapPath}' ({min:G4}), so ChimeraX draws the whole box. Fix: check --threshold/--thresholds against the map's values.";
+        return null;
     }
 
     private static string Quote(string path) => path.Contains(' ') ? $"\"{path}\"" : path;

@@ -61,7 +61,7 @@ public sealed class BinarizedEnsemble
             MrcHeader header = MrcReader.ReadHeader(f.Path);
             var (nx, ny, nz) = header.CanonicalDims;
             if (nx != box || ny != box || nz != box)
-                throw new SirenException($"'{f.Path}' is {nx}×{ny}×{nz} but '{Path.GetFileName(candidates[0].Path)}' is {box}³; all maps must share one box. Fix: resample the maps to one box (siren preprocess) or remove the odd one.");
+                throw new SirenException($"'{f.Path}' is {nx}×{ny}×{nz} but '{Path.GetFileName(candidates[0].Path)}' is {box}³; all maps must share one box. Fix: resample the odd map to the ensemble's box (Fourier-crop it, e.g. cryodrgn downsample -D {box}), or remove it.");
             // Distances in Å (the locality factor) come from the first map's voxel size; a map on another grid is from another ensemble.
             // A header without a voxel size (cell 0 or NaN) is left to the detection's --apix check.
             if (IsVoxelSize(header.VoxelSize) && IsVoxelSize(first.VoxelSize) && !SameVoxelSize(header.VoxelSize, first.VoxelSize))

@@ -24,7 +24,12 @@ public sealed class CsvTable
         if (nonEmpty.Count == 0) throw new SirenException($"'{path}' is empty. Fix: pass a CSV with a header row.");
         // A binary file's bytes would reach the error line (and the terminal) as control characters.
         if (nonEmpty.Any(l => l.Any(c => char.IsControl(c) && c is not '\t' and not '\r')))
+        {
+            // Text saved as UTF-16 without a byte-order mark reads as every other character NUL.
+            if (nonEmpty[0].Count(c => c == '\0') * 3 > nonEmpty[0].Length)
+                throw new SirenException($"'{path}' looks like UTF-16 text without a byte-order mark. Fix: save it as UTF-8 (or UTF-16 with a BOM).");
             throw new SirenException($"'{path}' is not a text CSV (it holds binary bytes). Fix: pass the CSV file (vol_id, ... columns).");
+        }
         string[] header = Split(nonEmpty[0]).Select(h => h.Trim()).ToArray();
         var rows = new List<string[]>();
         for (int i = 1; i < nonEmpty.Count; i++)

@@ -61,6 +61,8 @@ public static class OccupancyCalculator
     private static double ReferenceSum(OccupancyMask mask, string? refdir)
     {
         if (refdir is null) throw new SirenException("reference normalization needs --refdir. Fix: pass the folder of reference maps.");
+        if (!Directory.Exists(refdir))
+            throw new SirenException($"--refdir '{refdir}' is {(File.Exists(refdir) ? "a file" : "not a folder that exists")}. Fix: pass the folder of reference maps (MAVEn's prots1_chainA.mrc, …).");
         string path = Path.Combine(refdir, mask.ReferenceName + ".mrc");
         if (!File.Exists(path))
             throw new SirenException($"no reference map '{path}' for mask '{mask.Name}'. Fix: name references as the masks without 'Mask_' (Mask_prots1_chainA.mrc ↔ prots1_chainA.mrc).");

@@ -272,4 +272,20 @@ public class PipelineBadInputTests
         AssertOneError(SirenProcess.Run("chimerax", "--map", Path.Combine(maps, "vol_000.mrc"), "--threshold", "0.5", "--blocks", Path.Combine(blocks, "block_0.mrc"), "--out", Path.Combine(root, "b.cxc")),
             "is a file", $"--blocks {blocks}");
     }
+
+    [Fact]
+    public void ALevelOutsideTheMapAReferenceFileAndUtf16WithoutAMarkAreNamed()
+    {
+        string maps = Maps(4), blocks = Blocks(), root = TestPaths.NewTempDir();
+        var cx = SirenProcess.Run("chimerax", "--map", Path.Combine(maps, "vol_000.mrc"), "--threshold", "1e30", "--blocks", blocks, "--out", Path.Combine(root, "b.cxc"));
+        Assert.True(cx.ExitCode == 0, cx.Stderr);
+        Assert.Contains("draws no surface", cx.Stderr);
+
+        string csv = Path.Combine(root, "thr.csv");
+        File.WriteAllText(csv, "vol_id,contour\n0,1\n");
+        AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--maskdir", blocks, "--refdir", csv, "--out", Path.Combine(root, "occ.csv")), "--refdir", "is a file");
+
+        File.WriteAllBytes(csv, System.Text.Encoding.Unicode.GetBytes("vol_id,denormalized_predictions\n0,0.5\n"));
+        AssertOneError(SirenProcess.Run("sketch", "--voldir", maps, "--outdir", TestPaths.NewTempDir(), "--thresholds", csv), "UTF-16", "UTF-8");
+    }
 }
