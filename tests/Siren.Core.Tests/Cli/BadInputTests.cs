@@ -96,7 +96,7 @@ public class BadInputTests
     }
 
     [Fact]
-    public void EmptyFolder() => AssertOneError(Sketch(TestPaths.NewTempDir(), "--threshold", "0.5"), "no .mrc files");
+    public void EmptyFolder() => AssertOneError(Sketch(TestPaths.NewTempDir(), "--threshold", "0.5"), "no .mrc or .map files");
 
     [Fact]
     public void MissingFolder() => AssertOneError(Sketch("/nonexistent/maps", "--threshold", "0.5"), "/nonexistent/maps", "does not exist");
