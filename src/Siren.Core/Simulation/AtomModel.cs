@@ -181,6 +181,11 @@ public sealed class AtomModel
 
     private static Atom MakeAtom(string path, int lineNo, string model, string chain, int residue, string residueName, string atomName, string element, Vector3 position)
     {
+        // float.Parse takes "nan" and "inf" and turns an overflowing number into infinity; such an atom would
+        // put NaN or nothing into the maps while still counting toward the molecular volume.
+        if (!float.IsFinite(position.X) || !float.IsFinite(position.Y) || !float.IsFinite(position.Z))
+            throw new SirenException(FormattableString.Invariant(
+                $"'{path}' line {lineNo}: coordinates ({position.X}, {position.Y}, {position.Z}) are not finite numbers. Fix: give the atom real x, y, z in Å, or delete the record."));
         string symbol = Elements.Normalize(element);
         if (!Elements.TryGet(symbol, out int z, out double mass))
             throw new SirenException($"'{path}' line {lineNo}: unknown element '{element}'. Fix: put the element symbol in columns 77–78 (PDB) or type_symbol (mmCIF).");

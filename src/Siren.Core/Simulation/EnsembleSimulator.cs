@@ -43,9 +43,11 @@ public static class EnsembleSimulator
         string outFull = AtomicFile.EnsureDirectory(outdir);
         GridSpec grid = spec.Grid.Resolve(model);
         var plan = Plan.Build(model, spec, log);
+        plan.RequireInside(grid);
+        double[] nodes = spec.Resolution.Nodes();
+        RequireMemory(plan, grid, nodes.Contains(spec.Resolution.Reference) ? nodes.Length : nodes.Length + 1, n);
         // Maps left by an earlier, larger run would join the ensemble without a threshold.
         foreach (string stale in Directory.EnumerateFiles(outFull, "vol_*.mrc")) File.Delete(stale);
-        double[] nodes = spec.Resolution.Nodes();
         log?.Invoke($"simulate: {model.Count} atoms, {spec.Groups.Count} groups, {spec.Classes.Count} classes, resolution {spec.Resolution.Min}–{spec.Resolution.Max} Å ({nodes.Length} rendered), {n} maps on {grid.Box}³ × {grid.Apix} Å/px");
 
         Densities[] levels = nodes.Select(r => Densities.Render(plan, grid, r, model.MolecularVolume)).ToArray();
@@ -80,6 +82,19 @@ public static class EnsembleSimulator
         AtomicFile.WriteAllText(Path.Combine(outFull, ThresholdsFileName), csv.ToString());
         AtomicFile.WriteAllText(Path.Combine(outFull, "spec.json"), (spec with { Maps = n }).ToJson());
         return new SimulationResult(truth, outFull, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Refuses a simulation whose maps would not fit in memory: every rendered resolution holds the invariant
+    /// part, each compositional group, each pose and the complete map, and every worker three maps of its own.
+    /// </summary>
+    private static void RequireMemory(Plan plan, GridSpec grid, int renders, int maps)
+    {
+        int perRender = 2 + plan.Compositional.Count + plan.Conformational.Sum(g => g.Poses.Length);
+        int count = renders * perRender + 3 * Math.Min(maps, Environment.ProcessorCount);
+        ResourceBudget.RequireMemory((double)count * grid.VoxelCount * sizeof(float),
+            $"simulate: {count} maps of {grid.Box}³ in memory ({renders} resolutions × {perRender} densities, 3 per worker)",
+            "lower grid.box or resolution.levels, or simulate fewer groups or poses");
     }
 
     public static string MapFileName(int index, int digits) => $"vol_{index.ToString("D" + digits, CultureInfo.InvariantCulture)}.mrc";
@@ -118,7 +133,10 @@ public static class EnsembleSimulator
                 else
                 {
                     var pivot = new Vector3((float)gs.Pivot![0], (float)gs.Pivot[1], (float)gs.Pivot[2]);
-                    var axis = Vector3.Normalize(new Vector3((float)gs.Axis![0], (float)gs.Axis[1], (float)gs.Axis[2]));
+                    // Divided by its largest component first, so that a tiny or huge axis normalizes without under- or overflow.
+                    double[] a = gs.Axis!;
+                    double largest = a.Max(Math.Abs);
+                    var axis = Vector3.Normalize(new Vector3((float)(a[0] / largest), (float)(a[1] / largest), (float)(a[2] / largest)));
                     Atom[][] poses = gs.Angles!.Select(deg =>
                     {
                         var q = Quaternion.CreateFromAxisAngle(axis, (float)(deg * Math.PI / 180));
@@ -128,6 +146,37 @@ public static class EnsembleSimulator
                 }
             }
             return new Plan { Invariant = invariant.ToArray(), Compositional = compositional, Conformational = conformational };
+        }
+
+        /// <summary>
+        /// Every atom, in every pose, must sit in the grid: T encloses the whole model's molecular volume, so an
+        /// atom the maps miss would silently lower every true threshold.
+        /// </summary>
+        public void RequireInside(GridSpec grid)
+        {
+            bool Inside(Atom a)
+            {
+                Vector3 v = grid.ToVoxel(a.Position);
+                // Written so that a NaN position counts as outside.
+                return v.X >= -0.5f && v.X < grid.Box - 0.5f && v.Y >= -0.5f && v.Y < grid.Box - 0.5f && v.Z >= -0.5f && v.Z < grid.Box - 0.5f;
+            }
+            // A conformational atom is outside when any of its poses is; the atom is reported in that pose.
+            IEnumerable<Atom[]> placements = Invariant.Concat(Compositional.SelectMany(g => g.Atoms)).Select(a => new[] { a })
+                .Concat(Conformational.SelectMany(g => Enumerable.Range(0, g.Poses[0].Length).Select(i => g.Poses.Select(p => p[i]).ToArray())));
+            int outside = 0, total = 0;
+            Atom? first = null;
+            foreach (Atom[] poses in placements)
+            {
+                total++;
+                int missed = Array.FindIndex(poses, a => !Inside(a));
+                if (missed < 0) continue;
+                outside++;
+                first ??= poses[missed];
+            }
+            if (first is { } shown)
+                throw new SirenException(FormattableString.Invariant(
+                    $"{outside} of {total} atoms (first: {shown.Model} chain {shown.Chain} residue {shown.Residue} at {shown.Position.X:0.#}, {shown.Position.Y:0.#}, {shown.Position.Z:0.#} Å) lie outside the {grid.Box}³ grid of {grid.Apix} Å/px from origin {grid.Origin.X:0.#}, {grid.Origin.Y:0.#}, {grid.Origin.Z:0.#} Å, so the maps would miss density the true threshold counts. ") +
+                    "Fix: in the spec, enlarge grid.box or grid.apix, move grid.origin, or set grid.center to true.");
         }
     }
 

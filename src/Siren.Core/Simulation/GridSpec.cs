@@ -30,9 +30,21 @@ public readonly record struct GridSpec(int Box, double Apix, Vector3 Origin)
     public MrcVolume NewVolume(float[] data) =>
         new(Box, Box, Box, data, Vec3.All((float)Apix), new Vec3(Origin.X, Origin.Y, Origin.Z));
 
+    /// <summary>The largest box: a 1024³ float map is 4 GB, and one more voxel a side no longer fits one .NET array.</summary>
+    public const int MaxBox = 1024;
+
+    /// <summary>Pixel sizes outside [0.1, 100] Å are no cryo-EM grid, and far beyond them voxel volumes leave float range.</summary>
+    public const double MinApix = 0.1, MaxApix = 100;
+
     public void Validate()
     {
-        if (Box < 2 || Box > 1024) throw new SirenException($"box {Box} is out of range. Fix: pass --box between 2 and 1024.");
-        if (!(Apix > 0) || !double.IsFinite(Apix)) throw new SirenException($"pixel size {Apix} must be a positive number. Fix: pass --apix in Å/px.");
+        if (Problem() is { } problem) throw new SirenException(problem);
     }
+
+    /// <summary>Why this grid cannot be rendered on, as an error line naming the spec field, or null when it can.</summary>
+    public string? Problem() =>
+        Box is < 2 or > MaxBox ? $"grid.box {Box} is out of range. Fix: set grid.box between 2 and {MaxBox} voxels."
+        : !(Apix >= MinApix && Apix <= MaxApix) ? FormattableString.Invariant($"grid.apix {Apix} Å/px is out of range. Fix: set grid.apix between {MinApix} and {MaxApix} Å per voxel.")
+        : !float.IsFinite(Origin.X) || !float.IsFinite(Origin.Y) || !float.IsFinite(Origin.Z) ? "grid.origin is not finite. Fix: give grid.origin as [x, y, z] in Å."
+        : null;
 }

@@ -30,6 +30,14 @@ namespace Siren.Core.Simulation;
 /// group that selects it. Compositional groups are present only in the classes that list them;
 /// conformational groups are always present, rotated rigidly by one of their angles (degrees, right-handed
 /// about the axis through the pivot, Å) — the class's fixed pose, or a pose drawn uniformly per map.
+/// <para>
+/// Bounds (<see cref="Validate"/>; a key given twice is refused): grid.box 2–1024, grid.apix 0.1–100 Å;
+/// resolution from apix (finer, atoms fall between voxel centres) to a quarter of the box width (coarser,
+/// each atom's Gaussian spans the box), 1–16 levels; angles within ±360°; scale within [1e-6, 1e6];
+/// offset within (−1, 1) (the true threshold s·T·(1 + offset) stays positive); noise 0–10 (× T);
+/// noise_blur up to a sixth of the box (the periodic filter must not wrap onto itself); occupancies and
+/// fractions within [0, 1]. Every atom must lie in the grid, since T counts the whole model's volume.
+/// </para>
 /// </summary>
 public sealed record HeterogeneitySpec
 {
@@ -49,6 +57,8 @@ public sealed record HeterogeneitySpec
         AllowTrailingCommas = true,
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        // A key given twice is a spec edited in two places; the last one silently winning hides the other.
+        AllowDuplicateProperties = false,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
@@ -72,13 +82,28 @@ public sealed record HeterogeneitySpec
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
+    /// <summary>Largest |angle| of a conformational pose, in degrees: one full turn either way.</summary>
+    public const double MaxAngle = 360;
+
+    /// <summary>Scales are log-uniform within these: map values stay far inside float32 range either way.</summary>
+    public const double MinScale = 1e-6, MaxScale = 1e6;
+
+    /// <summary>Noise above 10 × T hides any particle: such maps measure nothing.</summary>
+    public const double MaxNoise = 10;
+
     /// <summary>Checks names, ranges and references; errors name <paramref name="source"/> and the field.</summary>
     public void Validate(string source = "spec")
     {
         void Fail(string what) => throw new SirenException($"{source}: {what}");
         if (Maps < 1) Fail($"maps = {Maps}; it must be at least 1. Fix: set \"maps\" or pass --n.");
-        if (!(Resolution.Min > 0) || Resolution.Max < Resolution.Min || Resolution.Levels < 1)
-            Fail($"resolution {{min {Resolution.Min}, max {Resolution.Max}, levels {Resolution.Levels}}} is invalid. Fix: 0 < min ≤ max (Å) and levels ≥ 1 (levels = resolutions rendered for interpolation).");
+        if (Grid.Origin is not { Length: 3 }) Fail("grid.origin must be [x, y, z] in Å. Fix: give three numbers.");
+        if (Grid.AtGivenOrigin().Problem() is { } gridProblem) Fail(gridProblem);
+        double finest = Grid.Apix, coarsest = Grid.Box * Grid.Apix / 4;
+        if (!(Resolution.Min >= finest && Resolution.Max >= Resolution.Min && Resolution.Max <= coarsest))
+            Fail(FormattableString.Invariant($"resolution {{min {Resolution.Min}, max {Resolution.Max}}} Å is invalid on a {Grid.Box}-voxel grid of {Grid.Apix} Å. ") +
+                 FormattableString.Invariant($"Fix: {finest:0.###} ≤ min ≤ max ≤ {coarsest:0.###} Å (finer than a voxel, atoms fall between voxel centres; coarser than a quarter of the box, each atom's Gaussian spans the box)."));
+        if (Resolution.Levels is < 1 or > ResolutionRange.MaxLevels)
+            Fail($"resolution.levels {Resolution.Levels} is out of range. Fix: render 1 to {ResolutionRange.MaxLevels} resolutions (3 interpolate a narrow range well).");
         if (Groups.Count == 0) Fail("no groups. Fix: list at least one compositional or conformational group.");
         if (Classes.Count == 0) Fail("no classes. Fix: list at least one class with a frequency.");
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -88,15 +113,21 @@ public sealed record HeterogeneitySpec
             if (g.Select.Count == 0) Fail($"group '{g.Name}' selects nothing. Fix: add a \"select\" entry (model/chain/residues/last).");
             foreach (AtomSelection s in g.Select)
             {
-                if (s.Residues is { } r && (r.Length != 2 || r[1] < r[0])) Fail($"group '{g.Name}': residues must be [first, last] with first ≤ last.");
+                if (s.Residues is { } r && (r.Length != 2 || r[1] < r[0])) Fail($"group '{g.Name}': residues must be [first, last] with first ≤ last. Fix: give an inclusive residue range, e.g. [1, 80].");
                 if (s.Last is { } k && (k < 1 || s.Residues is not null || s.Chain is null))
-                    Fail($"group '{g.Name}': \"last\" needs a chain, no residue range, and k ≥ 1.");
+                    Fail($"group '{g.Name}': \"last\" needs a chain, no residue range, and k ≥ 1. Fix: e.g. {{\"chain\": \"A\", \"last\": 73}}.");
             }
             if (g.Type == GroupType.Conformational)
             {
                 if (g.Pivot is not { Length: 3 } || g.Axis is not { Length: 3 } || g.Angles is not { Length: >= 1 })
-                    Fail($"conformational group '{g.Name}' needs pivot [x,y,z] (Å), axis [x,y,z] and angles [deg, ...].");
-                if (g.Axis!.All(a => a == 0)) Fail($"group '{g.Name}': axis must not be zero.");
+                    Fail($"conformational group '{g.Name}' needs pivot [x,y,z] (Å), axis [x,y,z] and angles [deg, ...]. Fix: add the three fields.");
+                double[] pivot = g.Pivot!, axis = g.Axis!, angles = g.Angles!;
+                // Pivot and axis are rendered as float32, so they must be finite as floats, not only as doubles.
+                if (!pivot.Concat(axis).All(x => float.IsFinite((float)x)))
+                    Fail($"group '{g.Name}': pivot and axis must be finite numbers. Fix: give the pivot in Å and the axis as a direction.");
+                if (axis.All(a => a == 0)) Fail($"group '{g.Name}': axis must not be zero. Fix: give the rotation axis as a direction, e.g. [0, 0, 1].");
+                if (!angles.All(a => Math.Abs(a) <= MaxAngle))
+                    Fail(FormattableString.Invariant($"group '{g.Name}': angles must lie within ±{MaxAngle}°. Fix: give each pose's rotation in degrees."));
             }
         }
         foreach (ClassSpec c in Classes)
@@ -107,17 +138,29 @@ public sealed record HeterogeneitySpec
                     Fail($"class '{c.Name}' lists '{p}' as present, which is not a compositional group. Fix: use a group name from \"groups\".");
             foreach (var (group, pose) in c.Poses ?? new Dictionary<string, int>())
                 if (Groups.FirstOrDefault(g => g.Name == group) is not { Type: GroupType.Conformational } g || pose < 0 || pose >= g.Angles!.Length)
-                    Fail($"class '{c.Name}' fixes pose {pose} of '{group}', which is not a conformational group with that many angles.");
+                    Fail($"class '{c.Name}' fixes pose {pose} of '{group}', which is not a conformational group with that many angles. Fix: name a conformational group and a pose index from 0.");
         }
         if (Classes.Sum(c => c.Frequency) <= 0) Fail("class frequencies sum to zero. Fix: give at least one class a positive frequency.");
+        ValidateVariation(Fail);
+    }
+
+    // Every comparison is written so that NaN fails it.
+    private void ValidateVariation(Action<string> fail)
+    {
         VariationSpec v = Variation;
-        if (v.Scale is not { Length: 2 } || !(v.Scale[0] > 0) || v.Scale[1] < v.Scale[0]) Fail("variation.scale must be [min, max] with 0 < min ≤ max.");
-        if (v.Offset is not { Length: 2 } || v.Offset[1] < v.Offset[0]) Fail("variation.offset must be [min, max] (fractions of the threshold).");
-        if (v.PartialOccupancy is not { Length: 2 } || v.PartialOccupancy[0] < 0 || v.PartialOccupancy[1] > 1 || v.PartialOccupancy[1] < v.PartialOccupancy[0])
-            Fail("variation.partial_occupancy must be [min, max] within [0, 1].");
-        if (!(v.Noise >= 0) || !(v.NoiseBlur >= 0)) Fail("variation.noise and noise_blur must be ≥ 0.");
-        if (!(v.PartialFraction >= 0) || !(v.JunkFraction >= 0) || v.PartialFraction + v.JunkFraction > 1)
-            Fail("variation.partial_fraction and junk_fraction must be ≥ 0 and sum to at most 1.");
+        if (v.Scale is not { Length: 2 } || !(v.Scale[0] >= MinScale && v.Scale[1] >= v.Scale[0] && v.Scale[1] <= MaxScale))
+            fail(FormattableString.Invariant($"variation.scale must be [min, max] with {MinScale:0e0} ≤ min ≤ max ≤ {MaxScale:0e0}. Fix: e.g. [0.8, 1.25]."));
+        if (v.Offset is not { Length: 2 } || !(v.Offset[0] > -1 && v.Offset[1] >= v.Offset[0] && v.Offset[1] < 1))
+            fail("variation.offset must be [min, max] with −1 < min ≤ max < 1 (fractions of the threshold). Fix: e.g. [-0.05, 0.05].");
+        if (v.PartialOccupancy is not { Length: 2 } || !(v.PartialOccupancy[0] >= 0 && v.PartialOccupancy[1] >= v.PartialOccupancy[0] && v.PartialOccupancy[1] <= 1))
+            fail("variation.partial_occupancy must be [min, max] within [0, 1]. Fix: e.g. [0.3, 0.7].");
+        if (!(v.Noise >= 0 && v.Noise <= MaxNoise))
+            fail(FormattableString.Invariant($"variation.noise {v.Noise} is out of range. Fix: give the noise's standard deviation as a fraction of the threshold, 0 to {MaxNoise}."));
+        double maxBlur = VariationSpec.MaxNoiseBlur(Grid.Box);
+        if (!(v.NoiseBlur >= 0 && v.NoiseBlur <= maxBlur))
+            fail(FormattableString.Invariant($"variation.noise_blur {v.NoiseBlur} voxels is out of range for a {Grid.Box}-voxel box. Fix: 0 to {maxBlur:0.##} voxels (the filter reaches ±3σ and must not wrap onto itself)."));
+        if (!(v.PartialFraction >= 0 && v.JunkFraction >= 0 && v.PartialFraction + v.JunkFraction <= 1))
+            fail("variation.partial_fraction and junk_fraction must be ≥ 0 and sum to at most 1. Fix: e.g. 0.1 and 0.");
     }
 }
 
@@ -131,14 +174,15 @@ public sealed record GridOptions
 
     public GridSpec Resolve(AtomModel model)
     {
-        if (Origin.Length != 3) throw new SirenException("spec: grid.origin must be [x, y, z] in Å.");
-        var origin = new Vector3((float)Origin[0], (float)Origin[1], (float)Origin[2]);
-        var grid = new GridSpec(Box, Apix, origin);
+        GridSpec grid = AtGivenOrigin();
         grid.Validate();
         if (!Center || model.Count == 0) return grid;
         Vector3 centroid = model.Atoms.Aggregate(Vector3.Zero, (acc, a) => acc + a.Position) / model.Count;
         return grid with { Origin = centroid - (grid.Centre - grid.Origin) };
     }
+
+    /// <summary>The grid at <see cref="Origin"/>, before any centring.</summary>
+    internal GridSpec AtGivenOrigin() => new(Box, Apix, new Vector3((float)Origin[0], (float)Origin[1], (float)Origin[2]));
 }
 
 /// <summary>
@@ -151,6 +195,9 @@ public sealed record ResolutionRange
     public double Min { get; init; } = 10;
     public double Max { get; init; } = 14;
     public int Levels { get; init; } = 3;
+
+    /// <summary>Most resolutions rendered: each level holds every group's density in memory, and a narrow range needs 3.</summary>
+    public const int MaxLevels = 16;
 
     /// <summary>The rendered resolutions (one when min = max).</summary>
     public double[] Nodes() => Levels == 1 || Max == Min
@@ -206,6 +253,12 @@ public sealed record VariationSpec
     public double[] Offset { get; init; } = [-0.05, 0.05];
     public double Noise { get; init; } = 0.1;
     public double NoiseBlur { get; init; } = 1.0;
+
+    /// <summary>
+    /// The widest noise filter on a <paramref name="box"/>-voxel grid, in voxels: the periodic filter reaches
+    /// ⌈3σ⌉ voxels either way, and its 2⌈3σ⌉ + 1 taps must not exceed the box or they wrap onto each other.
+    /// </summary>
+    public static double MaxNoiseBlur(int box) => (box - 1) / 2 / 3.0;
 
     /// <summary>Fraction of maps whose variable compositional groups (those present in the class) get an occupancy drawn from <see cref="PartialOccupancy"/>.</summary>
     public double PartialFraction { get; init; } = 0.1;

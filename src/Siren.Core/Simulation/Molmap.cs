@@ -40,7 +40,11 @@ public static class Molmap
 
         double sigma = SigmaPerResolution * resolution;
         double sigmaVox = sigma / grid.Apix;
-        int reach = Math.Max(1, (int)Math.Ceiling(3 * sigmaVox));
+        int reach = Math.Max(1, (int)Math.Ceiling(Math.Min(3 * sigmaVox, int.MaxValue)));
+        // The splat keeps 2·reach + 1 weights per axis on the stack; a Gaussian wider than the box spans all of it anyway.
+        if (reach > grid.Box)
+            throw new SirenException(FormattableString.Invariant(
+                $"resolution {resolution} Å is too coarse for a {grid.Box}-voxel grid of {grid.Apix} Å: each atom's Gaussian would span more than twice the box. Fix: render at a finer resolution or on a larger grid."));
         // Normalize so each Gaussian integrates to Z over space: voxel value = Z · V_voxel / ((2π)^{3/2} σ³) · exp(-r²/2σ²).
         double amplitude = weight * grid.VoxelVolume / (Math.Pow(2 * Math.PI, 1.5) * sigma * sigma * sigma);
 

@@ -88,6 +88,22 @@ public class AtomModelTests
         Assert.Contains("line 1", e.Message);
     }
 
+    [Theory]
+    [InlineData("bad.pdb", "ATOM      1  CA  ALA A   2         nan  13.207   9.500  1.00 20.00           C  \n", "line 1")]
+    [InlineData("bad.pdb", "HEADER    TEST\nATOM      1  CA  ALA A   2      11.104    1e39   9.500  1.00 20.00           C  \n", "line 2")]
+    [InlineData("bad.cif", "loop_\n_atom_site.type_symbol\n_atom_site.Cartn_x\n_atom_site.Cartn_y\n_atom_site.Cartn_z\nC 1.0 2.0 3.0\nC 1.0 Infinity 3.0\n", "line 7")]
+    public void Read_NonFiniteCoordinate_IsAUserErrorNamingTheLine(string name, string text, string line)
+    {
+        string path = Path.Combine(TestPaths.NewTempDir(), name);
+        File.WriteAllText(path, text);
+
+        var e = Assert.Throws<SirenException>(() => AtomModel.Read(path));
+
+        Assert.Contains(name, e.Message);
+        Assert.Contains(line, e.Message);
+        Assert.Contains("not finite", e.Message);
+    }
+
     [SharedDataFact]
     public void ReadPath_Ecoli50S_HasAllSevenFilesAndUl2AsProts1ChainA()
     {

@@ -107,4 +107,36 @@ public class EnsembleSimulatorTests
         var e = Assert.Throws<SirenException>(() => EnsembleSimulator.Run(complex.Model, tooMany, TestPaths.NewTempDir(), seed: 0, maps: 2));
         Assert.Contains($"which has {residuesD}", e.Message);
     }
+
+    [Fact]
+    public void AtomsOutsideTheGridAreRefusedBeforeAnyMapIsWritten()
+    {
+        PseudoComplex complex = SimulationFixtures.SmallComplex();
+        HeterogeneitySpec shifted = SimulationFixtures.Spec(complex) with { Grid = new GridOptions { Box = 32, Apix = 8, Origin = [1000, 0, 0] } };
+        string outdir = TestPaths.NewTempDir();
+
+        var e = Assert.Throws<SirenException>(() => EnsembleSimulator.Run(complex.Model, shifted, outdir, seed: 0, maps: 2));
+
+        Assert.Contains($"{complex.Model.Count} of {complex.Model.Count} atoms", e.Message);
+        Assert.Contains("grid.center", e.Message);
+        Assert.Empty(Directory.GetFiles(outdir, "vol_*.mrc"));
+        // Centring the model on the same grid places every atom inside it.
+        EnsembleSimulator.Run(complex.Model, shifted with { Grid = shifted.Grid with { Center = true } }, outdir, seed: 0, maps: 2);
+    }
+
+    [Fact]
+    public void AGridWhoseMapsExceedMemoryIsRefusedBeforeRendering()
+    {
+        PseudoComplex complex = SimulationFixtures.SmallComplex();
+        HeterogeneitySpec huge = SimulationFixtures.Spec(complex) with
+        {
+            Grid = new GridOptions { Box = GridSpec.MaxBox, Apix = 1, Center = true },
+            Resolution = new ResolutionRange { Min = 10, Max = 20, Levels = ResolutionRange.MaxLevels },
+        };
+
+        var e = Assert.Throws<SirenException>(() => EnsembleSimulator.Run(complex.Model, huge, TestPaths.NewTempDir(), seed: 0, maps: 2));
+
+        Assert.Contains("of memory", e.Message);
+        Assert.Contains("grid.box", e.Message);
+    }
 }

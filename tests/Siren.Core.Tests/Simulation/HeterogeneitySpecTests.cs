@@ -25,6 +25,16 @@ public class HeterogeneitySpecTests
     [InlineData("""{"groups": [{"name": "g", "type": "conformational", "select": [{"chain": "A"}]}], "classes": [{"name": "c", "frequency": 1}]}""", "pivot")]
     [InlineData("""{"groups": [{"name": "g", "select": [{"last": 5}]}], "classes": [{"name": "c", "frequency": 1}]}""", "\"last\" needs a chain")]
     [InlineData("""{"groups": [], "classes": [{"name": "c", "frequency": 1}]}""", "no groups")]
+    [InlineData("""{"variation": {"noise": 0.1, "noise": 0.2}, "groups": [{"name": "g", "select": [{"chain": "A"}]}], "classes": [{"name": "c", "frequency": 1}]}""", "Duplicate property 'noise'")]
+    [InlineData("""{"variation": {"noise": 1e308}, "groups": [{"name": "g", "select": [{"chain": "A"}]}], "classes": [{"name": "c", "frequency": 1}]}""", "variation.noise")]
+    [InlineData("""{"variation": {"scale": [1e-300, 1e308]}, "groups": [{"name": "g", "select": [{"chain": "A"}]}], "classes": [{"name": "c", "frequency": 1}]}""", "variation.scale")]
+    [InlineData("""{"variation": {"offset": [-2, 0]}, "groups": [{"name": "g", "select": [{"chain": "A"}]}], "classes": [{"name": "c", "frequency": 1}]}""", "variation.offset")]
+    [InlineData("""{"variation": {"noise_blur": 100}, "groups": [{"name": "g", "select": [{"chain": "A"}]}], "classes": [{"name": "c", "frequency": 1}]}""", "variation.noise_blur")]
+    [InlineData("""{"resolution": {"min": 10, "max": 1e308}, "groups": [{"name": "g", "select": [{"chain": "A"}]}], "classes": [{"name": "c", "frequency": 1}]}""", "resolution {min 10, max 1E+308}")]
+    [InlineData("""{"resolution": {"min": 1, "max": 12}, "groups": [{"name": "g", "select": [{"chain": "A"}]}], "classes": [{"name": "c", "frequency": 1}]}""", "6.55 ≤ min")]
+    [InlineData("""{"resolution": {"levels": 1000000}, "groups": [{"name": "g", "select": [{"chain": "A"}]}], "classes": [{"name": "c", "frequency": 1}]}""", "resolution.levels")]
+    [InlineData("""{"grid": {"origin": [1e39, 0, 0]}, "groups": [{"name": "g", "select": [{"chain": "A"}]}], "classes": [{"name": "c", "frequency": 1}]}""", "grid.origin")]
+    [InlineData("""{"groups": [{"name": "g", "type": "conformational", "select": [{"chain": "A"}], "pivot": [0, 0, 0], "axis": [0, 0, 1], "angles": [1e308]}], "classes": [{"name": "c", "frequency": 1}]}""", "angles")]
     public void Read_RejectsInvalidSpecsNamingTheFileAndTheField(string json, string expected)
     {
         string path = Path.Combine(TestPaths.NewTempDir(), "bad.json");
@@ -34,6 +44,7 @@ public class HeterogeneitySpecTests
 
         Assert.Contains("bad.json", e.Message);
         Assert.Contains(expected, e.Message);
+        Assert.Contains("Fix:", e.Message);
     }
 
     [Fact]

@@ -28,6 +28,16 @@ public class MolmapTests
     }
 
     [Fact]
+    public void Render_GaussianWiderThanTwiceTheBox_IsAUserErrorNotAStackOverflow()
+    {
+        var grid = new GridSpec(16, 2.0, Vector3.Zero);
+
+        var e = Assert.Throws<SirenException>(() => Molmap.Render([Carbon(new Vector3(16, 16, 16))], grid, resolution: 1e308));
+
+        Assert.Contains("too coarse", e.Message);
+    }
+
+    [Fact]
     public void Render_MatchesDirectSumOverManyAtomsAndIsOrderIndependentOfChunks()
     {
         var grid = new GridSpec(16, 2.0, Vector3.Zero);
