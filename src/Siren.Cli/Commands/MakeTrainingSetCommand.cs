@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
 using Siren.Core.Blocks;
 using Siren.Core.Thresholding;
 
@@ -23,6 +25,9 @@ public static class MakeTrainingSetCommand
             outOpt, countOpt, seedOpt, familiesOpt, ribosomeOpt, rawOpt,
         };
         cmd.Hidden = true;
+        var help = new HelpOption();
+        help.Action = new HiddenCommandHelp(cmd, (SynchronousCommandLineAction)help.Action!);
+        cmd.Options.Add(help);
         cmd.SetAction(pr =>
         {
             string outdir = pr.GetValue(outOpt)!;
@@ -37,5 +42,28 @@ public static class MakeTrainingSetCommand
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// System.CommandLine writes nothing for --help on a hidden command, while its parse errors send the user
+    /// to that help; the command is shown just while its own help is written, and stays out of the root's list.
+    /// </summary>
+    private sealed class HiddenCommandHelp(Command command, SynchronousCommandLineAction builtIn) : SynchronousCommandLineAction
+    {
+        // As the built-in help: --help with a required option missing is still a request for help.
+        public override bool ClearsParseErrors => builtIn.ClearsParseErrors;
+
+        public override int Invoke(ParseResult parseResult)
+        {
+            command.Hidden = false;
+            try
+            {
+                return builtIn.Invoke(parseResult);
+            }
+            finally
+            {
+                command.Hidden = true;
+            }
+        }
     }
 }

@@ -61,7 +61,16 @@ public static class TrainingSet
     public static void Write(string outdir, int count, ulong seed, IReadOnlyList<string> families, string? ribosomeDir,
         bool rawMaps, IProgress<double>? progress = null)
     {
+        if (count < 1) throw new SirenException($"--count {count}: a training set needs at least one map. Fix: pass --count 1 or more (training uses 2000).");
+        ValidateFamilies(families);
         AtomicFile.EnsureDirectory(outdir);
+        // Packed maps stay in memory until the file is written; raw maps go to disk one by one.
+        if (rawMaps)
+            ResourceBudget.RequireDisk(outdir, (double)count * ResourceBudget.MapFileBytes(Box), $"make-training-set: {count} maps of {Box}³",
+                "lower --count or write to a larger disk");
+        else
+            ResourceBudget.RequireMemory((double)count * Box * Box * Box * 2, $"make-training-set: {count} packed float16 maps of {Box}³",
+                "lower --count, or write --raw-maps");
         var chains = families.Contains("ribosome_subset") ? LoadRibosomeChains(ribosomeDir) : [];
         var rows = new string[count];
         string mapsDir = Path.Combine(outdir, "maps");
@@ -159,11 +168,26 @@ public static class TrainingSet
         return new Sample(id, family, map, voxel, resolution, molecularVolume, label);
     }
 
+    /// <summary>
+    /// Refuses an empty or unknown family before any map is drawn: a family is drawn at random per map, so a
+    /// misspelt one would otherwise fail only in the maps that happen to draw it.
+    /// </summary>
+    private static void ValidateFamilies(IReadOnlyList<string> families)
+    {
+        string[] known = TrainingFamilies.Concat(HeldOutFamilies).ToArray();
+        if (families.Count == 0)
+            throw new SirenException($"--families names no shape family. Fix: pass a comma-separated list of {string.Join(", ", known)}.");
+        if (families.FirstOrDefault(f => !known.Contains(f)) is { } unknown)
+            throw new SirenException($"unknown shape family '{unknown}' in --families. Fix: use one of {string.Join(", ", known)}.");
+    }
+
     /// <summary>Chains of the 50S model in ../shared, one unit per (file, chain).</summary>
     public static IReadOnlyList<Atom[]> LoadRibosomeChains(string? dir)
     {
-        if (dir is null || !Directory.Exists(dir))
-            throw new SirenException($"ribosome model folder '{dir}' not found. Fix: pass --ribosome with the folder of prots1.pdb, RNA1.pdb, … (shared/data/ecoli50s_model).");
+        if (dir is null)
+            throw new SirenException("--families includes ribosome_subset, which needs the 50S model. Fix: pass --ribosome with the folder of prots1.pdb, RNA1.pdb, … (shared/data/ecoli50s_model), or drop ribosome_subset.");
+        if (!Directory.Exists(dir))
+            throw new SirenException($"--ribosome '{dir}' is not a folder. Fix: pass --ribosome with the folder of prots1.pdb, RNA1.pdb, … (shared/data/ecoli50s_model).");
         return AtomModel.ReadPath(dir).Atoms.GroupBy(a => (a.Model, a.Chain))
             .OrderBy(g => g.Key.Model, StringComparer.Ordinal).ThenBy(g => g.Key.Chain, StringComparer.Ordinal)
             .Select(g => g.ToArray()).ToArray();
