@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Siren.Core;
 using Siren.Core.Benchmarking;
 using Siren.Core.Kernels;
 using Siren.Interop.Cuda;
@@ -28,8 +29,9 @@ public static class BenchCommand
             """) { boxes, maps, repeats, workdir, device, seed };
         command.SetAction(parse =>
         {
-            int[] sizes = parse.GetValue(boxes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+            int[] sizes = ParseBoxes(parse.GetValue(boxes)!);
+            // Checked before the backend starts and the peak is measured, so a bad size costs no waiting.
+            ScalingBenchmark.Validate(parse.GetValue(workdir)!, sizes, parse.GetValue(maps), parse.GetValue(repeats));
             using ICooccurrenceBackend backend = DeviceSelection.Create(parse.GetValue(device)!, CliHost.Log);
             double peak = PopcountPeak.Measure(TimeSpan.FromSeconds(1));
             Console.WriteLine($"# Siren.Native bench: {Environment.ProcessorCount} cores, backend {backend.Name}, POPCNT peak {peak / 1e9:F2} G word-popcounts/s (all cores)");
@@ -45,4 +47,10 @@ public static class BenchCommand
         });
         return command;
     }
+
+    private static int[] ParseBoxes(string list) =>
+        list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int box) ? box
+                : throw new SirenException($"--boxes '{list}': '{s}' is not a box size. Fix: pass comma-separated whole numbers, e.g. --boxes 64,96,128."))
+            .ToArray();
 }

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using Siren.Core.Blocks;
 using Siren.Core.Ensemble;
+using Siren.Core.IO;
 using Siren.Core.Kernels;
+using Siren.Core.Simulation;
 
 namespace Siren.Core.Benchmarking;
 
@@ -32,17 +34,42 @@ public sealed record ScalingRow(
 /// </summary>
 public static class ScalingBenchmark
 {
+    /// <summary>The smallest box: the workload's subunits are 0.08·box in radius, so below 16 they cover a voxel or none.</summary>
+    public const int MinBox = 16;
+
+    /// <summary>
+    /// Checks a whole run before any of it: box sizes, maps and repeats in range, and the maps still to be
+    /// written fitting the disk of <paramref name="workdir"/> (created here), and the largest box's maps being written fitting memory.
+    /// </summary>
+    public static void Validate(string workdir, IReadOnlyList<int> boxes, int maps, int repeats)
+    {
+        if (boxes.Count == 0) throw new SirenException("--boxes names no box size. Fix: pass comma-separated box sizes, e.g. --boxes 64,96,128.");
+        foreach (int box in boxes)
+            if (box is < MinBox or > GridSpec.MaxBox)
+                throw new SirenException($"--boxes {box}: box sizes must lie between {MinBox} and {GridSpec.MaxBox}. Fix: e.g. --boxes 64,96,128.");
+        if (maps < 2) throw new SirenException($"--maps {maps}: co-occupancy needs at least two maps. Fix: pass --maps 2 or more (500 by default).");
+        if (repeats < 1) throw new SirenException($"--repeats {repeats}: each box needs at least one run. Fix: pass --repeats 1 or more (the fastest run is reported).");
+        string dir = AtomicFile.EnsureDirectory(workdir);
+        double bytes = boxes.Distinct().Where(b => !HasMaps(MapsFolder(dir, b, maps), maps)).Sum(b => (double)maps * ResourceBudget.MapFileBytes(b));
+        ResourceBudget.RequireDisk(dir, bytes, $"bench: {maps} maps per box size", "lower --boxes or --maps, or point --workdir at a larger disk");
+        // Every core writes a map of its own, and detection holds the binarized ensemble besides.
+        int largest = boxes.Max();
+        ResourceBudget.RequireMemory((Environment.ProcessorCount + 1.0) * largest * largest * largest * sizeof(float),
+            $"bench: {Environment.ProcessorCount + 1} maps of {largest}³", "lower --boxes");
+    }
+
     public static ScalingRow Measure(string workdir, int box, int maps, ICooccurrenceBackend backend, int repeats, ulong seed, Action<string>? log = null)
     {
-        string voldir = Path.Combine(workdir, $"maps_{box}_{maps}");
-        if (!Directory.Exists(voldir) || Directory.GetFiles(voldir, "*.mrc").Length != maps)
+        Validate(workdir, [box], maps, repeats);
+        string voldir = MapsFolder(workdir, box, maps);
+        if (!HasMaps(voldir, maps))
         {
             log?.Invoke($"bench: writing {maps} maps of {box}³ to {voldir}");
             BenchmarkEnsemble.Write(voldir, box, maps, seed);
         }
         var options = new DetectionOptions { VolDir = voldir, Thresholds = Thresholds.Constant(BenchmarkEnsemble.Threshold), Seed = seed };
         ScalingRow? best = null;
-        for (int r = 0; r < Math.Max(1, repeats); r++)
+        for (int r = 0; r < repeats; r++)
         {
             string outdir = Path.Combine(workdir, $"out_{box}_{maps}");
             long before = backend is CpuCooccurrenceBackend cpuBefore ? cpuBefore.PopcountedPairs : 0;
@@ -63,4 +90,9 @@ public static class ScalingBenchmark
         }
         return best!;
     }
+
+    private static string MapsFolder(string workdir, int box, int maps) => Path.Combine(workdir, $"maps_{box}_{maps}");
+
+    /// <summary>Maps a previous run left are reused when the folder holds exactly the ensemble.</summary>
+    private static bool HasMaps(string voldir, int maps) => Directory.Exists(voldir) && Directory.GetFiles(voldir, "*.mrc").Length == maps;
 }

@@ -3,6 +3,7 @@ using Microsoft.Win32.SafeHandles;
 using Siren.Core.Blocks;
 using Siren.Core.Ensemble;
 using Siren.Core.Mrc;
+using Siren.Core.Simulation;
 
 namespace Siren.Core.Occupancy;
 
@@ -27,12 +28,26 @@ public sealed record OccupancyBenchmarkResult(
 /// </summary>
 public static class OccupancyBenchmark
 {
+    /// <summary>The smallest box: blocks are spheres of radius box/12, which below 8 voxels hold at most one voxel.</summary>
+    public const int MinBox = 8;
+
+    /// <summary>Ten million maps of 1 MB already stream for hours, and the list of them is held in memory.</summary>
+    public const int MaxMaps = 10_000_000;
+
+    /// <summary>SIREn finds tens of blocks; each one costs a scan of the box to build, so thousands measure nothing new.</summary>
+    public const int MaxBlocks = 1000;
+
     public static OccupancyBenchmarkResult Run(string dir, int distinct, int maps, int box, int blocks, int workers, ulong seed,
         Action<string>? log = null)
     {
-        if (distinct < 1 || maps < 1 || box < 8 || blocks < 1)
-            throw new SirenException("bench-occupancy needs --distinct ≥ 1, --maps ≥ 1, --box ≥ 8 and --blocks ≥ 1.");
+        if (distinct < 1) throw new SirenException($"--distinct {distinct}: the benchmark reads at least one map file. Fix: pass --distinct 1 or more (4000 by default).");
+        if (maps is < 1 or > MaxMaps) throw new SirenException($"--maps {maps} is out of range. Fix: stream 1 to {MaxMaps} maps (100000 by default).");
+        if (box is < MinBox or > GridSpec.MaxBox) throw new SirenException($"--box {box} is out of range. Fix: give a box from {MinBox} to {GridSpec.MaxBox} (64 by default).");
+        if (blocks is < 1 or > MaxBlocks) throw new SirenException($"--blocks {blocks} is out of range. Fix: measure 1 to {MaxBlocks} blocks (20 by default).");
+        if (workers < 0) throw new SirenException($"--jobs {workers}: give the number of parallel readers. Fix: pass 0 (one per core) or a positive number.");
         workers = workers > 0 ? workers : Environment.ProcessorCount;
+        // Each reader holds a whole map file in its buffer.
+        ResourceBudget.RequireMemory((double)workers * ResourceBudget.MapFileBytes(box), $"bench-occupancy: {workers} readers' buffers of {box}³ maps", "lower --jobs or --box");
         var files = Generate(dir, distinct, box, seed, log);
         var list = Enumerable.Range(0, maps).Select(i => new VolumeFile(files[i % distinct], i)).ToList();
         var masks = SphereBlocks(box, blocks, seed);
@@ -81,6 +96,7 @@ public static class OccupancyBenchmark
         var files = Enumerable.Range(0, distinct).Select(i => Path.Combine(dir, $"vol_{i:D6}.mrc")).ToList();
         int missing = files.Count(f => !File.Exists(f) || MrcReader.ReadHeader(f).Columns != box);
         if (missing == 0) return files;
+        ResourceBudget.RequireDisk(dir, (double)missing * ResourceBudget.MapFileBytes(box), $"bench-occupancy: {missing} maps of {box}³", "lower --distinct or --box, or point --dir at a larger disk");
         log?.Invoke($"bench-occupancy: writing {missing} maps of {box}³ to {dir}");
         Parallel.For(0, distinct, i =>
         {
