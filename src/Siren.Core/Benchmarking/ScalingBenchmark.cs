@@ -49,7 +49,7 @@ public static class ScalingBenchmark
                 throw new SirenException($"--boxes {box}: box sizes must lie between {MinBox} and {GridSpec.MaxBox}. Fix: e.g. --boxes 64,96,128.");
         if (maps < 2) throw new SirenException($"--maps {maps}: co-occupancy needs at least two maps. Fix: pass --maps 2 or more (500 by default).");
         if (repeats < 1) throw new SirenException($"--repeats {repeats}: each box needs at least one run. Fix: pass --repeats 1 or more (the fastest run is reported).");
-        string dir = AtomicFile.EnsureDirectory(workdir);
+        string dir = AtomicFile.EnsureDirectory(workdir, "--workdir");
         double bytes = boxes.Distinct().Where(b => !HasMaps(MapsFolder(dir, b, maps), maps)).Sum(b => (double)maps * ResourceBudget.MapFileBytes(b));
         ResourceBudget.RequireDisk(dir, bytes, $"bench: {maps} maps per box size", "lower --boxes or --maps, or point --workdir at a larger disk");
         // Every core writes a map of its own, and detection holds the binarized ensemble besides.

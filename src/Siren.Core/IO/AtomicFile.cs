@@ -86,15 +86,16 @@ public static class AtomicFile
     {
         if (Directory.Exists(path) || Path.EndsInDirectorySeparator(path))
             throw new SirenException($"{option} '{path}' is a folder name. Fix: name the file to write, e.g. {option} {Path.Combine(path, exampleName)}.");
-        EnsureDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        EnsureDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!, option);
     }
 
     /// <summary>Creates an output folder or says, in one line, why it cannot be used.</summary>
-    public static string EnsureDirectory(string dir)
+    /// <param name="option">The option that named it, for the Fix.</param>
+    public static string EnsureDirectory(string dir, string option = "--outdir")
     {
         string full = Path.GetFullPath(dir);
         if (File.Exists(full))
-            throw new SirenException($"'{full}' is a file, not a folder. Fix: choose a folder for --outdir.");
+            throw new SirenException($"'{full}' is a file, not a folder. Fix: choose a folder for {option}.");
         try
         {
             Directory.CreateDirectory(full);
@@ -105,7 +106,7 @@ public static class AtomicFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new SirenException($"cannot write to output folder '{full}': {e.Message} Fix: choose a writable folder with --outdir.", e);
+            throw new SirenException($"cannot write to output folder '{full}': {e.Message} Fix: choose a writable folder with {option}.", e);
         }
     }
 

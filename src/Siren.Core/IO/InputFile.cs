@@ -1,7 +1,7 @@
 namespace Siren.Core.IO;
 
 /// <summary>
-/// Whole-file reads of the small inputs a user names (CSV, STAR, pickle, head JSON, ONNX model): a folder,
+/// Whole-file reads of the inputs a user names (CSV, STAR, pickle, JSON, atomic models, ONNX model): a folder,
 /// a missing or an unreadable path is one error line naming it and the fix. Reading a folder would otherwise
 /// fail as "access denied", which sends the user hunting for permissions.
 /// </summary>
@@ -10,6 +10,9 @@ public static class InputFile
     /// <param name="kind">What the file should be, after "not": "a CSV file", "a STAR file".</param>
     /// <param name="fix">What to pass instead, for the folder case: "pass the CSV file itself".</param>
     public static string[] ReadAllLines(string path, string kind, string fix) => Read(path, kind, fix, File.ReadAllLines);
+
+    /// <inheritdoc cref="ReadAllLines"/>
+    public static string ReadAllText(string path, string kind, string fix) => Read(path, kind, fix, File.ReadAllText);
 
     /// <inheritdoc cref="ReadAllLines"/>
     public static byte[] ReadAllBytes(string path, string kind, string fix) => Read(path, kind, fix, File.ReadAllBytes);

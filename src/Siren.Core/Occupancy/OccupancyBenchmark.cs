@@ -47,7 +47,7 @@ public static class OccupancyBenchmark
         if (workers < 0) throw new SirenException($"--jobs {workers}: give the number of parallel readers. Fix: pass 0 (one per core) or a positive number.");
         workers = workers > 0 ? workers : Environment.ProcessorCount;
         // Each reader holds a whole map file in its buffer.
-        ResourceBudget.RequireMemory((double)workers * ResourceBudget.MapFileBytes(box), $"bench-occupancy: {workers} readers' buffers of {box}³ maps", "lower --jobs or --box");
+        IO.ResourceBudget.RequireMemory((double)workers * IO.ResourceBudget.MapFileBytes(box), $"bench-occupancy: {workers} readers' buffers of {box}³ maps", "lower --jobs or --box");
         var files = Generate(dir, distinct, box, seed, log);
         var list = Enumerable.Range(0, maps).Select(i => new VolumeFile(files[i % distinct], i)).ToList();
         var masks = SphereBlocks(box, blocks, seed);
@@ -92,11 +92,11 @@ public static class OccupancyBenchmark
     /// <summary>Writes the distinct maps once (smooth random density), reusing them when a previous run left them.</summary>
     private static List<string> Generate(string dir, int distinct, int box, ulong seed, Action<string>? log)
     {
-        IO.AtomicFile.EnsureDirectory(dir);
+        IO.AtomicFile.EnsureDirectory(dir, "--dir");
         var files = Enumerable.Range(0, distinct).Select(i => Path.Combine(dir, $"vol_{i:D6}.mrc")).ToList();
         int missing = files.Count(f => !File.Exists(f) || MrcReader.ReadHeader(f).Columns != box);
         if (missing == 0) return files;
-        ResourceBudget.RequireDisk(dir, (double)missing * ResourceBudget.MapFileBytes(box), $"bench-occupancy: {missing} maps of {box}³", "lower --distinct or --box, or point --dir at a larger disk");
+        IO.ResourceBudget.RequireDisk(dir, (double)missing * IO.ResourceBudget.MapFileBytes(box), $"bench-occupancy: {missing} maps of {box}³", "lower --distinct or --box, or point --dir at a larger disk");
         log?.Invoke($"bench-occupancy: writing {missing} maps of {box}³ to {dir}");
         Parallel.For(0, distinct, i =>
         {

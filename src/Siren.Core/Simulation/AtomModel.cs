@@ -94,7 +94,7 @@ public sealed class AtomModel
         var atoms = new List<Atom>();
         var interned = new Dictionary<string, string>(StringComparer.Ordinal);
         int lineNo = 0;
-        foreach (string line in File.ReadLines(path))
+        foreach (string line in IO.InputFile.ReadAllLines(path, "an atomic model", "pass a PDB or mmCIF file, or the folder of them, with --model"))
         {
             lineNo++;
             if (line.StartsWith("ENDMDL", StringComparison.Ordinal)) break;
@@ -134,7 +134,7 @@ public sealed class AtomModel
         bool inLoop = false, inAtomSite = false;
         int lineNo = 0;
         int firstModel = int.MinValue;
-        foreach (string raw in File.ReadLines(path))
+        foreach (string raw in IO.InputFile.ReadAllLines(path, "an atomic model", "pass a PDB or mmCIF file, or the folder of them, with --model"))
         {
             lineNo++;
             string line = raw.Trim();

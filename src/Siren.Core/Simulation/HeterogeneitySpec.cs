@@ -64,12 +64,13 @@ public sealed record HeterogeneitySpec
 
     public static HeterogeneitySpec Read(string path)
     {
-        if (!File.Exists(path))
+        if (!File.Exists(path) && !Directory.Exists(path))
             throw new SirenException($"spec file '{path}' does not exist. Fix: pass a JSON heterogeneity spec with --spec (see siren simulate --help).");
+        string text = IO.InputFile.ReadAllText(path, "a heterogeneity spec", "pass the spec's JSON file with --spec");
         HeterogeneitySpec? spec;
         try
         {
-            spec = JsonSerializer.Deserialize<HeterogeneitySpec>(File.ReadAllText(path), Json);
+            spec = JsonSerializer.Deserialize<HeterogeneitySpec>(text, Json);
         }
         catch (JsonException e)
         {

@@ -34,7 +34,8 @@ public sealed record SimulationTruth(
 {
     public const string FileName = "truth.json";
 
-    private static readonly JsonSerializerOptions Compact = new(HeterogeneitySpec.Json) { WriteIndented = false };
+    // A hand-edited "regions": null must fail here, not as a null deep in scoring.
+    private static readonly JsonSerializerOptions Compact = new(HeterogeneitySpec.Json) { WriteIndented = false, RespectNullableAnnotations = true };
 
     public void Write(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Compact));
 
@@ -46,8 +47,12 @@ public sealed record SimulationTruth(
             throw new SirenException($"no truth file at '{path}'. Fix: pass the truth.json written by siren simulate (or its output folder).");
         try
         {
-            return JsonSerializer.Deserialize<SimulationTruth>(File.ReadAllText(path), Compact)
+            SimulationTruth truth = JsonSerializer.Deserialize<SimulationTruth>(InputFile.ReadAllText(path, "a truth file", "pass the truth.json written by siren simulate"), Compact)
                 ?? throw new SirenException($"'{path}' is empty. Fix: rerun siren simulate.");
+            // Members left out are not nulls the reader sees (null ones are omitted when written), so the lists scoring walks are checked here.
+            string? missing = truth.Regions is null ? "regions" : truth.Maps is null ? "maps"
+                : truth.Regions.Any(r => r is null || r.Voxels is null) ? "a region's voxels" : null;
+            return missing is null ? truth : throw new SirenException($"'{path}' has no {missing}. Fix: rerun siren simulate.");
         }
         catch (JsonException e)
         {

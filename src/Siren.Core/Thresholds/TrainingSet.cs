@@ -63,7 +63,7 @@ public static class TrainingSet
     {
         if (count < 1) throw new SirenException($"--count {count}: a training set needs at least one map. Fix: pass --count 1 or more (training uses 2000).");
         ValidateFamilies(families);
-        AtomicFile.EnsureDirectory(outdir);
+        AtomicFile.EnsureDirectory(outdir, "--out");
         // Packed maps stay in memory until the file is written; raw maps go to disk one by one.
         if (rawMaps)
             ResourceBudget.RequireDisk(outdir, (double)count * ResourceBudget.MapFileBytes(Box), $"make-training-set: {count} maps of {Box}³",

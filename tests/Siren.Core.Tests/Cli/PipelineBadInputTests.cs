@@ -288,4 +288,21 @@ public class PipelineBadInputTests
         File.WriteAllBytes(csv, System.Text.Encoding.Unicode.GetBytes("vol_id,denormalized_predictions\n0,0.5\n"));
         AssertOneError(SirenProcess.Run("sketch", "--voldir", maps, "--outdir", TestPaths.NewTempDir(), "--thresholds", csv), "UTF-16", "UTF-8");
     }
+
+    [Fact]
+    public void ATruthFileWithANullOrMissingMemberIsOneLine()
+    {
+        string sim = TestPaths.NewTempDir(), outdir = TestPaths.NewTempDir();
+        Assert.Equal(0, SirenProcess.Run("simulate", "--preset", "demo", "--n", "6", "--seed", "3", "--outdir", sim).ExitCode);
+        Assert.Equal(0, SirenProcess.Run("sketch", "--voldir", sim, "--thresholds", Path.Combine(sim, "thresholds.csv"), "--outdir", outdir, "--device", "cpu").ExitCode);
+        string truth = Path.Combine(sim, "truth.json");
+        var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(truth))!;
+        Assert.Equal(0, SirenProcess.Run("score", "--blocks", Path.Combine(outdir, "00_sketch"), "--truth", truth).ExitCode);
+        node["regions"] = null;
+        File.WriteAllText(truth, node.ToJsonString());
+        AssertOneError(SirenProcess.Run("score", "--blocks", Path.Combine(outdir, "00_sketch"), "--truth", truth), "truth.json", "regions");
+        node.AsObject().Remove("regions");
+        File.WriteAllText(truth, node.ToJsonString());
+        AssertOneError(SirenProcess.Run("score", "--blocks", Path.Combine(outdir, "00_sketch"), "--truth", truth), "truth.json", "regions");
+    }
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Siren.Core.Simulation;
+namespace Siren.Core.IO;
 
 /// <summary>
 /// Checks that generated maps fit before any is made: the simulators and benchmarks size their work from
