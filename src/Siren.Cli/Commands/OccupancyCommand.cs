@@ -56,15 +56,11 @@ public static class OccupancyCommand
         return csv is null ? null : Thresholds.FromCsv(csv);
     }
 
-    /// <summary>Reading is bound by the disk; beyond this many maps in flight only memory grows (a box-64 map is 1 MB per reader).</summary>
-    private const int MaxJobs = 256;
-
     public static int Run(OccupancyRequest r)
     {
         if ((r.Blocks is null) == (r.MaskDir is null))
             throw new SirenException("pass exactly one of --blocks (OUT/02_expand) and --maskdir (MRC masks).");
-        if (r.Jobs is < 0 or > MaxJobs)
-            throw new SirenException($"--jobs {r.Jobs}: give 0 (one per core) up to {MaxJobs} maps read at once. Fix: omit it.");
+        OccupancyOptions.RequireParallelism(r.Jobs);
         if (r.RefDir is not null && r.PerVoxel)
             throw new SirenException("--refdir and --per-voxel both normalize. Fix: choose one.");
         AtomicFile.RequireOutputFile(r.Out, "--out", "occupancies.csv");

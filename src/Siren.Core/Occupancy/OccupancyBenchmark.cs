@@ -44,7 +44,7 @@ public static class OccupancyBenchmark
         if (maps is < 1 or > MaxMaps) throw new SirenException($"--maps {maps} is out of range. Fix: stream 1 to {MaxMaps} maps (100000 by default).");
         if (box is < MinBox or > GridSpec.MaxBox) throw new SirenException($"--box {box} is out of range. Fix: give a box from {MinBox} to {GridSpec.MaxBox} (64 by default).");
         if (blocks is < 1 or > MaxBlocks) throw new SirenException($"--blocks {blocks} is out of range. Fix: measure 1 to {MaxBlocks} blocks (20 by default).");
-        if (workers < 0) throw new SirenException($"--jobs {workers}: give the number of parallel readers. Fix: pass 0 (one per core) or a positive number.");
+        OccupancyOptions.RequireParallelism(workers);
         workers = workers > 0 ? workers : Environment.ProcessorCount;
         // Each reader holds a whole map file in its buffer.
         IO.ResourceBudget.RequireMemory((double)workers * IO.ResourceBudget.MapFileBytes(box), $"bench-occupancy: {workers} readers' buffers of {box}³ maps", "lower --jobs or --box");

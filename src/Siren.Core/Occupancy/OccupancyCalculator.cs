@@ -31,6 +31,16 @@ public sealed record OccupancyOptions
 
     /// <summary>Maps read and reduced at once; 0 uses every core.</summary>
     public int Parallelism { get; init; }
+
+    /// <summary>Most maps read at once: reading is bound by the disk, so beyond this only memory grows (a box-64 map is 1 MB per reader).</summary>
+    public const int MaxParallelism = 256;
+
+    /// <summary>Refuses a --jobs out of 0 (one per core) … <see cref="MaxParallelism"/>.</summary>
+    public static void RequireParallelism(int jobs)
+    {
+        if (jobs is < 0 or > MaxParallelism)
+            throw new SirenException($"--jobs {jobs}: give 0 (one per core) up to {MaxParallelism} maps read at once. Fix: omit it.");
+    }
 }
 
 /// <summary>
