@@ -43,6 +43,14 @@ public class SimulateBenchBadInputTests
         AssertOneError(SimulateBuiltin(resolution, variation), "bad_spec.json", named, "Fix:");
 
     [Fact]
+    public void SimulateRefusesMoreMapsThanTheDiskHoldsBeforeWritingAny()
+    {
+        string outdir = TestPaths.NewTempDir();
+        AssertOneError(SirenProcess.Run("simulate", "--preset", "demo", "--n", "2000000000", "--outdir", outdir), "2000000000 maps of 64³", "free", "lower --n");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(outdir));
+    }
+
+    [Fact]
     public void HiddenMakeTrainingSetStillHasHelp()
     {
         var r = SirenProcess.Run("make-training-set", "--help");
