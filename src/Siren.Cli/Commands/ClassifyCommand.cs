@@ -93,11 +93,12 @@ public static class ClassifyCommand
         ClassifyResult result = manifest.Time("classify", () => Classifier.Run(table, options));
         // Only now is every check behind us: a refused run must not leave new CSVs beside an old manifest.
         outdir = AtomicFile.EnsureDirectory(outdir);
-        // Into a folder siren run manages, the stage's stamp would vouch for these classes as run's own: without
-        // it, the next siren run redoes its classify instead of reporting classes it did not make.
-        string stamp = Path.Combine(outdir, RunPipeline.StampFile);
-        if (File.Exists(stamp)) File.Delete(stamp);
-        manifest.Time("write", () => Classifier.Write(outdir, table, result, options));
+        RunPipeline.LeaveStage(outdir, CliHost.Log);
+        IReadOnlyList<string> written = manifest.Time("write", () => Classifier.Write(outdir, table, result, options));
+        // An earlier classify's figures or assignments that this one does not write (another table's blocks,
+        // --no-plots, no --assign max) would sit beside the new classes looking current.
+        RunManifest.RemoveEarlierOutputs(outdir, "classify", written);
+        manifest.Outputs(written);
         foreach (BlockMixture m in result.Mixtures)
             CliHost.Log($"classify: {m.Block}: {m.HighCount}/{m.High.Length} maps high ({m.FractionHigh:P1}); means {m.Fit.MeanLow:G4} / {m.Fit.MeanHigh:G4}");
         CliHost.Log($"classify: {result.Classes.Max()} classes of sizes {string.Join(", ", result.Classes.GroupBy(c => c).OrderBy(g => g.Key).Select(g => g.Count()))}");

@@ -50,10 +50,10 @@ public static class DemoCommand
             using ICooccurrenceBackend backend = DeviceSelection.Create(pr.GetValue(device)!, CliHost.Log);
             string? specPath = pr.GetValue(spec);
             string? presetName = pr.GetValue(preset) ?? (specPath is null ? SimulationPresets.Demo : null);
+            SimulationSetup setup = SimulateCommand.Resolve(presetName, specPath, pr.GetValue(model), pr.GetValue(builtin), pr.GetValue(deletion), pr.GetValue(intact), seedValue);
             // Levels predicted for an earlier demo's maps would sit beside a run on the true ones, looking current.
             string predicted = Path.Combine(dir, RunPipeline.ThresholdsFolder);
             if (pr.GetValue(levels) != "model" && Directory.Exists(predicted)) Directory.Delete(predicted, recursive: true);
-            SimulationSetup setup = SimulateCommand.Resolve(presetName, specPath, pr.GetValue(model), pr.GetValue(builtin), pr.GetValue(deletion), pr.GetValue(intact), seedValue);
             CliHost.Log($"demo: simulating {setup.Spec.Name} into {Path.Combine(dir, SimulatedRun.MapsFolder)}");
             SimulatedRunResult run = SimulatedRun.Run(setup, dir, backend, seedValue, pr.GetValue(count),
                 configure: o => o with { Passes = pr.GetValue(pass), Thresholds = pr.GetValue(levels) == "model" ? Predict(o.VolDir, dir) : o.Thresholds },

@@ -4,6 +4,7 @@ using Siren.Core.Blocks;
 using Siren.Core.Ensemble;
 using Siren.Core.IO;
 using Siren.Core.Occupancy;
+using Siren.Core.Pipeline;
 
 namespace Siren.Cli.Commands;
 
@@ -80,6 +81,7 @@ public static class OccupancyCommand
             .Parameter("thresholds", options.Thresholds?.Source)
             .Parameter("normalization", options.Normalization.ToString())
             .Parameter("refdir", r.RefDir is null ? null : Path.GetFullPath(r.RefDir));
+        RunPipeline.LeaveStage(Path.GetDirectoryName(Path.GetFullPath(r.Out))!, CliHost.Log);
         int count = manifest.Time("occupancy", () => OccupancyCalculator.WriteCsv(r.Out, maps, masks, options, CliHost.Progress("occupancy")));
         manifest.Result("maps", count).Result("masks", masks.Count).Result("output", Path.GetFullPath(r.Out));
         manifest.WriteBeside(r.Out);

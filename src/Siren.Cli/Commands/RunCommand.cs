@@ -4,9 +4,6 @@ using Siren.Core.Classification;
 using Siren.Core.Kernels;
 using Siren.Core.Pipeline;
 
-using Siren.Core.Ensemble;
-using Siren.Core.Thresholding;
-
 namespace Siren.Cli.Commands;
 
 /// <summary>
@@ -30,7 +27,8 @@ public static class RunCommand
             stamp matches the current parameters and inputs is skipped, so rerunning after an interruption or with a
             changed late option only redoes what changed. Thresholds: --threshold or --thresholds (e.g. the CSV of
             siren predict-thresholds or siren simulate); with neither, the shipped threshold model predicts them into
-            OUT/01_thresholds/predictions.csv (kept for reruns while it is newer than every map).
+            OUT/01_thresholds/predictions.csv, a stage of its own (redone when the maps' folder, names, sizes or times,
+            or the model, change). A stage that runs first removes its folder and what later stages made from it.
             Example: siren run --voldir vols --thresholds thresholds.csv --outdir OUT --classes 4
             """);
         args.AddEnsembleOptions(command);

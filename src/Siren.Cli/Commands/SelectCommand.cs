@@ -106,8 +106,8 @@ public static class SelectCommand
         var outputs = new List<string> { MapsFile };
         if (particles is not null) outputs.AddRange([IndicesFile, IndPickleFile]);
         if (starOut is not null) outputs.Add(Path.GetFileName(starOut));
-        RemoveEarlierOutputs(outdir, outputs);
-        manifest.Result("outputs", new JsonArray(outputs.Select(o => (JsonNode)o).ToArray()));
+        RunManifest.RemoveEarlierOutputs(outdir, "select", outputs);
+        manifest.Outputs(outputs);
 
         AtomicFile.WriteAllText(Path.Combine(outdir, MapsFile), string.Concat(maps.Kept.Select(m => m.ToString(CultureInfo.InvariantCulture) + "\n")));
         CliHost.Log($"select: kept {maps.Kept.Length} maps");
@@ -125,44 +125,5 @@ public static class SelectCommand
         }
         manifest.Write(outdir);
         return new SelectResult(maps.Kept, particles);
-    }
-
-    /// <summary>
-    /// Removes what the previous select into <paramref name="outdir"/> wrote and this run does not, as its
-    /// manifest lists them, so class 1's particles do not sit beside class 2's maps looking current. Only files
-    /// select wrote go: the folder may be the user's own. A run's stage stamp goes too, so siren run redoes a
-    /// stage whose folder select wrote into (its manifest.json may be the stage's).
-    /// </summary>
-    private static void RemoveEarlierOutputs(string outdir, List<string> outputs)
-    {
-        foreach (string name in EarlierOutputs(outdir).Except(outputs).Append(RunPipeline.StampFile))
-        {
-            string path = Path.Combine(outdir, name);
-            if (File.Exists(path)) File.Delete(path);
-        }
-    }
-
-    /// <summary>The file names the select manifest in <paramref name="outdir"/> lists as its outputs; none when there is no such manifest.</summary>
-    private static string[] EarlierOutputs(string outdir)
-    {
-        string path = Path.Combine(outdir, RunManifest.FileName);
-        if (!File.Exists(path)) return [];
-        try
-        {
-            using JsonDocument earlier = JsonDocument.Parse(File.ReadAllBytes(path));
-            JsonElement root = earlier.RootElement;
-            if (root.ValueKind != JsonValueKind.Object
-                || !root.TryGetProperty("command", out JsonElement command) || command.ValueKind != JsonValueKind.String || command.GetString() != "select"
-                || !root.TryGetProperty("results", out JsonElement results) || results.ValueKind != JsonValueKind.Object
-                || !results.TryGetProperty("outputs", out JsonElement listed) || listed.ValueKind != JsonValueKind.Array)
-                return [];
-            // Plain names only: whatever the manifest says, nothing outside this folder is removed.
-            return listed.EnumerateArray().Where(n => n.ValueKind == JsonValueKind.String).Select(n => n.GetString()!)
-                .Where(n => n.Length > 0 && n == Path.GetFileName(n) && n is not "." and not "..").ToArray();
-        }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
-        {
-            return []; // not a manifest select can read, so it names nothing select wrote
-        }
     }
 }

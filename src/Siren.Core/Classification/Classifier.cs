@@ -79,26 +79,16 @@ public static class Classifier
     private static string MixtureFigure(string block) => $"mixture_{block}.png";
 
     /// <summary>
-    /// Writes mixtures.csv, labels.csv, classes.csv, assignments.csv (with AssignMax) and the PNGs into <paramref name="outdir"/>,
-    /// removing those an earlier classify left there that this one does not write (another table's blocks, --no-plots,
-    /// no --assign max) and its manifest, so they do not sit beside the new classes looking current. Only classify's own
-    /// names are removed.
+    /// Writes mixtures.csv, labels.csv, classes.csv, assignments.csv (with AssignMax) and the PNGs (with Plots)
+    /// into <paramref name="outdir"/>; returns their names, which depend on the options and the table's blocks,
+    /// for the manifest (<see cref="RunManifest.Outputs"/>).
     /// </summary>
-    public static void Write(string outdir, OccupancyTable table, ClassifyResult result, ClassifyOptions options)
+    public static IReadOnlyList<string> Write(string outdir, OccupancyTable table, ClassifyResult result, ClassifyOptions options)
     {
         AtomicFile.EnsureDirectory(outdir);
-        // The tables are always written; which of these it writes depends on the options and the table's blocks.
-        var figuresAndAssignments = new List<string>();
-        if (result.MaxBlock is not null) figuresAndAssignments.Add(AssignmentsFile);
-        if (options.Plots) figuresAndAssignments.AddRange([.. table.Columns.Select(MixtureFigure), HeatmapFile]);
-        // An earlier manifest goes too: the command writes this run's after, and siren run, which writes none here,
-        // must not leave a standalone classify's manifest describing other classes.
-        string[] earlier = [.. Directory.EnumerateFiles(outdir, MixtureFigure("*")).Select(f => Path.GetFileName(f)), AssignmentsFile, HeatmapFile, RunManifest.FileName];
-        foreach (string stale in earlier.Except(figuresAndAssignments))
-        {
-            string path = Path.Combine(outdir, stale);
-            if (File.Exists(path)) File.Delete(path);
-        }
+        var written = new List<string> { "mixtures.csv", "labels.csv", "classes.csv" };
+        if (result.MaxBlock is not null) written.Add(AssignmentsFile);
+        if (options.Plots) written.AddRange([.. table.Columns.Select(MixtureFigure), HeatmapFile]);
         var inv = CultureInfo.InvariantCulture;
         var mix = new StringBuilder("block,mean_low,mean_high,sigma,weight_high,maps_high,fraction_high,log_likelihood\n");
         foreach (BlockMixture m in result.Mixtures)
@@ -130,10 +120,13 @@ public static class Classifier
             AtomicFile.WriteAllText(Path.Combine(outdir, AssignmentsFile), assign.ToString());
         }
 
-        if (!options.Plots) return;
-        for (int c = 0; c < table.Columns.Length; c++)
-            ClassificationPlots.MixtureHistogram(Path.Combine(outdir, MixtureFigure(table.Columns[c])), table.Columns[c], table.Column(c), result.Mixtures[c].Fit);
-        ClassificationPlots.ClassHeatmap(Path.Combine(outdir, HeatmapFile), table.Columns, table.Values, result.LeafOrder, result.Classes);
+        if (options.Plots)
+        {
+            for (int c = 0; c < table.Columns.Length; c++)
+                ClassificationPlots.MixtureHistogram(Path.Combine(outdir, MixtureFigure(table.Columns[c])), table.Columns[c], table.Column(c), result.Mixtures[c].Fit);
+            ClassificationPlots.ClassHeatmap(Path.Combine(outdir, HeatmapFile), table.Columns, table.Values, result.LeafOrder, result.Classes);
+        }
+        return written;
     }
 
     private static int ArgMax(double[] row)

@@ -27,24 +27,25 @@ public sealed class BinarizedEnsemble
     public Vec3 Origin { get; }
     public OccupancyMatrix Occupancy { get; }
 
-    /// <summary>
-    /// Reads, checks and binarizes every map (occupied: value &gt; threshold), in parallel, holding
-    /// one bit per voxel per map rather than the float maps.
-    /// </summary>
-    /// <param name="filter">Drop maps whose threshold lies outside mean ± 2σ (population σ), as the original's --filter.</param>
-    /// <param name="log">Receives one line per warning or dropped map.</param>
-    /// <summary>Equal to a part in 10⁴: headers store the voxel size as cell length / grid count in float32.</summary>
+    /// <summary>A voxel size a header can mean: positive and finite on every axis (cell 0 or NaN is no size).</summary>
     internal static bool IsVoxelSize(Vec3 v) => v.X > 0 && v.Y > 0 && v.Z > 0 && float.IsFinite(v.X) && float.IsFinite(v.Y) && float.IsFinite(v.Z);
 
     /// <summary>Origins within a thousandth of an Å: headers written by one program in float32.</summary>
     private static bool SameOrigin(Vec3 a, Vec3 b) => !(Math.Abs(a.X - b.X) > 1e-3 || Math.Abs(a.Y - b.Y) > 1e-3 || Math.Abs(a.Z - b.Z) > 1e-3);
 
+    /// <summary>Equal to a part in 10⁴: headers store the voxel size as cell length / grid count in float32.</summary>
     private static bool SameVoxelSize(Vec3 a, Vec3 b) =>
         Math.Abs(a.X - b.X) <= 1e-4 * Math.Abs(b.X) && Math.Abs(a.Y - b.Y) <= 1e-4 * Math.Abs(b.Y) && Math.Abs(a.Z - b.Z) <= 1e-4 * Math.Abs(b.Z);
 
     /// <summary>Maps with no voxel above their threshold named one per line; the rest are counted in one line.</summary>
     private const int EmptyMapsNamed = 5;
 
+    /// <summary>
+    /// Reads, checks and binarizes every map (occupied: value &gt; threshold), in parallel, holding
+    /// one bit per voxel per map rather than the float maps.
+    /// </summary>
+    /// <param name="filter">Drop maps whose threshold lies outside mean ± 2σ (population σ), as the original's --filter.</param>
+    /// <param name="log">Receives one line per warning or dropped map.</param>
     public static BinarizedEnsemble Load(string voldir, Thresholds thresholds, bool filter, Action<string>? log = null, IProgress<double>? progress = null)
     {
         IReadOnlyList<VolumeFile> all = VolumeFolder.List(voldir);
@@ -113,7 +114,8 @@ public sealed class BinarizedEnsemble
             keptBits.Add(mapBits[m]);
         }
         if (empty > EmptyMapsNamed)
-            log?.Invoke($"warning: dropping {empty - EmptyMapsNamed} more maps with no voxel above their thresholds (all {empty} are listed under dropped_maps in the manifest)");
+            log?.Invoke($"warning: dropping {empty - EmptyMapsNamed} more maps with no voxel above their thresholds" +
+                        (kept.Count > 0 ? $" (all {empty} are listed under dropped_maps in the manifest)" : ""));
         // A level below a map's minimum occupies its whole box, which puts every voxel in the union (and
         // the pair counts grow with its square): almost always a threshold in other units than the map's.
         string[] full = candidates.Where((_, m) => occupied[m] == voxelCount).Select(f => Path.GetFileName(f.Path)).ToArray();

@@ -64,7 +64,7 @@ public static partial class VolumeFolder
         return id;
     }
 
-    [GeneratedRegex(@"_(\d+)$")]
+    [GeneratedRegex(@"_([0-9]+)$")]
     private static partial Regex TrailingNumber();
 }
 

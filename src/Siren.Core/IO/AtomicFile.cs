@@ -59,6 +59,7 @@ public static class AtomicFile
         {
             if (File.Exists(full))
                 throw new SirenException($"'{full}' is a file, where the output folder goes. Fix: move it away or choose another --outdir.");
+            RecoverAbandoned(full);
             Directory.CreateDirectory(staged);
             fill(staged);
             if (Directory.Exists(full)) Directory.Move(full, previous);
@@ -87,6 +88,37 @@ public static class AtomicFile
         if (Directory.Exists(path) || Path.EndsInDirectorySeparator(path))
             throw new SirenException($"{option} '{path}' is a folder name. Fix: name the file to write, e.g. {option} {Path.Combine(path, exampleName)}.");
         EnsureDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!, option);
+    }
+
+    /// <summary>
+    /// A run killed while it filled or swapped <paramref name="full"/> leaves its hidden folders beside it: a
+    /// staged one (.tmp, removed) and, if killed between the two moves, the previous folder (.old, put back in
+    /// place when nothing took it, removed otherwise). Only those of processes no longer running are touched.
+    /// </summary>
+    private static void RecoverAbandoned(string full)
+    {
+        string parent = Path.GetDirectoryName(full)!, name = Path.GetFileName(full);
+        if (!Directory.Exists(parent)) return;
+        foreach (string sibling in Directory.EnumerateDirectories(parent, $".{name}.*").Order(StringComparer.Ordinal))
+        {
+            string[] parts = Path.GetFileName(sibling)[(name.Length + 2)..].Split('.');
+            if (parts.Length != 3 || !int.TryParse(parts[0], out int pid) || IsRunning(pid)) continue;
+            if (parts[2] == "old" && !Directory.Exists(full)) Directory.Move(sibling, full);
+            else if (parts[2] is "tmp" or "old") TryDeleteDirectory(sibling);
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Creates an output folder or says, in one line, why it cannot be used.</summary>

@@ -55,7 +55,8 @@ public static class RunPipeline
         string csv = Path.Combine(folder, Thresholding.ThresholdPredictor.PredictionsFile);
         using var predictor = new Thresholding.ThresholdPredictor();
         var stamp = new JsonObject { ["maps"] = MapsFingerprint(VolumeFolder.List(voldir)), ["model_sha256"] = predictor.ModelSha256 };
-        Stage("thresholds", folder, stamp, [csv], [], log, () =>
+        string[] derived = [Path.Combine(outdir, BlockDetection.SketchFolder), Path.Combine(outdir, BlockDetection.ExpandFolder), .. DerivedFromBlocks(outdir)];
+        Stage("thresholds", folder, stamp, [csv], derived, log, () =>
         {
             log?.Invoke($"run: predicting thresholds with {predictor.ModelSource} → {csv}");
             predictor.PredictThresholds(voldir, csv, progress: progress?.Invoke("predict thresholds"));
@@ -86,8 +87,8 @@ public static class RunPipeline
         };
         string expandFolder = Path.Combine(outdir, BlockDetection.ExpandFolder);
         string occFolder = Path.Combine(outdir, OccupancyFolder), classFolder = Path.Combine(outdir, ClassifyFolder);
-        string cxc = Path.Combine(outdir, ChimeraXFile), report = Path.Combine(outdir, ReportFile), runManifest = Path.Combine(outdir, RunManifest.FileName);
-        string[] summaries = [cxc, report, runManifest];
+        string cxc = Path.Combine(outdir, ChimeraXFile), report = Path.Combine(outdir, ReportFile);
+        string[] summaries = Summaries(outdir);
         stages.Add(Stage("sketch+expand", expandFolder, detectStamp, [Path.Combine(expandFolder, BlockSet.FileName)], DerivedFromBlocks(outdir), log, () =>
         {
             DetectionResult r = BlockDetection.Run(d, outdir, backend, log, progress);
@@ -138,12 +139,38 @@ public static class RunPipeline
     }
 
     /// <summary>
-    /// What a run derived from its blocks: occupancies, classes, the ChimeraX script, the report and the run's
-    /// manifest. New blocks (a stage of this run, or siren sketch/expand into a run's folder) make them stale.
+    /// The ChimeraX script, the report and the run's manifest: stale once any stage's outputs change, but
+    /// only when siren run wrote them. In another folder (a first run into a simulation's folder, or the
+    /// user's) a report.md or manifest.json is someone else's, and a successful run replaces them at its end.
+    /// </summary>
+    private static string[] Summaries(string outdir) => IsRunFolder(outdir)
+        ? [Path.Combine(outdir, ChimeraXFile), Path.Combine(outdir, ReportFile), Path.Combine(outdir, RunManifest.FileName)]
+        : [];
+
+    /// <summary>
+    /// What a run derived from its blocks: occupancies, classes and the <see cref="Summaries"/>. New blocks (a
+    /// stage of this run, or siren sketch/expand into a run's folder) make them stale.
     /// </summary>
     private static string[] DerivedFromBlocks(string outdir) =>
-        [Path.Combine(outdir, OccupancyFolder), Path.Combine(outdir, ClassifyFolder), Path.Combine(outdir, ChimeraXFile),
-         Path.Combine(outdir, ReportFile), Path.Combine(outdir, RunManifest.FileName)];
+        [Path.Combine(outdir, OccupancyFolder), Path.Combine(outdir, ClassifyFolder), .. Summaries(outdir)];
+
+    private static readonly string[] StageFolders = [ThresholdsFolder, BlockDetection.ExpandFolder, OccupancyFolder, ClassifyFolder];
+
+    /// <summary>
+    /// For a standalone command (occupancy, classify) writing into one of a run's stage folders: the stage's
+    /// stamp would vouch for those outputs as run's own, so it goes, with the run's summaries; the next siren
+    /// run redoes the stage. Any other folder is left as it is.
+    /// </summary>
+    public static void LeaveStage(string folder, Action<string>? log = null)
+    {
+        string full = Path.GetFullPath(folder);
+        string outdir = Path.GetDirectoryName(full)!;
+        if (!StageFolders.Contains(Path.GetFileName(full)) || !IsRunFolder(outdir)) return;
+        string[] present = Summaries(outdir).Append(Path.Combine(full, StampFile)).Where(File.Exists).ToArray();
+        foreach (string path in present) File.Delete(path);
+        if (present.Length > 0)
+            log?.Invoke($"removed {string.Join(", ", present.Select(p => Path.GetRelativePath(outdir, p)))} from '{outdir}': siren run redoes its {Path.GetFileName(full)} stage");
+    }
 
     /// <summary>
     /// For siren sketch and expand writing into a run's folder: removes what the run derived from the
@@ -151,7 +178,7 @@ public static class RunPipeline
     /// </summary>
     public static void RemoveDerivedFromBlocks(string outdir, Action<string>? log = null)
     {
-        // Only in a folder siren run wrote: elsewhere report.md or manifest.json may be another command's, or the user's.
+        // Only in a folder siren run wrote: elsewhere 03_occupancy or 04_classify may be the user's own.
         if (!IsRunFolder(outdir)) return;
         string[] present = DerivedFromBlocks(outdir).Where(p => File.Exists(p) || Directory.Exists(p)).ToArray();
         foreach (string path in present) Remove(path);
@@ -159,18 +186,10 @@ public static class RunPipeline
             log?.Invoke($"removed {string.Join(", ", present.Select(Path.GetFileName))} from '{outdir}': they described the previous blocks; siren run remakes them");
     }
 
-    private static bool IsRunFolder(string outdir)
-    {
-        if (File.Exists(Path.Combine(outdir, OccupancyFolder, StampFile)) || File.Exists(Path.Combine(outdir, ClassifyFolder, StampFile))) return true;
-        try
-        {
-            return JsonNode.Parse(File.ReadAllText(Path.Combine(outdir, RunManifest.FileName)))?["command"]?.GetValue<string>() == "run";
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or InvalidOperationException)
-        {
-            return false;
-        }
-    }
+    /// <summary>A folder siren run wrote: a later stage's stamp, or the run's manifest, is in it.</summary>
+    private static bool IsRunFolder(string outdir) =>
+        File.Exists(Path.Combine(outdir, OccupancyFolder, StampFile)) || File.Exists(Path.Combine(outdir, ClassifyFolder, StampFile))
+        || RunManifest.CommandIn(outdir) == "run";
 
     /// <summary>
     /// Runs <paramref name="work"/> unless its outputs exist and its stamp matches. A stage that runs first

@@ -46,9 +46,11 @@ public static class EnsembleSimulator
         plan.RequireInside(grid);
         double[] nodes = spec.Resolution.Nodes();
         RequireMemory(plan, grid, nodes.Contains(spec.Resolution.Reference) ? nodes.Length : nodes.Length + 1, n);
-        ResourceBudget.RequireDisk(outFull, (double)n * ResourceBudget.MapFileBytes(grid.Box), $"simulate: {n} maps of {grid.Box}³", "lower --n or grid.box, or choose an --outdir on a larger disk");
-        // Maps left by an earlier, larger run would join the ensemble without a threshold.
-        foreach (string stale in Directory.EnumerateFiles(outFull, "vol_*.mrc")) File.Delete(stale);
+        // Maps left by an earlier, larger run would join the ensemble without a threshold; they free their space.
+        string[] stale = Directory.GetFiles(outFull, "vol_*.mrc");
+        ResourceBudget.RequireDisk(outFull, (double)n * ResourceBudget.MapFileBytes(grid.Box) - stale.Sum(f => new FileInfo(f).Length),
+            $"simulate: {n} maps of {grid.Box}³", "lower --n or grid.box, or choose an --outdir on a larger disk");
+        foreach (string f in stale) File.Delete(f);
         log?.Invoke($"simulate: {model.Count} atoms, {spec.Groups.Count} groups, {spec.Classes.Count} classes, resolution {spec.Resolution.Min}–{spec.Resolution.Max} Å ({nodes.Length} rendered), {n} maps on {grid.Box}³ × {grid.Apix} Å/px");
 
         Densities[] levels = nodes.Select(r => Densities.Render(plan, grid, r, model.MolecularVolume)).ToArray();

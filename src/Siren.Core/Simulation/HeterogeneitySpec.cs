@@ -57,10 +57,15 @@ public sealed record HeterogeneitySpec
         AllowTrailingCommas = true,
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        // "grid": null would otherwise replace the default section with a null that validation walks into.
+        RespectNullableAnnotations = true,
         // A key given twice is a spec edited in two places; the last one silently winning hides the other.
         AllowDuplicateProperties = false,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
+
+    /// <summary>The serializer's message without its advice to the program's authors (a null is the file's problem, not an annotation's).</summary>
+    internal static string JsonProblem(JsonException e) => e.Message.Replace(" Consider updating its nullability annotation.", "", StringComparison.Ordinal);
 
     public static HeterogeneitySpec Read(string path)
     {
@@ -74,7 +79,7 @@ public sealed record HeterogeneitySpec
         }
         catch (JsonException e)
         {
-            throw new SirenException($"spec file '{path}' is not a valid heterogeneity spec: {e.Message} Fix: correct the JSON (keys are snake_case).", e);
+            throw new SirenException($"spec file '{path}' is not a valid heterogeneity spec: {JsonProblem(e)} Fix: correct the JSON (keys are snake_case).", e);
         }
         if (spec is null) throw new SirenException($"spec file '{path}' is empty. Fix: write a JSON object with groups and classes.");
         spec.Validate(path);
@@ -107,6 +112,9 @@ public sealed record HeterogeneitySpec
             Fail($"resolution.levels {Resolution.Levels} is out of range. Fix: render 1 to {ResolutionRange.MaxLevels} resolutions (3 interpolate a narrow range well).");
         if (Groups.Count == 0) Fail("no groups. Fix: list at least one compositional or conformational group.");
         if (Classes.Count == 0) Fail("no classes. Fix: list at least one class with a frequency.");
+        // Nullable annotations reach properties, not list elements: [null] gets this far.
+        if (Groups.Any(g => g is null || g.Select.Any(s => s is null)) || Classes.Any(c => c is null))
+            Fail("a group, selection or class is null. Fix: remove the null entry or write it as an object.");
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (GroupSpec g in Groups)
         {

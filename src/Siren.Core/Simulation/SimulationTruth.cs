@@ -56,7 +56,7 @@ public sealed record SimulationTruth(
         }
         catch (JsonException e)
         {
-            throw new SirenException($"'{path}' is not a valid truth file: {e.Message} Fix: rerun siren simulate.", e);
+            throw new SirenException($"'{path}' is not a valid truth file: {HeterogeneitySpec.JsonProblem(e)} Fix: rerun siren simulate.", e);
         }
     }
 }

@@ -83,11 +83,5 @@ public class ClassifyCommandTests
         string csv = Occupancies(dir, 2);
         ClassifyCommand.Run(csv, stage, new ClassifyOptions { Classes = 2, Plots = false });
         Assert.False(File.Exists(Path.Combine(stage, RunPipeline.StampFile)));
-
-        // When run redoes the stage it writes the tables but no manifest: the standalone run's would describe other classes.
-        OccupancyTable table = OccupancyTable.Read(csv);
-        var options = new ClassifyOptions { Classes = 3, Plots = false };
-        Classifier.Write(stage, table, Classifier.Run(table, options), options);
-        Assert.False(File.Exists(Path.Combine(stage, "manifest.json")));
     }
 }

@@ -121,18 +121,6 @@ public class SelectCommandTests
     }
 
     [Fact]
-    public void SelectIntoARunStageFolderMakesRunRedoTheStage()
-    {
-        string dir = TestPaths.NewTempDir();
-        var (classes, _) = TwoClasses(dir);
-        string stage = Path.Combine(dir, RunPipeline.ClassifyFolder);
-        Directory.CreateDirectory(stage);
-        File.WriteAllText(Path.Combine(stage, RunPipeline.StampFile), "{}");
-        SelectCommand.Run(new SelectCommand.SelectRequest(stage, Classes: classes, ClassId: 1));
-        Assert.False(File.Exists(Path.Combine(stage, RunPipeline.StampFile)));
-    }
-
-    [Fact]
     public void StarRowsKeepTheirBytes()
     {
         // A byte-order mark, CRLF line endings and a Latin-1 'é' (0xE9, not valid UTF-8) in the image paths.

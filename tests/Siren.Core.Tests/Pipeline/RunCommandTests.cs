@@ -3,7 +3,7 @@ using Siren.Core.Simulation;
 
 namespace Siren.Core.Tests.Pipeline;
 
-/// <summary>`siren run` with no threshold option: the shipped model predicts them, once.</summary>
+/// <summary>`siren run` as a user runs it: predicted thresholds, and the other commands writing into its folder.</summary>
 public class RunCommandTests
 {
     [Fact]
@@ -28,7 +28,8 @@ public class RunCommandTests
         Assert.Contains("sketch+expand: outputs and stamp match, skipped", second.Stderr);
         Assert.True(sim.Truth.Regions.Count > 0);
 
-        // Other maps under the same names, with the same times (cp -p): their levels are predicted anew.
+        // Other maps in another folder under the same names, with the same times (cp -p): the folder is in the
+        // stamp, so their levels are predicted anew. (In place, a map rewritten at the same size and time is not seen.)
         string other = TestPaths.NewTempDir();
         EnsembleSimulator.Run(setup.Model, setup.Spec, other, seed: 6, maps: 60);
         foreach (string m in Directory.GetFiles(maps, "*.mrc"))
@@ -37,5 +38,44 @@ public class RunCommandTests
         Assert.True(third.ExitCode == 0, third.Stderr);
         Assert.Contains("predicting thresholds", third.Stderr);
         Assert.NotEqual(rows, File.ReadAllLines(csv));
+    }
+
+    /// <summary>
+    /// sketch, expand, occupancy and classify into a run's folder replace what a run stage made: what the run
+    /// derived from it goes (no report describes the replaced outputs) and the next run redoes the stage.
+    /// </summary>
+    [Fact]
+    public void OtherCommandsIntoARunsFolderMakeItRedoTheirStages()
+    {
+        string maps = TestPaths.NewTempDir(), outdir = TestPaths.NewTempDir();
+        SimulationSetup setup = SimulationPresets.DemoSetup(seed: 3);
+        EnsembleSimulator.Run(setup.Model, setup.Spec, maps, seed: 3, maps: 120);
+        string thresholds = Path.Combine(maps, EnsembleSimulator.ThresholdsFileName);
+        SirenProcess.Result Run() => SirenProcess.Run("run", "--voldir", maps, "--thresholds", thresholds, "--outdir", outdir, "--classes", "2", "--device", "cpu");
+        string report = Path.Combine(outdir, "report.md");
+
+        Assert.Equal(0, Run().ExitCode);
+        var expand = SirenProcess.Run("expand", "--outdir", outdir, "--exp-frac", "0.5", "--device", "cpu");
+        Assert.True(expand.ExitCode == 0, expand.Stderr);
+        Assert.Contains("siren run remakes them", expand.Stderr);
+        Assert.False(File.Exists(report));
+        Assert.False(Directory.Exists(Path.Combine(outdir, "03_occupancy")));
+        Assert.Contains("sketch+expand: done", Run().Stderr);
+
+        string occ = Path.Combine(outdir, "03_occupancy", "occupancies.csv");
+        var occupancy = SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", Path.Combine(outdir, "02_expand"), "--out", occ);
+        Assert.True(occupancy.ExitCode == 0, occupancy.Stderr);
+        Assert.False(File.Exists(report));
+        var again = Run();
+        Assert.Contains("sketch+expand: outputs and stamp match, skipped", again.Stderr);
+        Assert.Contains("occupancy: done", again.Stderr);
+
+        var classify = SirenProcess.Run("classify", "--occupancies", occ, "--outdir", Path.Combine(outdir, "04_classify"), "--classes", "3");
+        Assert.True(classify.ExitCode == 0, classify.Stderr);
+        Assert.False(File.Exists(report));
+        var last = Run();
+        Assert.Contains("occupancy: outputs and stamp match, skipped", last.Stderr);
+        Assert.Contains("classify: done", last.Stderr);
+        Assert.Contains("2 classes", last.Stderr);
     }
 }

@@ -103,4 +103,23 @@ public class RunPipelineTests
         foreach (string derived in new[] { RunPipeline.OccupancyFolder, RunPipeline.ClassifyFolder, RunPipeline.ReportFile, RunPipeline.ChimeraXFile, "manifest.json" })
             Assert.False(Path.Exists(Path.Combine(outdir, derived)), derived);
     }
+
+    [Fact]
+    public void AFailedFirstRunLeavesTheFolderOwnersFilesAlone()
+    {
+        string dir = TestPaths.NewTempDir();
+        string maps = Path.Combine(dir, "maps");
+        SimulationSetup setup = SimulationPresets.DemoSetup(seed: 3);
+        EnsembleSimulator.Run(setup.Model, setup.Spec, maps, seed: 3, maps: 20);
+        // The simulation's own folder as --outdir: a manifest.json of siren simulate, and a report.md of the user's.
+        string theirs = "{\"command\": \"simulate\"}";
+        File.WriteAllText(Path.Combine(maps, "manifest.json"), theirs);
+        File.WriteAllText(Path.Combine(maps, "report.md"), "my notes");
+        var options = new RunOptions { Detection = new DetectionOptions { VolDir = maps, Thresholds = Thresholds.Constant(1e30) } };
+        using var backend = new CpuCooccurrenceBackend();
+
+        Assert.Throws<SirenException>(() => RunPipeline.Run(options, maps, backend));
+        Assert.Equal(theirs, File.ReadAllText(Path.Combine(maps, "manifest.json")));
+        Assert.Equal("my notes", File.ReadAllText(Path.Combine(maps, "report.md")));
+    }
 }
