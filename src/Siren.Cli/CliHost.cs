@@ -28,6 +28,15 @@ public static class CliHost
             Console.Error.WriteLine($"error: {empty.IdentifierToken?.Value ?? empty.Option.Name} is empty. Fix: give it a value (an unset shell variable expands to nothing).");
             return 2;
         }
+        // The parser reads numbers with thousands separators allowed, so a decimal comma (--threshold 1,5, as
+        // written in much of Europe) would silently become 15.
+        if (parsed.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>()
+                .FirstOrDefault(o => IsReal(o.Option.ValueType) && o.Tokens.Any(t => t.Value.Contains(','))) is { } comma)
+        {
+            string name = comma.IdentifierToken?.Value ?? comma.Option.Name, value = comma.Tokens.First(t => t.Value.Contains(',')).Value;
+            Console.Error.WriteLine($"error: {name} {value}: a comma in a number. Fix: write it with a decimal point and no thousands separator ({name} {value.Replace(',', '.')} if that is what you meant).");
+            return 2;
+        }
         try
         {
             return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
@@ -73,6 +82,8 @@ public static class CliHost
         string[] lines = typed.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return lines.Length == 1 ? lines[0] : $"{lines[0]} {string.Join(", ", lines[1..])}";
     }
+
+    private static bool IsReal(Type type) => (Nullable.GetUnderlyingType(type) ?? type) is var t && (t == typeof(double) || t == typeof(float));
 
     private static SirenException? UserError(Exception e) => e switch
     {

@@ -51,6 +51,18 @@ public sealed class Thresholds
         return new Thresholds(null, levels, Path.GetFullPath(path));
     }
 
+    /// <summary>
+    /// SHA-256 (hex) of the levels as read, by ascending map id: what a stamp compares. The file itself may be
+    /// a pipe (--thresholds &lt;(…)) that cannot be read a second time, or may have changed since it was read.
+    /// </summary>
+    public string Digest()
+    {
+        var text = new System.Text.StringBuilder();
+        if (_constant is { } c) text.Append(CultureInfo.InvariantCulture, $"constant {c:R}");
+        else foreach (var (id, level) in _perMap!.OrderBy(kv => kv.Key)) text.Append(CultureInfo.InvariantCulture, $"{id} {level:R}\n");
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
     public double For(int mapId) => _constant ?? _perMap![mapId];
 
     public bool Has(int mapId) => _constant is not null || _perMap!.ContainsKey(mapId);

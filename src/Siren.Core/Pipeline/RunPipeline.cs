@@ -238,10 +238,7 @@ public static class RunPipeline
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
     }
 
-    private static string ThresholdsFingerprint(Thresholds t) =>
-        t.IsPerMap && File.Exists(t.Source)
-            ? $"{t.Source} sha256:{Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(t.Source)))}"
-            : t.Source;
+    private static string ThresholdsFingerprint(Thresholds t) => $"{t.Source} levels-sha256:{t.Digest()}";
 
     private static string Report(RunOptions options, IReadOnlyList<VolumeFile> maps, BlockSet blocks, OccupancyTable table, ClassifyResult classes,
         IReadOnlyList<StageOutcome> stages, string outdir, string exemplar)

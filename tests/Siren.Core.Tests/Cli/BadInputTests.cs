@@ -42,6 +42,12 @@ public class BadInputTests
         AssertOneError(SirenProcess.Run(args), $"{option} is empty", "Fix:");
     }
 
+    [Theory]
+    [InlineData("--threshold", "1,5")] // would have been read as 15
+    [InlineData("--apix", "6,55")]
+    public void ADecimalCommaIsRefusedNotReadAsThousands(string option, string value) =>
+        AssertOneError(Sketch(GoodMaps(), option == "--threshold" ? [option, value] : ["--threshold", "0.5", option, value]), $"{option} {value}", "decimal point", value.Replace(',', '.'));
+
     [Fact]
     public void TruncatedMap()
     {

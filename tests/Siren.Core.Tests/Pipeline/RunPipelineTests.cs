@@ -97,6 +97,14 @@ public class RunPipelineTests
         Assert.All(rerun.Stages, s => Assert.False(s.Skipped, s.Stage)); // the expand's blocks carry no run stamp
         Assert.Equal(blocks, File.ReadAllText(Path.Combine(outdir, BlockDetection.ExpandFolder, BlockSet.FileName)));
 
+        // Other levels read from the same name (a pipe, --thresholds <(…), reads once): the levels are in the stamp.
+        var levels = VolumeFolder.List(maps).ToDictionary(m => m.MapId, m => options.Detection.Thresholds.For(m.MapId));
+        var piped = options with { Detection = options.Detection with { Thresholds = Thresholds.PerMap(levels, "/dev/fd/63") } };
+        RunPipeline.Run(piped, outdir, backend);
+        var scaled = levels.ToDictionary(kv => kv.Key, kv => kv.Value * 1.1);
+        RunResult other = RunPipeline.Run(piped with { Detection = piped.Detection with { Thresholds = Thresholds.PerMap(scaled, "/dev/fd/63") } }, outdir, backend);
+        Assert.False(other.Stages[0].Skipped);
+
         // Thresholds above every voxel fail the detection: nothing of the previous run may look current.
         var none = options with { Detection = options.Detection with { Thresholds = Thresholds.Constant(1e30) } };
         Assert.Throws<SirenException>(() => RunPipeline.Run(none, outdir, backend));
