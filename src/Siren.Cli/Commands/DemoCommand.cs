@@ -58,6 +58,7 @@ public static class DemoCommand
             SimulatedRunResult run = SimulatedRun.Run(setup, dir, backend, seedValue, pr.GetValue(count),
                 configure: o => o with { Passes = pr.GetValue(pass), Thresholds = pr.GetValue(levels) == "model" ? Predict(o.VolDir, dir) : o.Thresholds },
                 log: CliHost.Log, progress: CliHost.Progress);
+            RunPipeline.RemoveDerivedFromBlocks(dir, CliHost.Log);
             new RunManifest("demo").Parameter("preset", setup.Spec.Name).Parameter("seed", seedValue).Parameter("maps", run.Simulation.Truth.Maps.Count).Parameter("backend", backend.Name).Parameter("pass", pr.GetValue(pass).ToString().ToLowerInvariant()).Parameter("thresholds_from", pr.GetValue(levels))
                 .Result("found", run.Score.Found).Result("regions", run.Score.Regions.Count).Result("false_blocks", run.Score.FalseBlocks)
                 .Result("simulate_seconds", Math.Round(run.SimulateSeconds, 3)).Result("detect_seconds", Math.Round(run.DetectSeconds, 3))

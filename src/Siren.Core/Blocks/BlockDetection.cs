@@ -25,6 +25,9 @@ public static class BlockDetection
     public const string SketchFolder = "00_sketch";
     public const string ExpandFolder = "02_expand";
 
+    /// <summary>Where siren score writes its report on OUT/02_expand by default.</summary>
+    public const string ScoreFolder = "03_score";
+
     /// <summary>Sketch on a loaded ensemble: seed blocks, not yet written.</summary>
     public static StageResult Sketch(BinarizedEnsemble ensemble, DetectionOptions options, ICooccurrenceBackend backend,
         Action<string>? log = null, IProgress<double>? progress = null)
@@ -143,7 +146,17 @@ public static class BlockDetection
             Directory.Delete(staleExpand, recursive: true);
             log?.Invoke($"sketch: removed {staleExpand}, expanded from the previous sketch; run siren expand again");
         }
+        RemoveStaleScore(outdir, log);
         return sketch;
+    }
+
+    /// <summary>A score of the previous OUT/02_expand would sit beside new blocks, still naming that folder.</summary>
+    private static void RemoveStaleScore(string outdir, Action<string>? log)
+    {
+        string score = Path.Combine(outdir, ScoreFolder);
+        if (!Directory.Exists(score)) return;
+        Directory.Delete(score, recursive: true);
+        log?.Invoke($"removed {score}, which scored the previous blocks; run siren score again");
     }
 
     /// <summary>
@@ -165,6 +178,7 @@ public static class BlockDetection
         StageResult expand = Expand(ensemble, seeds, options, backend, log, progress?.Invoke("expand pairs"));
         expand.Seconds["read_and_binarize"] = load;
         WriteStage(outdir, ExpandFolder, ensemble, options, backend, expand);
+        RemoveStaleScore(outdir, log);
         return expand;
     }
 
@@ -211,6 +225,7 @@ public static class BlockDetection
         WriteStage(outdir, SketchFolder, ensemble, options, backend, sketch);
         StageResult expand = Expand(ensemble, sketch.Blocks, options, backend, log, progress?.Invoke("expand pairs"));
         WriteStage(outdir, ExpandFolder, ensemble, options, backend, expand);
+        RemoveStaleScore(outdir, log);
         return new DetectionResult(ensemble, sketch, expand, backend.Name);
     }
 

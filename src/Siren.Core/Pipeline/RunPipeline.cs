@@ -89,6 +89,10 @@ public static class RunPipeline
         string occFolder = Path.Combine(outdir, OccupancyFolder), classFolder = Path.Combine(outdir, ClassifyFolder);
         string cxc = Path.Combine(outdir, ChimeraXFile), report = Path.Combine(outdir, ReportFile);
         string[] summaries = Summaries(outdir);
+        // Levels an earlier run predicted would sit beside a run on the user's own, looking like its thresholds.
+        string predicted = Path.Combine(outdir, ThresholdsFolder);
+        if (summaries.Length > 0 && d.Thresholds.Source != Path.GetFullPath(Path.Combine(predicted, Thresholding.ThresholdPredictor.PredictionsFile)))
+            Remove(predicted);
         stages.Add(Stage("sketch+expand", expandFolder, detectStamp, [Path.Combine(expandFolder, BlockSet.FileName)], DerivedFromBlocks(outdir), log, () =>
         {
             DetectionResult r = BlockDetection.Run(d, outdir, backend, log, progress);
@@ -126,7 +130,12 @@ public static class RunPipeline
 
         string exemplar = maps[0].Path;
         if (blocks.Blocks.Count > 0)
+        {
             AtomicFile.WriteAllText(cxc, ChimeraXScript.Build(exemplar, d.Thresholds.For(maps[0].MapId), ChimeraXScript.BlockMasks(expandFolder)));
+            // A siren chimerax that wrote this script before left its manifest beside it; it describes that script.
+            string chimeraxManifest = Path.ChangeExtension(cxc, ".manifest.json");
+            if (File.Exists(chimeraxManifest)) File.Delete(chimeraxManifest);
+        }
 
         AtomicFile.WriteAllText(report, Report(options, maps, blocks, table, classes, stages, outdir, exemplar));
         var manifest = new RunManifest("run");

@@ -89,6 +89,25 @@ public class PipelineBadInputTests
     }
 
     [Fact]
+    public void NewBlocksRemoveTheScoreOfTheOldOnes()
+    {
+        string maps = TestPaths.NewTempDir(), outdir = TestPaths.NewTempDir();
+        Assert.Equal(0, SirenProcess.Run("simulate", "--preset", "demo", "--n", "30", "--seed", "3", "--outdir", maps).ExitCode);
+        string[] sketch = ["sketch", "--voldir", maps, "--thresholds", Path.Combine(maps, "thresholds.csv"), "--outdir", outdir, "--device", "cpu"];
+        Assert.Equal(0, SirenProcess.Run(sketch).ExitCode);
+        Assert.Equal(0, SirenProcess.Run("expand", "--outdir", outdir, "--device", "cpu").ExitCode);
+        Assert.Equal(0, SirenProcess.Run("score", "--blocks", Path.Combine(outdir, "02_expand"), "--truth", maps).ExitCode);
+        Assert.True(Directory.Exists(Path.Combine(outdir, "03_score")));
+        var expand = SirenProcess.Run("expand", "--outdir", outdir, "--exp-frac", "0.5", "--device", "cpu");
+        Assert.False(Directory.Exists(Path.Combine(outdir, "03_score")));
+        Assert.Contains("run siren score again", expand.Stderr);
+
+        Assert.Equal(0, SirenProcess.Run("score", "--blocks", Path.Combine(outdir, "02_expand"), "--truth", maps).ExitCode);
+        Assert.Equal(0, SirenProcess.Run([.. sketch, "--seed", "9"]).ExitCode);
+        Assert.False(Directory.Exists(Path.Combine(outdir, "03_score")));
+    }
+
+    [Fact]
     public void ANewSketchRemovesTheBlocksExpandedFromTheOldOne()
     {
         string maps = Maps(), outdir = TestPaths.NewTempDir();

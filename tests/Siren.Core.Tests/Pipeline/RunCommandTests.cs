@@ -38,6 +38,11 @@ public class RunCommandTests
         Assert.True(third.ExitCode == 0, third.Stderr);
         Assert.Contains("predicting thresholds", third.Stderr);
         Assert.NotEqual(rows, File.ReadAllLines(csv));
+
+        // Given thresholds, a run does not leave the levels it predicted before beside them.
+        var given = SirenProcess.Run("run", "--voldir", other, "--thresholds", Path.Combine(other, EnsembleSimulator.ThresholdsFileName), "--outdir", outdir, "--classes", "2", "--device", "cpu");
+        Assert.True(given.ExitCode == 0, given.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(outdir, "01_thresholds")));
     }
 
     /// <summary>
@@ -73,7 +78,11 @@ public class RunCommandTests
         var classify = SirenProcess.Run("classify", "--occupancies", occ, "--outdir", Path.Combine(outdir, "04_classify"), "--classes", "3");
         Assert.True(classify.ExitCode == 0, classify.Stderr);
         Assert.False(File.Exists(report));
+        var chimerax = SirenProcess.Run("chimerax", "--map", Path.Combine(maps, "vol_000.mrc"), "--thresholds", thresholds, "--blocks", Path.Combine(outdir, "02_expand"), "--out", Path.Combine(outdir, "blocks.cxc"));
+        Assert.True(chimerax.ExitCode == 0, chimerax.Stderr);
+        Assert.True(File.Exists(Path.Combine(outdir, "blocks.manifest.json")));
         var last = Run();
+        Assert.False(File.Exists(Path.Combine(outdir, "blocks.manifest.json"))); // run rewrote the script that manifest described
         Assert.Contains("occupancy: outputs and stamp match, skipped", last.Stderr);
         Assert.Contains("classify: done", last.Stderr);
         Assert.Contains("2 classes", last.Stderr);
