@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Siren.Core.IO;
 
 /// <summary>
@@ -7,22 +9,47 @@ namespace Siren.Core.IO;
 /// </summary>
 public static class InputFile
 {
+    /// <summary>
+    /// Most bytes read from a file that reports no length: a pipe (--thresholds &lt;(…)) ends well before it,
+    /// while a device (/dev/zero) never ends and would fill memory.
+    /// </summary>
+    public const int UnsizedLimit = 256 << 20;
+
     /// <param name="kind">What the file should be, after "not": "a CSV file", "a STAR file".</param>
     /// <param name="fix">What to pass instead, for the folder case: "pass the CSV file itself".</param>
-    public static string[] ReadAllLines(string path, string kind, string fix) => Read(path, kind, fix, File.ReadAllLines);
+    public static string[] ReadAllLines(string path, string kind, string fix)
+    {
+        using var reader = new StreamReader(new MemoryStream(ReadAllBytes(path, kind, fix), writable: false), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        var lines = new List<string>();
+        for (string? line; (line = reader.ReadLine()) is not null;) lines.Add(line);
+        return lines.ToArray();
+    }
 
     /// <inheritdoc cref="ReadAllLines"/>
-    public static string ReadAllText(string path, string kind, string fix) => Read(path, kind, fix, File.ReadAllText);
+    public static string ReadAllText(string path, string kind, string fix)
+    {
+        using var reader = new StreamReader(new MemoryStream(ReadAllBytes(path, kind, fix), writable: false), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        return reader.ReadToEnd();
+    }
 
     /// <inheritdoc cref="ReadAllLines"/>
-    public static byte[] ReadAllBytes(string path, string kind, string fix) => Read(path, kind, fix, File.ReadAllBytes);
-
-    private static T Read<T>(string path, string kind, string fix, Func<string, T> read)
+    public static byte[] ReadAllBytes(string path, string kind, string fix)
     {
         if (Directory.Exists(path)) throw new SirenException($"'{path}' is a folder, not {kind}. Fix: {fix}.");
         try
         {
-            return read(path);
+            var info = new FileInfo(path);
+            if (info.Exists && info.Length > 0) return File.ReadAllBytes(path);
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            var bytes = new MemoryStream();
+            var buffer = new byte[1 << 16];
+            for (int n; (n = stream.Read(buffer)) > 0;)
+            {
+                if (bytes.Length + n > UnsizedLimit)
+                    throw new SirenException($"'{path}' gives more than {UnsizedLimit >> 20} MiB without an end: a device, not {kind}. Fix: {fix}.");
+                bytes.Write(buffer, 0, n);
+            }
+            return bytes.ToArray();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

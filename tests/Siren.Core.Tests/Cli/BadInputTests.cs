@@ -42,6 +42,14 @@ public class BadInputTests
         AssertOneError(SirenProcess.Run(args), $"{option} is empty", "Fix:");
     }
 
+    [Fact]
+    public void ADeviceGivenAsAnInputFileEndsWithOneLine()
+    {
+        if (!File.Exists("/dev/zero")) return; // a Unix device: it reads forever
+        AssertOneError(Sketch(GoodMaps(), "--thresholds", "/dev/zero"), "/dev/zero", "without an end");
+        AssertOneError(SirenProcess.Run("classify", "--occupancies", "/dev/zero", "--outdir", TestPaths.NewTempDir()), "/dev/zero", "without an end");
+    }
+
     [Theory]
     [InlineData("--threshold", "1,5")] // would have been read as 15
     [InlineData("--apix", "6,55")]
