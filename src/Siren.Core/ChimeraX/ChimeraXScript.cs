@@ -51,7 +51,7 @@ public static partial class ChimeraXScript
         sb.Append("close session\n");
         sb.Append(inv, $"open {Quote(Path.GetFullPath(mapPath))}\n");
         sb.Append(inv, $"volume #1 level {level:R} style surface color #b0b0b0 transparency {mapTransparency:R}\n");
-        sb.Append("rename #1 ").Append(Path.GetFileNameWithoutExtension(mapPath)).Append('\n');
+        sb.Append("rename #1 ").Append(Quote(Path.GetFileNameWithoutExtension(mapPath))).Append('\n');
         for (int i = 0; i < blocks.Count; i++)
         {
             int model = i + 2;
@@ -109,7 +109,17 @@ public static partial class ChimeraXScript
         return null;
     }
 
-    private static string Quote(string path) => path.Contains(' ') ? $"\"{path}\"" : path;
+    /// <summary>
+    /// A path or name as one ChimeraX argument: quoted when it holds anything but plain path characters (a
+    /// space would split it: `rename #1 my map` names the model "my"). A double quote, a semicolon (which
+    /// ends a command) or a line break cannot be quoted in a .cxc line, so such a name is refused.
+    /// </summary>
+    private static string Quote(string text)
+    {
+        if (text.IndexOfAny(['"', ';', '\n', '\r']) >= 0)
+            throw new SirenException($"'{text}' holds a character a ChimeraX script cannot quote (\", ; or a line break). Fix: rename the file or folder.");
+        return text.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' or '/' or '+' or ':') ? text : $"\"{text}\"";
+    }
 
     [GeneratedRegex(@"^block_(\d+)\.mrc$")]
     private static partial Regex BlockName();

@@ -131,7 +131,15 @@ public static class RunPipeline
         string exemplar = maps[0].Path;
         if (blocks.Blocks.Count > 0)
         {
-            AtomicFile.WriteAllText(cxc, ChimeraXScript.Build(exemplar, d.Thresholds.For(maps[0].MapId), ChimeraXScript.BlockMasks(expandFolder)));
+            // The script is a convenience: a path it cannot quote costs the script, not the run's results.
+            try
+            {
+                AtomicFile.WriteAllText(cxc, ChimeraXScript.Build(exemplar, d.Thresholds.For(maps[0].MapId), ChimeraXScript.BlockMasks(expandFolder)));
+            }
+            catch (SirenException e)
+            {
+                log?.Invoke($"warning: no {ChimeraXFile}: {e.Message}");
+            }
             // A siren chimerax that wrote this script before left its manifest beside it; it describes that script.
             string chimeraxManifest = Path.ChangeExtension(cxc, ".manifest.json");
             if (File.Exists(chimeraxManifest)) File.Delete(chimeraxManifest);

@@ -31,4 +31,27 @@ public class ChimeraXScriptTests
         Assert.Equal(2, colours.Distinct().Count());
         Assert.All(colours, c => Assert.Matches("^#[0-9a-f]{6}$", c));
     }
+
+    [Fact]
+    public void NamesWithSpacesAreQuotedAndUnquotableOnesRefused()
+    {
+        string dir = Path.Combine(TestPaths.NewTempDir(), "my maps");
+        string map = Path.Combine(dir, "my map_000.mrc");
+        Directory.CreateDirectory(dir);
+        MrcWriter.Write(map, MrcVolume.Zeros(4, Vec3.All(1f), Vec3.All(0f)));
+        string blocks = Path.Combine(dir, "02_expand");
+        new BlockSet(4, 1, [new Block(0, [0, 1])]).Write(blocks, Vec3.All(1f), Vec3.All(0f));
+
+        string cxc = Path.Combine(dir, "blocks.cxc");
+        ChimeraxCommand.Write(map, Thresholds.Constant(0.5), blocks, cxc);
+        string[] lines = File.ReadAllLines(cxc);
+        Assert.Contains($"open \"{Path.GetFullPath(map)}\"", lines);
+        Assert.Contains("rename #1 \"my map_000\"", lines); // unquoted, ChimeraX would name the model "my"
+        Assert.Contains($"open \"{Path.Combine(Path.GetFullPath(blocks), "block_0.mrc")}\"", lines);
+
+        string semicolon = Path.Combine(dir, "a;b_000.mrc");
+        File.Copy(map, semicolon);
+        var e = Assert.Throws<SirenException>(() => ChimeraxCommand.Write(semicolon, Thresholds.Constant(0.5), blocks, Path.Combine(dir, "c.cxc")));
+        Assert.Contains("cannot quote", e.Message);
+    }
 }
