@@ -24,7 +24,7 @@ public static class SimulateCommand
         var intact = new Option<double>("--intact") { Description = "ul2-titration: fraction of maps with intact uL2 (paper: 0.25, 0.5, 0.75; 1 = homogeneous control).", DefaultValueFactory = _ => 0.5 };
         var count = new Option<int?>("--n") { Description = "Number of maps (default: the preset's or spec's \"maps\")." };
         var seed = new Option<ulong>("--seed") { Description = "Random seed; the same seed gives identical files.", DefaultValueFactory = _ => 0UL };
-        var outdir = new Option<string>("--outdir") { Description = "Output folder for vol_NNN.mrc, thresholds.csv, truth.json.", Required = true };
+        var outdir = new Option<string>("--outdir") { Description = "Output folder for vol_NNN.mrc, thresholds.csv, truth.json: an empty folder or an earlier simulate's, whose files a rerun replaces.", Required = true };
 
         var command = new Command("simulate",
             "Simulate a cryo-EM volume ensemble with known compositional and conformational heterogeneity: molmap-like density " +

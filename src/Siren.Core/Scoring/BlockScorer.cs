@@ -83,10 +83,18 @@ public static class BlockScorer
     /// </summary>
     public const double FalseJaccard = 0.1;
 
+    /// <summary>
+    /// Largest relative difference of the blocks' and the truth's voxel sizes that is one grid: the header's
+    /// float32 and rounding in files, not maps of another voxel size, whose voxel indices are other places.
+    /// </summary>
+    public const double ApixTolerance = 1e-3;
+
     public static ScoreReport Score(BlockSet blocks, SimulationTruth truth, string blocksSource = "", string truthSource = "")
     {
-        if (blocks.Box != truth.Box)
-            throw new SirenException($"the blocks are on a {blocks.Box}³ grid but the truth on {truth.Box}³. Fix: score blocks found on the simulated maps themselves.");
+        if (blocks.Box != truth.Box || !(Math.Abs(blocks.Apix - truth.Apix) <= ApixTolerance * truth.Apix))
+            throw new SirenException(string.Create(CultureInfo.InvariantCulture,
+                $"the blocks{Named(blocksSource)} are on a {blocks.Box}³ grid of {blocks.Apix:0.####} Å voxels but the truth{Named(truthSource)} on {truth.Box}³ of {truth.Apix:0.####} Å, ") +
+                "so their voxel indices are other places. Fix: score blocks found on the maps this simulation wrote (same box and voxel size).");
         var blockSets = blocks.Blocks.Select(b => (Block: b, Set: b.Voxels.ToHashSet())).ToArray();
         var regionScores = truth.Regions.Select(region =>
         {
@@ -125,7 +133,9 @@ public static class BlockScorer
         return new ScoreReport(truthSource, blocksSource, regionScores, blockScores);
     }
 
+    private static string Named(string source) => source.Length == 0 ? "" : $" ('{source}')";
+
     /// <summary>Reads blocks.json (or its stage folder) and truth.json (or its simulation folder) and scores them.</summary>
     public static ScoreReport Score(string blocksPath, string truthPath) =>
-        Score(BlockSet.Read(blocksPath), SimulationTruth.Read(truthPath), Path.GetFullPath(blocksPath), Path.GetFullPath(truthPath));
+        Score(BlockSet.Read(blocksPath), SimulationTruth.Read(truthPath), Path.GetFullPath(blocksPath), Path.GetFullPath(SimulationTruth.FileIn(truthPath)));
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Numerics;
 using System.Text;
+using Siren.Core.Blocks;
 using Siren.Core.IO;
 using Siren.Core.Mrc;
 
@@ -29,6 +30,16 @@ public sealed record SimulationResult(SimulationTruth Truth, string OutDir, doub
 public static class EnsembleSimulator
 {
     public const string ThresholdsFileName = "thresholds.csv";
+    public const string SpecFileName = "spec.json";
+
+    /// <summary>The files that describe a simulation's maps, written after the last map (manifest.json by the command).</summary>
+    private static readonly string[] DescriptionFiles = [SimulationTruth.FileName, ThresholdsFileName, SpecFileName, RunManifest.FileName];
+
+    /// <summary>The start of the first MRC label of every map simulate writes: how a rerun knows the maps in its folder are its own.</summary>
+    private const string MapLabel = "Siren.Native simulate";
+
+    /// <summary>Byte offset of the first of the MRC header's ten 80-character labels.</summary>
+    private const int FirstLabelOffset = 224;
     public const string ThresholdRule =
         "s*T*(1+offset): T is the level of the complete model's noiseless map at the map's resolution enclosing the model's molecular volume " +
         "(sum of masses x 1.21 A^3/Da protein, 0.91 A^3/Da nucleic acid); s and offset are the map's scale and offset.";
@@ -41,16 +52,21 @@ public static class EnsembleSimulator
         int n = maps ?? spec.Maps;
         if (n < 1) throw new SirenException($"--n {n}: the ensemble needs at least one map. Fix: pass --n 1 or more.");
         string outFull = AtomicFile.EnsureDirectory(outdir);
+        string[] stale = Directory.GetFiles(outFull, "vol_*.mrc");
+        RequireSimulationFolder(outFull, stale);
         GridSpec grid = spec.Grid.Resolve(model);
         var plan = Plan.Build(model, spec, log);
         plan.RequireInside(grid);
         double[] nodes = spec.Resolution.Nodes();
         RequireMemory(plan, grid, nodes.Contains(spec.Resolution.Reference) ? nodes.Length : nodes.Length + 1, n);
         // Maps left by an earlier, larger run would join the ensemble without a threshold; they free their space.
-        string[] stale = Directory.GetFiles(outFull, "vol_*.mrc");
         ResourceBudget.RequireDisk(outFull, (double)n * ResourceBudget.MapFileBytes(grid.Box) - stale.Sum(f => new FileInfo(f).Length),
             $"simulate: {n} maps of {grid.Box}³", "lower --n or grid.box, or choose an --outdir on a larger disk");
-        foreach (string f in stale) File.Delete(f);
+        // The earlier run's description goes before its maps and before any new map: a run killed or failing half-way
+        // leaves maps without thresholds or truth, which the commands that need them refuse, never new maps beside
+        // the old thresholds (siren run would binarize them at another ensemble's levels).
+        foreach (string f in DescriptionFiles.Select(name => Path.Combine(outFull, name)).Concat(stale).Where(File.Exists))
+            File.Delete(f);
         log?.Invoke($"simulate: {model.Count} atoms, {spec.Groups.Count} groups, {spec.Classes.Count} classes, resolution {spec.Resolution.Min}–{spec.Resolution.Max} Å ({nodes.Length} rendered), {n} maps on {grid.Box}³ × {grid.Apix} Å/px");
 
         Densities[] levels = nodes.Select(r => Densities.Render(plan, grid, r, model.MolecularVolume)).ToArray();
@@ -66,7 +82,7 @@ public static class EnsembleSimulator
         {
             var rng = SirenRandom.ForStream(seed, (ulong)i, purpose: 1);
             thresholds[i] = Compose(buffers.Map, buffers.Noise, buffers.Temp, levels, spec.Variation, draws[i], rng, grid, model.MolecularVolume);
-            MrcWriter.Write(Path.Combine(outFull, MapFileName(i, digits)), grid.NewVolume(buffers.Map), label: $"Siren.Native simulate {spec.Name} map {i}");
+            MrcWriter.Write(Path.Combine(outFull, MapFileName(i, digits)), grid.NewVolume(buffers.Map), label: $"{MapLabel} {spec.Name} map {i}");
             progress?.Report(Interlocked.Increment(ref done) / (double)n);
             return buffers;
         }, _ => { });
@@ -83,8 +99,42 @@ public static class EnsembleSimulator
         var csv = new StringBuilder("vol_id,denormalized_predictions\n");
         for (int i = 0; i < n; i++) csv.Append(i.ToString(CultureInfo.InvariantCulture)).Append(',').Append(thresholds[i].ToString("R", CultureInfo.InvariantCulture)).Append('\n');
         AtomicFile.WriteAllText(Path.Combine(outFull, ThresholdsFileName), csv.ToString());
-        AtomicFile.WriteAllText(Path.Combine(outFull, "spec.json"), (spec with { Maps = n }).ToJson());
+        AtomicFile.WriteAllText(Path.Combine(outFull, SpecFileName), (spec with { Maps = n }).ToJson());
         return new SimulationResult(truth, outFull, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Refuses an output folder holding maps that siren simulate did not write: a simulation replaces every
+    /// vol_*.mrc in its folder, and those may be the user's real maps. The folder is an earlier simulation's when
+    /// its manifest says so, or when each map carries the label simulate writes (a run killed before its
+    /// manifest was written, or after this run removed the earlier one).
+    /// </summary>
+    private static void RequireSimulationFolder(string outFull, string[] maps)
+    {
+        if (maps.Length == 0 || RunManifest.CommandIn(outFull) == "simulate") return;
+        string[] foreign = maps.Where(m => !HasMapLabel(m)).Order(StringComparer.Ordinal).ToArray();
+        if (foreign.Length > 0)
+            throw new SirenException($"--outdir '{outFull}' holds maps that siren simulate did not write ({Path.GetFileName(foreign[0])}" +
+                $"{(foreign.Length > 1 ? $" and {foreign.Length - 1} more" : "")}); a simulation would replace them. " +
+                "Fix: choose an empty --outdir or the folder of an earlier simulate.");
+    }
+
+    private static bool HasMapLabel(string map)
+    {
+        byte[] expected = Encoding.ASCII.GetBytes(MapLabel + " ");
+        var label = new byte[expected.Length];
+        try
+        {
+            // A pipe named like a map reports length 0 and is none of simulate's; opening it would wait for a writer.
+            if (new FileInfo(map).Length < MrcHeader.Size) return false;
+            using var stream = new FileStream(map, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            stream.Position = FirstLabelOffset;
+            return stream.ReadAtLeast(label, label.Length, throwOnEndOfStream: false) == label.Length && label.AsSpan().SequenceEqual(expected);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     /// <summary>

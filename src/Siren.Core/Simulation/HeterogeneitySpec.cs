@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
 
 namespace Siren.Core.Simulation;
 
@@ -39,7 +40,7 @@ namespace Siren.Core.Simulation;
 /// fractions within [0, 1]. Every atom must lie in the grid, since T counts the whole model's volume.
 /// </para>
 /// </summary>
-public sealed record HeterogeneitySpec
+public sealed partial record HeterogeneitySpec
 {
     public string Name { get; init; } = "custom";
     public GridOptions Grid { get; init; } = new();
@@ -64,8 +65,31 @@ public sealed record HeterogeneitySpec
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
-    /// <summary>The serializer's message without its advice to the program's authors (a null is the file's problem, not an annotation's).</summary>
-    internal static string JsonProblem(JsonException e) => e.Message.Replace(" Consider updating its nullability annotation.", "", StringComparison.Ordinal);
+    /// <summary>
+    /// The serializer's problem in the file's terms: where it is (JSON path, line and byte, counted from 1) and
+    /// what, without the program's .NET type names, which mean nothing to whoever edits the file, and without
+    /// advice to the program's authors (a null is the file's problem, not an annotation's).
+    /// </summary>
+    internal static string JsonProblem(JsonException e)
+    {
+        string where = (e.Path is null ? "" : $" at {e.Path}") + (e.LineNumber is { } line ? $" (line {line + 1}, byte {e.BytePositionInLine + 1})" : "");
+        // The serializer appends its own zero-based "Path: … | LineNumber: …" to some messages; where says it once.
+        string message = e.Message.Split(" Path: ")[0];
+        if (message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal))
+            return $"the value{where} does not fit its field (another JSON type, an unknown name, or a number out of range).";
+        if (message.Contains("doesn't allow", StringComparison.Ordinal) && message.Contains("null values", StringComparison.Ordinal))
+            return $"the value{where} is null; that field needs one.";
+        if (UnknownKey().Match(message) is { Success: true } unknown)
+            return $"unknown key '{unknown.Groups[1].Value}'{where}.";
+        return $"{OfType().Replace(message, "").TrimEnd('.')}{where}.";
+    }
+
+    [GeneratedRegex("^The JSON property '(.*)' could not be mapped to any .NET member")]
+    private static partial Regex UnknownKey();
+
+    /// <summary>"… during deserialization of type 'Siren.Core.Simulation.X'": the type says nothing the path does not.</summary>
+    [GeneratedRegex(" (?:encountered )?during deserialization of type '[^']*'| (?:on|of|in|contained in) type '[^']*'")]
+    private static partial Regex OfType();
 
     public static HeterogeneitySpec Read(string path)
     {

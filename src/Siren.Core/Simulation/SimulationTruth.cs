@@ -39,20 +39,51 @@ public sealed record SimulationTruth(
 
     public void Write(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Compact));
 
+    /// <summary>Largest box whose voxel indices (box³) an int still holds, as in blocks.json.</summary>
+    private const int MaxBox = 1290;
+
+    /// <summary>
+    /// What a hand-edited truth file breaks that scoring relies on, or null: the lists it walks, a box its voxels
+    /// index, each region's voxels ascending, once each and inside the box (a voxel listed twice would count twice
+    /// in a Jaccard index), and region names that tell the regions apart in the score.
+    /// </summary>
+    private string? Problem()
+    {
+        // Members left out are not nulls the reader sees (null ones are omitted when written), so the lists scoring walks are checked here.
+        if (Regions is null) return "has no regions";
+        if (Maps is null) return "has no maps";
+        if (Box is < 1 or > MaxBox) return $"has box {Box}; a map's box is 1 to {MaxBox}";
+        long voxelCount = (long)Box * Box * Box;
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (TruthRegion region in Regions)
+        {
+            if (region?.Voxels is null) return "has no voxels for a region";
+            if (string.IsNullOrEmpty(region.Name)) return "has a region without a name";
+            if (!names.Add(region.Name)) return $"has two regions named '{region.Name}'; region names must be unique";
+            int[] v = region.Voxels;
+            int outside = Array.FindIndex(v, x => x < 0 || x >= voxelCount);
+            if (outside >= 0) return $"has voxel {v[outside]} in region '{region.Name}', outside the {Box}³ box";
+            for (int i = 1; i < v.Length; i++)
+                if (v[i] <= v[i - 1])
+                    return $"lists voxel {v[i]} after {v[i - 1]} in region '{region.Name}'; a region's voxels must be ascending, each once";
+        }
+        return null;
+    }
+
+    /// <summary>The truth file a user names: the file itself, or the truth.json inside a simulation folder.</summary>
+    public static string FileIn(string fileOrFolder) => Directory.Exists(fileOrFolder) ? Path.Combine(fileOrFolder, FileName) : fileOrFolder;
+
     /// <summary>Reads truth.json, or the truth.json inside a simulation folder.</summary>
     public static SimulationTruth Read(string fileOrFolder)
     {
-        string path = Directory.Exists(fileOrFolder) ? Path.Combine(fileOrFolder, FileName) : fileOrFolder;
+        string path = FileIn(fileOrFolder);
         if (!File.Exists(path))
             throw new SirenException($"no truth file at '{path}'. Fix: pass the truth.json written by siren simulate (or its output folder).");
         try
         {
             SimulationTruth truth = JsonSerializer.Deserialize<SimulationTruth>(InputFile.ReadAllText(path, "a truth file", "pass the truth.json written by siren simulate"), Compact)
                 ?? throw new SirenException($"'{path}' is empty. Fix: rerun siren simulate.");
-            // Members left out are not nulls the reader sees (null ones are omitted when written), so the lists scoring walks are checked here.
-            string? missing = truth.Regions is null ? "regions" : truth.Maps is null ? "maps"
-                : truth.Regions.Any(r => r is null || r.Voxels is null) ? "a region's voxels" : null;
-            return missing is null ? truth : throw new SirenException($"'{path}' has no {missing}. Fix: rerun siren simulate.");
+            return truth.Problem() is { } problem ? throw new SirenException($"'{path}' {problem}. Fix: rerun siren simulate.") : truth;
         }
         catch (JsonException e)
         {

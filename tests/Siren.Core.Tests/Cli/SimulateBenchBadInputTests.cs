@@ -1,3 +1,7 @@
+using System.Text.Json.Nodes;
+using Siren.Core.Blocks;
+using Siren.Core.Mrc;
+using Siren.Core.Simulation;
 using static Siren.Core.Tests.Cli.BadInputTests;
 
 namespace Siren.Core.Tests.Cli;
@@ -48,6 +52,85 @@ public class SimulateBenchBadInputTests
         string outdir = TestPaths.NewTempDir();
         AssertOneError(SirenProcess.Run("simulate", "--preset", "demo", "--n", "2000000000", "--outdir", outdir), "2000000000 maps of 64³", "free", "lower --n");
         Assert.Empty(Directory.EnumerateFileSystemEntries(outdir));
+    }
+
+    private static string[] Names(string dir, string pattern = "*") =>
+        Directory.GetFiles(dir, pattern).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()!;
+
+    [Fact]
+    public void SimulateRefusesAnOutdirOfMapsItDidNotWrite()
+    {
+        // Real maps (cryoDRGN's, say) under simulate's names: a simulation would replace them.
+        string outdir = TestPaths.NewTempDir();
+        for (int i = 0; i < 3; i++)
+            MrcWriter.Write(Path.Combine(outdir, $"vol_00{i}.mrc"), MrcVolume.Zeros(8, Vec3.All(6.55f), Vec3.All(0)), label: "cryoDRGN volume");
+        byte[] before = File.ReadAllBytes(Path.Combine(outdir, "vol_001.mrc"));
+
+        AssertOneError(SirenProcess.Run("simulate", "--preset", "demo", "--n", "3", "--outdir", outdir),
+            "--outdir", "vol_000.mrc and 2 more", "Fix: choose an empty --outdir or the folder of an earlier simulate");
+
+        Assert.Equal(["vol_000.mrc", "vol_001.mrc", "vol_002.mrc"], Names(outdir));
+        Assert.Equal(before, File.ReadAllBytes(Path.Combine(outdir, "vol_001.mrc")));
+    }
+
+    [Fact]
+    public void SimulateRerunsIntoAnEarlierSimulationsFolder()
+    {
+        string outdir = TestPaths.NewTempDir();
+        Assert.Equal(0, SirenProcess.Run("simulate", "--preset", "demo", "--n", "5", "--seed", "2", "--outdir", outdir).ExitCode);
+
+        var rerun = SirenProcess.Run("simulate", "--preset", "demo", "--n", "3", "--seed", "3", "--outdir", outdir);
+
+        Assert.True(rerun.ExitCode == 0, rerun.Stderr);
+        Assert.Equal(["vol_000.mrc", "vol_001.mrc", "vol_002.mrc"], Names(outdir, "vol_*.mrc"));
+    }
+
+    [Fact]
+    public void AFailedSimulateLeavesNoThresholdsOfTheEarlierEnsembleForRunToUse()
+    {
+        string outdir = TestPaths.NewTempDir();
+        Assert.Equal(0, SirenProcess.Run("simulate", "--preset", "demo", "--n", "6", "--seed", "2", "--outdir", outdir).ExitCode);
+        // A folder where the rerun's sixth map goes stops it half-way, as a full disk would.
+        File.Delete(Path.Combine(outdir, "vol_005.mrc"));
+        Directory.CreateDirectory(Path.Combine(outdir, "vol_005.mrc"));
+
+        AssertOneError(SirenProcess.Run("simulate", "--preset", "demo", "--n", "8", "--seed", "3", "--outdir", outdir), "vol_005.mrc", "Fix:");
+
+        Assert.DoesNotContain(Names(outdir), n => n is "thresholds.csv" or "truth.json" or "spec.json" or "manifest.json");
+        AssertOneError(SirenProcess.Run("run", "--voldir", outdir, "--thresholds", Path.Combine(outdir, "thresholds.csv"), "--outdir", TestPaths.NewTempDir()),
+            "thresholds.csv");
+        // The rerun into the folder it left (maps, no manifest) works.
+        Directory.Delete(Path.Combine(outdir, "vol_005.mrc"));
+        Assert.Equal(0, SirenProcess.Run("simulate", "--preset", "demo", "--n", "8", "--seed", "3", "--outdir", outdir).ExitCode);
+        Assert.Contains("thresholds.csv", Names(outdir));
+    }
+
+    [Fact]
+    public void ScoreRefusesATruthWithARegionsVoxelsRepeated()
+    {
+        // Listed twice, a region's voxels would count twice in every Jaccard index and raise it.
+        string sim = TestPaths.NewTempDir(), blocks = Path.Combine(TestPaths.NewTempDir(), "02_expand");
+        Assert.Equal(0, SirenProcess.Run("simulate", "--preset", "demo", "--n", "3", "--outdir", sim).ExitCode);
+        string truthPath = Path.Combine(sim, SimulationTruth.FileName);
+        SimulationTruth truth = SimulationTruth.Read(truthPath);
+        new BlockSet(truth.Box, truth.Apix, [new Block(0, truth.Regions[0].Voxels)]).Write(blocks, Vec3.All((float)truth.Apix), Vec3.All(0));
+        var node = JsonNode.Parse(File.ReadAllText(truthPath))!;
+        JsonArray voxels = node["regions"]![0]!["voxels"]!.AsArray();
+        foreach (int v in truth.Regions[0].Voxels) voxels.Add(v);
+        File.WriteAllText(truthPath, node.ToJsonString());
+
+        AssertOneError(SirenProcess.Run("score", "--blocks", blocks, "--truth", truthPath), "truth.json", $"region '{truth.Regions[0].Name}'", "ascending", "Fix:");
+    }
+
+    [Fact]
+    public void ScoreRefusesBlocksOfAnotherVoxelSize()
+    {
+        string sim = TestPaths.NewTempDir(), blocks = Path.Combine(TestPaths.NewTempDir(), "02_expand");
+        Assert.Equal(0, SirenProcess.Run("simulate", "--preset", "demo", "--n", "3", "--outdir", sim).ExitCode);
+        SimulationTruth truth = SimulationTruth.Read(sim);
+        new BlockSet(truth.Box, 6.55, [new Block(0, truth.Regions[0].Voxels)]).Write(blocks, Vec3.All(6.55f), Vec3.All(0));
+
+        AssertOneError(SirenProcess.Run("score", "--blocks", blocks, "--truth", sim), "02_expand", "truth.json", "6.55 Å", "Fix:");
     }
 
     [Fact]

@@ -58,6 +58,27 @@ public class BlockScorerTests
     }
 
     [Fact]
+    public void Score_AnotherVoxelSizeIsAUserErrorNamingBothFiles()
+    {
+        // Blocks of maps at 6.55 Å on a truth simulated at 4.5 Å, at the same box: the same indices are other places.
+        string dir = TestPaths.NewTempDir(), blocks = Path.Combine(dir, "02_expand"), truth = Path.Combine(dir, SimulationTruth.FileName);
+        (Truth() with { Apix = 4.5 }).Write(truth);
+        new BlockSet(10, 6.55, [new Block(0, [1, 2, 3])]).Write(blocks, Vec3.All(6.55f), Vec3.All(0));
+
+        var e = Assert.Throws<SirenException>(() => BlockScorer.Score(blocks, truth));
+
+        foreach (string s in new[] { "02_expand", "truth.json", "6.55 Å", "4.5 Å", "Fix:" }) Assert.Contains(s, e.Message);
+    }
+
+    [Fact]
+    public void Score_AVoxelSizeWithinRoundingIsTheSameGrid()
+    {
+        ScoreReport report = BlockScorer.Score(new BlockSet(10, 2.0 * (1 + BlockScorer.ApixTolerance / 2), [new Block(0, [1, 2, 3])]), Truth());
+
+        Assert.Single(report.BlockScores);
+    }
+
+    [Fact]
     public void SimulateAndScoreCommands_RunEndToEnd()
     {
         // The truth's own regions, written as blocks, score as all found with no false block.

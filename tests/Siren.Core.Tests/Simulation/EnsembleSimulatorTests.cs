@@ -1,3 +1,4 @@
+using Siren.Core.Blocks;
 using Siren.Core.Ensemble;
 using Siren.Core.Mrc;
 using Siren.Core.Simulation;
@@ -138,5 +139,56 @@ public class EnsembleSimulatorTests
 
         Assert.Contains("of memory", e.Message);
         Assert.Contains("grid.box", e.Message);
+    }
+
+    [Fact]
+    public void MapsSimulateDidNotWriteAreRefusedAndLeftAsTheyWere()
+    {
+        PseudoComplex complex = SimulationFixtures.SmallComplex();
+        string outdir = TestPaths.NewTempDir(), real = Path.Combine(outdir, "vol_000.mrc");
+        MrcWriter.Write(real, MrcVolume.Zeros(8, Vec3.All(6.55f), Vec3.All(0)), label: "cryoDRGN volume");
+        byte[] before = File.ReadAllBytes(real);
+
+        var e = Assert.Throws<SirenException>(() => EnsembleSimulator.Run(complex.Model, SimulationFixtures.Spec(complex), outdir, seed: 0, maps: 2));
+
+        Assert.Contains("vol_000.mrc", e.Message);
+        Assert.Contains("Fix: choose an empty --outdir or the folder of an earlier simulate", e.Message);
+        Assert.Equal([real], Directory.GetFiles(outdir));
+        Assert.Equal(before, File.ReadAllBytes(real));
+    }
+
+    [Fact]
+    public void ARerunReplacesAnEarlierSimulationThatHasNoManifest()
+    {
+        // A library run (siren demo's maps folder) or a run killed before its manifest: the maps' label says whose they are.
+        PseudoComplex complex = SimulationFixtures.SmallComplex();
+        HeterogeneitySpec spec = SimulationFixtures.Spec(complex);
+        string outdir = TestPaths.NewTempDir();
+        EnsembleSimulator.Run(complex.Model, spec, outdir, seed: 1, maps: 4);
+
+        SimulationTruth truth = EnsembleSimulator.Run(complex.Model, spec, outdir, seed: 2, maps: 2).Truth;
+
+        Assert.Equal(["vol_000.mrc", "vol_001.mrc"], Directory.GetFiles(outdir, "vol_*.mrc").Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(2UL, SimulationTruth.Read(outdir).Seed);
+        Assert.Equal(2, truth.Maps.Count);
+    }
+
+    [Fact]
+    public void ARerunThatFailsLeavesNoThresholdsOrTruthOfTheEarlierRun()
+    {
+        PseudoComplex complex = SimulationFixtures.SmallComplex();
+        HeterogeneitySpec spec = SimulationFixtures.Spec(complex);
+        string outdir = TestPaths.NewTempDir();
+        EnsembleSimulator.Run(complex.Model, spec, outdir, seed: 1, maps: 4);
+        new RunManifest("simulate").Write(outdir);
+        // A folder where the rerun's fourth map goes stops it half-way, as a full disk would.
+        File.Delete(Path.Combine(outdir, "vol_003.mrc"));
+        Directory.CreateDirectory(Path.Combine(outdir, "vol_003.mrc"));
+
+        Assert.ThrowsAny<Exception>(() => EnsembleSimulator.Run(complex.Model, spec, outdir, seed: 2, maps: 6));
+
+        Assert.NotEmpty(Directory.GetFiles(outdir, "vol_*.mrc"));
+        foreach (string earlier in new[] { SimulationTruth.FileName, EnsembleSimulator.ThresholdsFileName, EnsembleSimulator.SpecFileName, RunManifest.FileName })
+            Assert.False(File.Exists(Path.Combine(outdir, earlier)), $"{earlier} of the earlier run is still beside the new maps");
     }
 }
