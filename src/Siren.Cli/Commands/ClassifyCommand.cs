@@ -17,7 +17,7 @@ public static class ClassifyCommand
     public static Command Create()
     {
         var occupancies = new Option<string>("--occupancies") { Description = "occupancies.csv from siren occupancy (best normalized: --per-voxel on binarized maps).", Required = true };
-        var outdir = new Option<string>("--outdir") { Description = "Output folder: mixtures.csv, labels.csv, classes.csv, assignments.csv, mixture_<block>.png, heatmap.png; a rerun removes those an earlier classify wrote there and this one does not.", Required = true };
+        var outdir = new Option<string>("--outdir") { Description = "Output folder: mixtures.csv, labels.csv, classes.csv, assignments.csv, mixture_<block>.png, heatmap.png, manifest.json (written last); a rerun first removes those an earlier classify wrote there.", Required = true };
         var classes = new Option<int>("--classes") { Description = "Cut the dendrogram into this many classes.", DefaultValueFactory = _ => 4 };
         var distance = new Option<double?>("--distance") { Description = "Cut the dendrogram at this height instead of into --classes." };
         var linkage = new Option<string>("--linkage") { Description = "ward (default), average or complete, on Euclidean distances between maps' block-occupancy vectors.", DefaultValueFactory = _ => "ward" };
@@ -82,6 +82,10 @@ public static class ClassifyCommand
     {
         options.Validate();
         OccupancyTable table = OccupancyTable.Read(occupanciesCsv);
+        // A column of a hand-made table names a figure: with a '/' it would land in another folder, where no
+        // manifest lists it for a rerun to remove (and "../" outside --outdir).
+        if (options.Plots && table.Columns.FirstOrDefault(b => Path.GetFileName(Classifier.MixtureFigure(b)) != Classifier.MixtureFigure(b)) is { } nested)
+            throw new SirenException($"'{occupanciesCsv}' has the column '{nested}', whose figure {Classifier.MixtureFigure(nested)} would go into another folder. Fix: rename that column without '/', or pass --no-plots.");
         var manifest = new RunManifest("classify")
             .Parameter("occupancies", Path.GetFullPath(occupanciesCsv))
             .Parameter("linkage", options.Linkage.ToString().ToLowerInvariant())
@@ -94,10 +98,11 @@ public static class ClassifyCommand
         // Only now is every check behind us: a refused run must not leave new CSVs beside an old manifest.
         outdir = AtomicFile.EnsureDirectory(outdir);
         RunPipeline.LeaveStage(outdir, CliHost.Log);
+        // An earlier classify's figures or assignments (another table's blocks, without --no-plots, with --assign
+        // max) would sit beside the new classes looking current, and beside half of them if this run fails while
+        // writing: they and their manifest go first, the new manifest comes last.
+        RunManifest.RemoveEarlierOutputs(outdir, "classify");
         IReadOnlyList<string> written = manifest.Time("write", () => Classifier.Write(outdir, table, result, options));
-        // An earlier classify's figures or assignments that this one does not write (another table's blocks,
-        // --no-plots, no --assign max) would sit beside the new classes looking current.
-        RunManifest.RemoveEarlierOutputs(outdir, "classify", written);
         manifest.Outputs(written);
         foreach (BlockMixture m in result.Mixtures)
             CliHost.Log($"classify: {m.Block}: {m.HighCount}/{m.High.Length} maps high ({m.FractionHigh:P1}); means {m.Fit.MeanLow:G4} / {m.Fit.MeanHigh:G4}");

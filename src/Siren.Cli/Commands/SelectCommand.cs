@@ -27,13 +27,14 @@ public static class SelectCommand
     public static Command Create()
     {
         var occupancies = new Option<string?>("--occupancies") { Description = "occupancies.csv from siren occupancy (with --rule)." };
-        var rule = new Option<string?>("--rule") { Description = "Keep maps where this holds, e.g. \"block_5>0.7 and (block_10<0.2 or block_3>=0.5)\": > >= < <= == != on column names, and/or/not, parentheses." };
+        var rule = new Option<string?>("--rule") { Description = "Keep maps where this holds, e.g. \"block_5>0.7 and (block_10<0.2 or `Mask_5S-h1`>=0.5)\": > >= < <= == != on column names, and/or/not, parentheses; " +
+            "a name with characters other than letters, digits, _ and . goes in backticks, as in pandas' query." };
         var classes = new Option<string?>("--classes") { Description = "classes.csv from siren classify (with --class)." };
         var classId = new Option<int?>("--class") { Description = "Keep the maps of this class." };
         var labels = new Option<string?>("--labels") { Description = "cryoDRGN k-means labels.pkl (particle → k-means class; map id − first map id = class): write indices.txt and ind.pkl." };
         var firstMapId = new Option<int>("--first-map-id") { Description = "Map id of k-means class 0: 0 for vol_000 numbering, 1 for cryoDRGN ≥ 3.5 (vol_001 is class 0).", DefaultValueFactory = _ => 0 };
         var star = new Option<string?>("--star") { Description = "RELION particles STAR (3.0 or 3.1+ with optics) to filter to the kept particles; needs --labels." };
-        var outdir = new Option<string>("--outdir") { Description = "Output folder: maps.txt, indices.txt, ind.pkl, <star>_selected.star; a rerun removes those an earlier select wrote there and this one does not.", Required = true };
+        var outdir = new Option<string>("--outdir") { Description = "Output folder: maps.txt, indices.txt, ind.pkl, <star>_selected.star, manifest.json (written last); a rerun first removes those an earlier select wrote there.", Required = true };
         var command = new Command("select",
             "Select maps by an occupancy rule or a class and, with cryoDRGN k-means labels, the particles they stand for " +
             "(indices.txt, a cryoDRGN ind.pkl, a filtered RELION STAR).\n" +
@@ -73,8 +74,10 @@ public static class SelectCommand
         MapSelection maps;
         if (byRule)
         {
-            SelectionRule rule = SelectionRule.Parse(r.Rule!);
-            maps = ParticleSelection.MapsByRule(OccupancyTable.Read(r.Occupancies!), rule, r.Occupancies!);
+            // The table first: its columns let a rule error say which name needs backticks.
+            OccupancyTable table = OccupancyTable.Read(r.Occupancies!);
+            SelectionRule rule = SelectionRule.Parse(r.Rule!, table.Columns);
+            maps = ParticleSelection.MapsByRule(table, rule, r.Occupancies!);
             manifest.Parameter("occupancies", Path.GetFullPath(r.Occupancies!)).Parameter("rule", rule.Text);
         }
         else
@@ -106,7 +109,9 @@ public static class SelectCommand
         var outputs = new List<string> { MapsFile };
         if (particles is not null) outputs.AddRange([IndicesFile, IndPickleFile]);
         if (starOut is not null) outputs.Add(Path.GetFileName(starOut));
-        RunManifest.RemoveEarlierOutputs(outdir, "select", outputs);
+        // An earlier select's files all go before the first write, and the new manifest comes last, so a rerun
+        // that fails part-way (a full disk) leaves no class 1 indices beside class 2's STAR.
+        RunManifest.RemoveEarlierOutputs(outdir, "select");
         manifest.Outputs(outputs);
 
         AtomicFile.WriteAllText(Path.Combine(outdir, MapsFile), string.Concat(maps.Kept.Select(m => m.ToString(CultureInfo.InvariantCulture) + "\n")));

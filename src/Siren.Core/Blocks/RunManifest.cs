@@ -64,31 +64,36 @@ public sealed class RunManifest
     public void WriteBeside(string outputFile) =>
         AtomicFile.WriteAllText(Path.ChangeExtension(Path.GetFullPath(outputFile), ".manifest.json"), ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 
-    /// <summary>Records the names of the files this run wrote into its folder (results.outputs), for <see cref="RemoveEarlierOutputs"/>.</summary>
+    /// <summary>Records the names of the files this run writes into its folder (results.outputs), for <see cref="RemoveEarlierOutputs"/>.</summary>
     public RunManifest Outputs(IEnumerable<string> names) => Result("outputs", new JsonArray(names.Select(n => (JsonNode)n).ToArray()));
 
     /// <summary>The command of the manifest in <paramref name="folder"/>; null when there is none siren can read.</summary>
     public static string? CommandIn(string folder) => ReadOwn(folder)?["command"] is JsonValue v && v.TryGetValue(out string? c) ? c : null;
 
     /// <summary>
-    /// Removes the files an earlier <paramref name="command"/> listed as its outputs in <paramref name="folder"/>'s
-    /// manifest and this run does not write (<paramref name="now"/>), so class 1's particles or an earlier
-    /// option's figures do not sit beside this run's outputs looking current. Nothing else goes: the folder may
-    /// be the user's own, and a manifest of another command, or none, names nothing.
+    /// Before a rerun of <paramref name="command"/> writes anything into <paramref name="folder"/>: removes every
+    /// file the earlier manifest of that command lists as its outputs, then that manifest. A run interrupted
+    /// while writing (a full disk, a kill) then leaves only its own new files and no manifest, never class 1's
+    /// particles beside class 2's STAR under a manifest that vouches for them. Nothing else goes: the folder
+    /// may be the user's own, and a manifest of another command, or none, names nothing.
     /// </summary>
-    public static void RemoveEarlierOutputs(string folder, string command, IEnumerable<string> now)
+    public static void RemoveEarlierOutputs(string folder, string command)
     {
         JsonObject? earlier = ReadOwn(folder);
         if (earlier?["command"] is not JsonValue c || !c.TryGetValue(out string? name) || name != command) return;
-        if (earlier["results"] is not JsonObject results || results["outputs"] is not JsonArray listed) return;
-        // Plain names only: whatever the manifest says, nothing outside this folder is removed.
-        var names = listed.OfType<JsonValue>().Select(n => n.TryGetValue(out string? s) ? s : null)
-            .Where(n => !string.IsNullOrEmpty(n) && n == Path.GetFileName(n) && n is not "." and not "..");
-        foreach (string stale in names.Except(now)!)
+        if (earlier["results"] is JsonObject results && results["outputs"] is JsonArray listed)
         {
-            string path = Path.Combine(folder, stale!);
-            if (File.Exists(path)) File.Delete(path);
+            // Plain names only: whatever the manifest says, nothing outside this folder is removed.
+            var names = listed.OfType<JsonValue>().Select(n => n.TryGetValue(out string? s) ? s : null).OfType<string>()
+                .Where(n => n.Length > 0 && n == Path.GetFileName(n) && n is not "." and not "..");
+            foreach (string stale in names)
+            {
+                string path = Path.Combine(folder, stale);
+                if (File.Exists(path)) File.Delete(path);
+            }
         }
+        // Last: removed first, an interruption here would leave outputs no manifest lists for the next run to remove.
+        File.Delete(Path.Combine(folder, FileName));
     }
 
     /// <summary>The manifest in <paramref name="folder"/> as an object; null when absent or not one siren wrote.</summary>

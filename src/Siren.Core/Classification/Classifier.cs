@@ -76,7 +76,8 @@ public static class Classifier
 
     private const string AssignmentsFile = "assignments.csv", HeatmapFile = "heatmap.png";
 
-    private static string MixtureFigure(string block) => $"mixture_{block}.png";
+    /// <summary>The file name of <paramref name="block"/>'s mixture histogram.</summary>
+    public static string MixtureFigure(string block) => $"mixture_{block}.png";
 
     /// <summary>
     /// Writes mixtures.csv, labels.csv, classes.csv, assignments.csv (with AssignMax) and the PNGs (with Plots)

@@ -13,6 +13,10 @@ public static class ParticleSelection
     /// <summary>Map ids whose occupancy row satisfies <paramref name="rule"/>, in table order.</summary>
     public static MapSelection MapsByRule(OccupancyTable table, SelectionRule rule, string source)
     {
+        // The table's columns are listed as a rule writes them, so one such as Mask_5S-h1 shows the backticks it needs.
+        if (rule.Columns.FirstOrDefault(c => !table.Columns.Contains(c)) is { } unknown)
+            throw new SirenException($"rule {SelectionRule.Excerpt(rule.Text)} reads the column '{unknown}', which '{source}' does not have (columns: {string.Join(", ", table.Columns.Select(SelectionRule.Quote))}). " +
+                $"Fix: use a column of that table{(table.Columns.Any(c => SelectionRule.Quote(c) != c) ? ", with the backticks shown" : "")}.");
         var columnOf = rule.Columns.ToDictionary(c => c, c => table.ColumnIndex(c, source));
         var kept = new List<int>();
         for (int r = 0; r < table.Rows; r++)
@@ -27,7 +31,7 @@ public static class ParticleSelection
             string seen = rule.Columns.Length == 0 ? "it reads no column" : "values seen: " + string.Join(", ", rule.Columns.Select(c =>
             {
                 double[] values = table.Column(columnOf[c]);
-                return string.Create(CultureInfo.InvariantCulture, $"{c} {values.Min():G4}–{values.Max():G4}");
+                return string.Create(CultureInfo.InvariantCulture, $"{SelectionRule.Quote(c)} {values.Min():G4}–{values.Max():G4}");
             }));
             throw new SirenException($"rule {SelectionRule.Excerpt(rule.Text)} keeps none of the {table.Rows} maps in '{source}' ({seen}). Fix: compare block columns with thresholds inside the values seen.");
         }

@@ -5,7 +5,9 @@ namespace Siren.Core.Curation;
 /// <summary>
 /// A rule that keeps maps by their occupancies, e.g. <c>block_5&gt;0.7 and (block_10&lt;0.2 or not block_3&gt;=0.5)</c>:
 /// comparisons (&gt; &gt;= &lt; &lt;= == !=) between column names and numbers, combined with and, or, not and
-/// parentheses (not binds tightest, then and, then or, as in Python).
+/// parentheses (not binds tightest, then and, then or, as in Python). A name with other characters than
+/// letters, digits, '_' and '.' (a mask's stem such as Mask_5S-h1) goes in backticks, as in pandas'
+/// DataFrame.query: <c>`Mask_5S-h1` &gt; 0.5</c>.
 /// </summary>
 public sealed class SelectionRule
 {
@@ -27,9 +29,13 @@ public sealed class SelectionRule
     /// <summary>The column names the rule reads.</summary>
     public string[] Columns { get; }
 
-    public static SelectionRule Parse(string text)
+    /// <summary>
+    /// Parses <paramref name="text"/>; with the table's <paramref name="columns"/>, an error on a rule that writes
+    /// one of them bare where it needs backticks says so.
+    /// </summary>
+    public static SelectionRule Parse(string text, IReadOnlyCollection<string>? columns = null)
     {
-        var parser = new Parser(text);
+        var parser = new Parser(text, columns ?? []);
         Node root = parser.ParseOr();
         parser.ExpectEnd();
         return new SelectionRule(text, root, parser.Names.Distinct().ToArray());
@@ -37,6 +43,13 @@ public sealed class SelectionRule
 
     /// <summary>Evaluates the rule with <paramref name="value"/> giving each column's number for one map.</summary>
     public bool Matches(Func<string, double> value) => _root.Evaluate(value);
+
+    /// <summary><paramref name="column"/> as a rule writes it: bare when it reads as one name, else in backticks.</summary>
+    public static string Quote(string column) => IsBareName(column) ? column : $"`{column}`";
+
+    private static bool IsBareName(string name) =>
+        name.Length > 0 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.')
+        && name is not "and" and not "or" and not "not";
 
     /// <summary>The rule quoted for an error line, cut short so a rule of thousands of characters stays one readable line.</summary>
     internal static string Excerpt(string rule) => rule.Length <= 80 ? $"'{rule}'" : $"'{rule[..77]}…' ({rule.Length} characters)";
@@ -85,7 +98,7 @@ public sealed class SelectionRule
         public double Value(Func<string, double> v) => Name is null ? Number : v(Name);
     }
 
-    private sealed class Parser(string text)
+    private sealed class Parser(string text, IReadOnlyCollection<string> columns)
     {
         private static readonly string[] Operators = [">=", "<=", "==", "!=", ">", "<"];
         private int _pos;
@@ -136,6 +149,16 @@ public sealed class SelectionRule
         {
             SkipSpace();
             int start = _pos;
+            if (_pos < text.Length && text[_pos] == '`')
+            {
+                int close = text.IndexOf('`', start + 1);
+                if (close < 0) throw Error("a closing '`'", text.Length);
+                if (close == start + 1) throw Error("a column name between the backticks", start);
+                string quoted = text[(start + 1)..close];
+                _pos = close + 1;
+                Names.Add(quoted);
+                return new Operand(quoted, 0);
+            }
             if (_pos < text.Length && (char.IsAsciiLetter(text[_pos]) || text[_pos] == '_'))
             {
                 while (_pos < text.Length && (char.IsAsciiLetterOrDigit(text[_pos]) || text[_pos] is '_' or '.')) _pos++;
@@ -185,7 +208,11 @@ public sealed class SelectionRule
         {
             int p = at ?? _pos;
             string found = p < text.Length ? Excerpt(text[p..]) : "the end";
-            return new SirenException($"cannot read rule {Excerpt(text)}: expected {expected} at column {p + 1}, found {found}. Fix: write rules like 'block_5>0.7 and (block_10<0.2 or block_3>=0.5)'.");
+            // A column such as Mask_5S-h1 written bare reads as Mask_5S followed by '-h1': the error is at the '-'.
+            string fix = columns.FirstOrDefault(c => !IsBareName(c) && text.Contains(c, StringComparison.Ordinal) && !text.Contains('`' + c, StringComparison.Ordinal)) is { } bare
+                ? $"write the column as {Quote(bare)}: a name with characters other than letters, digits, '_' and '.' goes in backticks"
+                : "write rules like 'block_5>0.7 and (block_10<0.2 or `Mask_5S-h1`>=0.5)', names with characters other than letters, digits, '_' and '.' in backticks";
+            return new SirenException($"cannot read rule {Excerpt(text)}: expected {expected} at column {p + 1}, found {found}. Fix: {fix}.");
         }
     }
 }

@@ -72,7 +72,32 @@ public sealed class OccupancyMask
         if (files.Count == 0)
             throw new SirenException($"mask folder '{maskdir}' holds no .mrc files. Fix: point --maskdir at the folder of masks.");
         files.Sort(Ensemble.NaturalComparer.Instance);
+        RefuseUnwritableNames(maskdir, files);
         return files.Select(f => FromVolume(Path.GetFileNameWithoutExtension(f), MrcReader.Read(f))).ToList();
+    }
+
+    /// <summary>
+    /// The stems of <paramref name="files"/> become occupancies.csv's header as they are: a stem that repeats
+    /// (a.mrc beside a.map), is vol_id, or holds a comma, quote, control character or edge space would
+    /// write a table that classify and select refuse or read with other columns. Refused before any mask is read.
+    /// </summary>
+    private static void RefuseUnwritableNames(string maskdir, IReadOnlyList<string> files)
+    {
+        const string fix = "Fix: rename the mask files (their names without extension become the occupancies.csv column names).";
+        // A line break in a file name would split the one error line.
+        static string Shown(string file) => string.Concat(Path.GetFileName(file).Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+        if (files.GroupBy(f => Path.GetFileNameWithoutExtension(f), StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } repeated)
+            throw new SirenException($"masks {string.Join(" and ", repeated.Select(f => $"'{Shown(f)}'"))} in '{maskdir}' would both be the column '{Shown(repeated.Key)}'. {fix}");
+        foreach (string file in files)
+        {
+            string name = Path.GetFileNameWithoutExtension(file);
+            string? why = name == "vol_id" ? "would be the column vol_id, the map ids' own"
+                : name.IndexOfAny([',', '"']) >= 0 ? "holds a comma or quote, which would split or quote its CSV column name"
+                : name.Any(char.IsControl) ? "holds a control character, which would break its CSV column name"
+                : name != name.Trim() ? "starts or ends with a space, which CSV readers drop from its column name"
+                : null;
+            if (why is not null) throw new SirenException($"mask '{Shown(file)}' in '{maskdir}' {why}. {fix}");
+        }
     }
 
     /// <summary>The blocks of a stage folder (OUT/02_expand) or blocks.json, one mask per block.</summary>

@@ -74,6 +74,24 @@ public class ClassifyCommandTests
     }
 
     [Fact]
+    public void RerunFailingWhileWritingLeavesNoEarlierFilesNorManifest()
+    {
+        string dir = TestPaths.NewTempDir();
+        string outdir = Path.Combine(dir, "out");
+        ClassifyCommand.Run(Occupancies(dir, 4), outdir, new ClassifyOptions { Classes = 4, AssignMax = true });
+        // A folder where the heatmap goes makes the rerun fail after its CSVs and mixture figures, as a full disk would.
+        File.Delete(Path.Combine(outdir, "heatmap.png"));
+        Directory.CreateDirectory(Path.Combine(outdir, "heatmap.png"));
+
+        Assert.Throws<SirenException>(() => ClassifyCommand.Run(Occupancies(dir, 2), outdir, new ClassifyOptions { Classes = 2 }));
+        string[] files = Directory.GetFiles(outdir).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToArray();
+        // No assignments.csv or block 2–3 figures of the earlier run, and no manifest vouching for a mix.
+        Assert.Equal(["classes.csv", "labels.csv", "mixture_block_0.png", "mixture_block_1.png", "mixtures.csv"], files);
+        Assert.StartsWith("block,", File.ReadAllText(Path.Combine(outdir, "mixtures.csv")));
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(outdir, "mixtures.csv")).Length);
+    }
+
+    [Fact]
     public void ClassifyIntoARunStageFolderMakesRunRedoTheStage()
     {
         string dir = TestPaths.NewTempDir();

@@ -149,6 +149,21 @@ public class ClassifySelectBadInputTests
         Assert.True(alone.ExitCode == 0, alone.Stderr);
     }
 
+    [Theory]
+    [InlineData("a/b")]
+    [InlineData("x/../../escaped")]
+    public void ColumnThatWouldPutAFigureInAnotherFolder(string column)
+    {
+        string csv = Occupancies(l => { l[0] = $"vol_id,block_1,{column}"; return l; });
+        string outdir = Path.Combine(TestPaths.NewTempDir(), "out");
+        var r = SirenProcess.Run("classify", "--occupancies", csv, "--outdir", outdir);
+        AssertOneError(r, csv, $"'{column}'", "Fix:");
+        AssertNothingWritten(outdir);
+        Assert.Empty(Directory.GetFileSystemEntries(Path.GetDirectoryName(outdir)!));
+        // Without figures the column is only a name.
+        Assert.Equal(0, Classify(csv, outdir).ExitCode);
+    }
+
     [Fact]
     public void RefusedRerunKeepsTheEarlierClassification()
     {

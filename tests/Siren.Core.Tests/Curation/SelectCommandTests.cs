@@ -121,6 +121,52 @@ public class SelectCommandTests
     }
 
     [Fact]
+    public void RerunFailingWhileWritingLeavesOnlyItsOwnFilesAndNoManifest()
+    {
+        string dir = TestPaths.NewTempDir();
+        var (classes, labels) = TwoClasses(dir);
+        string outdir = Path.Combine(dir, "sel");
+        SelectCommand.Run(new SelectCommand.SelectRequest(outdir, Classes: classes, ClassId: 1, Labels: labels, Star: Star(dir, "a.star")));
+        File.WriteAllText(Path.Combine(outdir, "notes.txt"), "mine\n");
+        // A folder where class 2's STAR goes makes the rerun fail after its maps and particles, as a full disk would.
+        Directory.CreateDirectory(Path.Combine(outdir, "b_selected.star"));
+
+        Assert.Throws<SirenException>(() =>
+            SelectCommand.Run(new SelectCommand.SelectRequest(outdir, Classes: classes, ClassId: 2, Labels: labels, Star: Star(dir, "b.star"))));
+        // Class 2's files only: no class 1 STAR, and no manifest that says class 1 beside class 2's maps.
+        Assert.Equal(["ind.pkl", "indices.txt", "maps.txt", "notes.txt"], FilesIn(outdir));
+        Assert.Equal(["2", "3"], File.ReadAllLines(Path.Combine(outdir, "maps.txt")));
+        Assert.Equal(["4", "5", "6", "7"], File.ReadAllLines(Path.Combine(outdir, "indices.txt")));
+
+        // The next run removes nothing it cannot vouch for, and writes its own manifest.
+        Directory.Delete(Path.Combine(outdir, "b_selected.star"));
+        SelectCommand.Run(new SelectCommand.SelectRequest(outdir, Classes: classes, ClassId: 2, Labels: labels, Star: Star(dir, "b.star")));
+        Assert.Equal(["b_selected.star", "ind.pkl", "indices.txt", "manifest.json", "maps.txt", "notes.txt"], FilesIn(outdir));
+    }
+
+    [Fact]
+    public void RuleNamesColumnsWithDashesAndSpacesInBackticks()
+    {
+        string dir = TestPaths.NewTempDir();
+        string occ = Path.Combine(dir, "occupancies.csv");
+        File.WriteAllText(occ, "vol_id,Mask_5S-h1,Mask 7\n1,0.9,0.0\n2,0.1,0.8\n3,0.95,0.1\n");
+        var result = SelectCommand.Run(new SelectCommand.SelectRequest(Path.Combine(dir, "out"), occ, "`Mask_5S-h1` > 0.5 and `Mask 7`<0.05"));
+        Assert.Equal([1], result.MapIds);
+
+        // Written bare, the error names the backticks the column needs.
+        foreach (string bare in new[] { "Mask_5S-h1>0.5", "Mask 7 > 0.5" })
+        {
+            var e = Assert.Throws<SirenException>(() => SelectCommand.Run(new SelectCommand.SelectRequest(Path.Combine(dir, "out"), occ, bare)));
+            Assert.Contains(bare.StartsWith("Mask 7") ? "`Mask 7`" : "`Mask_5S-h1`", e.Message);
+        }
+        // A name the table lacks: its columns are listed as a rule writes them.
+        var unknown = Assert.Throws<SirenException>(() => SelectCommand.Run(new SelectCommand.SelectRequest(Path.Combine(dir, "out"), occ, "`Mask_5S-h2`>0.5")));
+        Assert.Contains("'Mask_5S-h2'", unknown.Message);
+        Assert.Contains("(columns: `Mask_5S-h1`, `Mask 7`)", unknown.Message);
+        Assert.Contains("backticks", unknown.Message);
+    }
+
+    [Fact]
     public void StarRowsKeepTheirBytes()
     {
         // A byte-order mark, CRLF line endings and a Latin-1 'é' (0xE9, not valid UTF-8) in the image paths.

@@ -34,6 +34,39 @@ public class SelectionRuleTests
         Assert.Contains("Fix:", e.Message);
     }
 
+    [Theory]
+    [InlineData("`Mask_5S-h1` > 0.5", true)]
+    [InlineData("`Mask 7`<0.5 and not `and`>1", true)]
+    [InlineData("(`Mask_5S-h1`>0.9 or block_5>0.7)and`Mask 7`>0.5", false)]
+    public void BacktickedNamesHoldAnyCharacter(string rule, bool expected)
+    {
+        var map = new Dictionary<string, double> { ["Mask_5S-h1"] = 0.8, ["Mask 7"] = 0.1, ["and"] = 0.2, ["block_5"] = 0.8 };
+        Assert.Equal(expected, SelectionRule.Parse(rule).Matches(name => map[name]));
+    }
+
+    [Theory]
+    [InlineData("`Mask_5S-h1 > 0.5", "a closing '`' at column 18")]
+    [InlineData("`` > 0.5", "a column name between the backticks at column 1")]
+    public void UnclosedOrEmptyBackticksAreUserErrors(string rule, string expected)
+    {
+        var e = Assert.Throws<SirenException>(() => SelectionRule.Parse(rule));
+        Assert.Contains(expected, e.Message);
+        Assert.Contains("Fix:", e.Message);
+    }
+
+    [Theory]
+    [InlineData("block_5", "block_5")]
+    [InlineData("Mask_prots1_chaina.v2", "Mask_prots1_chaina.v2")]
+    [InlineData("Mask_5S-h1", "`Mask_5S-h1`")]
+    [InlineData("Mask 7", "`Mask 7`")]
+    [InlineData("5S", "`5S`")]
+    [InlineData("or", "`or`")]
+    public void QuotesOnlyNamesThatNeedIt(string column, string written)
+    {
+        Assert.Equal(written, SelectionRule.Quote(column));
+        Assert.Equal([column], SelectionRule.Parse(written + ">0").Columns);
+    }
+
     [Fact]
     public void ListsTheColumnsItReads()
     {
