@@ -101,7 +101,7 @@ public static class ClassifyCommand
         // An earlier classify's figures or assignments (another table's blocks, without --no-plots, with --assign
         // max) would sit beside the new classes looking current, and beside half of them if this run fails while
         // writing: they and their manifest go first, the new manifest comes last.
-        RunManifest.RemoveEarlierOutputs(outdir, "classify");
+        RunManifest.RemoveEarlierOutputs(outdir, "classify", occupanciesCsv);
         IReadOnlyList<string> written = manifest.Time("write", () => Classifier.Write(outdir, table, result, options));
         manifest.Outputs(written);
         foreach (BlockMixture m in result.Mixtures)

@@ -32,7 +32,7 @@ public static class ScoreCommand
             var manifest = new RunManifest("score").Parameter("blocks", Path.GetFullPath(blocksPath)).Parameter("truth", Path.GetFullPath(truthPath));
             ScoreReport report = manifest.Time("score", () => BlockScorer.Score(blocksPath, truthPath));
             string stageFolder = Directory.Exists(blocksPath) ? blocksPath : Path.GetDirectoryName(Path.GetFullPath(blocksPath))!;
-            string folder = AtomicFile.EnsureDirectory(pr.GetValue(outdir) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(stageFolder))!, "03_score"));
+            string folder = AtomicFile.EnsureDirectory(pr.GetValue(outdir) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(stageFolder))!, BlockDetection.ScoreFolder));
             report.Write(Path.Combine(folder, ScoreReport.FileName));
             manifest.Result("found", report.Found).Result("regions", report.Regions.Count).Result("false_blocks", report.FalseBlocks)
                 .Result("summary", JsonValue.Create(report.Summary)).Write(folder);

@@ -111,7 +111,7 @@ public static class SelectCommand
         if (starOut is not null) outputs.Add(Path.GetFileName(starOut));
         // An earlier select's files all go before the first write, and the new manifest comes last, so a rerun
         // that fails part-way (a full disk) leaves no class 1 indices beside class 2's STAR.
-        RunManifest.RemoveEarlierOutputs(outdir, "select");
+        RunManifest.RemoveEarlierOutputs(outdir, "select", r.Star, r.Labels, r.Classes, r.Occupancies);
         manifest.Outputs(outputs);
 
         AtomicFile.WriteAllText(Path.Combine(outdir, MapsFile), string.Concat(maps.Kept.Select(m => m.ToString(CultureInfo.InvariantCulture) + "\n")));

@@ -35,6 +35,7 @@ public sealed record BlockSet(int Box, double Apix, IReadOnlyList<Block> Blocks)
             double apix = root.GetProperty("apix").GetDouble();
             // Voxels index a box³ array and ids name occupancy columns: a hand-edited file must fail here, not as an index error or a repeated column later.
             if (box is < 1 or > 1290) throw new FormatException($"box {box} is not a map's box (1 to 1290, whose voxels an int still indexes)");
+            if (!(apix > 0 && double.IsFinite(apix))) throw new FormatException($"apix {apix} is not a voxel size in Å");
             long voxelCount = (long)box * box * box;
             var blocks = new List<Block>();
             var ids = new HashSet<int>();

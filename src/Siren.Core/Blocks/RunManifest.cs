@@ -77,21 +77,21 @@ public sealed class RunManifest
     /// particles beside class 2's STAR under a manifest that vouches for them. Nothing else goes: the folder
     /// may be the user's own, and a manifest of another command, or none, names nothing.
     /// </summary>
-    public static void RemoveEarlierOutputs(string folder, string command)
+    /// <param name="inputs">This run's input files: one that an earlier run wrote here (select --star sel/p_selected.star
+    /// --outdir sel) is refused rather than removed before it is used.</param>
+    public static void RemoveEarlierOutputs(string folder, string command, params string?[] inputs)
     {
         JsonObject? earlier = ReadOwn(folder);
         if (earlier?["command"] is not JsonValue c || !c.TryGetValue(out string? name) || name != command) return;
-        if (earlier["results"] is JsonObject results && results["outputs"] is JsonArray listed)
-        {
+        string[] stale = earlier["results"] is JsonObject results && results["outputs"] is JsonArray listed
             // Plain names only: whatever the manifest says, nothing outside this folder is removed.
-            var names = listed.OfType<JsonValue>().Select(n => n.TryGetValue(out string? s) ? s : null).OfType<string>()
-                .Where(n => n.Length > 0 && n == Path.GetFileName(n) && n is not "." and not "..");
-            foreach (string stale in names)
-            {
-                string path = Path.Combine(folder, stale);
-                if (File.Exists(path)) File.Delete(path);
-            }
-        }
+            ? listed.OfType<JsonValue>().Select(n => n.TryGetValue(out string? s) ? s : null).OfType<string>()
+                .Where(n => n.Length > 0 && n == Path.GetFileName(n) && n is not "." and not "..")
+                .Select(n => Path.GetFullPath(Path.Combine(folder, n))).ToArray()
+            : [];
+        if (inputs.OfType<string>().Select(Path.GetFullPath).FirstOrDefault(stale.Contains) is { } input)
+            throw new SirenException($"'{input}' is an output of the earlier {command} in '{folder}', which this run replaces. Fix: copy it out of that folder first, or choose another --outdir.");
+        foreach (string path in stale.Where(File.Exists)) File.Delete(path);
         // Last: removed first, an interruption here would leave outputs no manifest lists for the next run to remove.
         File.Delete(Path.Combine(folder, FileName));
     }

@@ -121,6 +121,23 @@ public class SelectCommandTests
     }
 
     [Fact]
+    public void AnInputTheEarlierSelectWroteIsRefusedNotRemoved()
+    {
+        string dir = TestPaths.NewTempDir();
+        var (classes, labels) = TwoClasses(dir);
+        string outdir = Path.Combine(dir, "sel");
+        SelectCommand.Run(new SelectCommand.SelectRequest(outdir, Classes: classes, ClassId: 1, Labels: labels, Star: Star(dir, "a.star")));
+        string selected = Path.Combine(outdir, "a_selected.star");
+        File.Copy(Star(dir, "a.star"), selected, overwrite: true); // all particles, so the labels match it
+        byte[] before = File.ReadAllBytes(selected);
+
+        var e = Assert.Throws<SirenException>(() =>
+            SelectCommand.Run(new SelectCommand.SelectRequest(outdir, Classes: classes, ClassId: 1, Labels: labels, Star: selected)));
+        Assert.Contains("copy it out of that folder first", e.Message);
+        Assert.Equal(before, File.ReadAllBytes(selected));
+    }
+
+    [Fact]
     public void RerunFailingWhileWritingLeavesOnlyItsOwnFilesAndNoManifest()
     {
         string dir = TestPaths.NewTempDir();
