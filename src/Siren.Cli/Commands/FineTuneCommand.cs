@@ -81,6 +81,10 @@ public static class FineTuneCommand
                 lossCsv.Append(CultureInfo.InvariantCulture, $"{e},{loss:R}\n");
                 if (e == 1 || e % Math.Max(1, total / 10) == 0 || e == total) CliHost.Log($"step {e}/{total}: loss {loss:0.000000}");
             });
+            // A step too large for the labels overshoots and the loss climbs: that head fits the labelled maps worse
+            // than the shipped one, and predict-thresholds would only find out on its levels.
+            if (report.TrainLossAfter > report.TrainLoss[0])
+                throw new SirenException($"the training loss rose from {report.TrainLoss[0]:0.000000} to {report.TrainLossAfter:0.000000} over {total} steps, so the head fits the labelled maps worse than the shipped one; no head written. Fix: give a smaller --lr (now {learningRate}; default 1e-3), or check that '{pr.GetValue(labels)}' holds levels in the maps' units.");
             head.Write(Path.Combine(outRoot, "head.json"));
             AtomicFile.WriteAllText(Path.Combine(outRoot, "fine_tune_loss.csv"), lossCsv.ToString());
             CliHost.Log($"trained on {report.TrainMaps} maps, held out {report.HeldOutMaps}");

@@ -4,6 +4,7 @@ using MathNet.Numerics.Statistics;
 using Siren.Core;
 using Siren.Core.Blocks;
 using Siren.Core.IO;
+using Siren.Core.Pipeline;
 using Siren.Core.Thresholding;
 
 namespace Siren.Cli.Commands;
@@ -47,13 +48,13 @@ public static class PredictThresholdsCommand
         cmd.Aliases.Add("eval_model");
         cmd.SetAction(pr =>
         {
-            string outRoot = AtomicFile.EnsureDirectory(pr.GetValue(outdir)!);
             LevelScale scale = pr.GetValue(levels) switch { "raw-linear" => LevelScale.FullBoxLinear, "downsampled" => LevelScale.Downsampled, _ => LevelScale.FullBox };
             var manifest = new RunManifest("predict-thresholds")
                 .Parameter("voldir", Path.GetFullPath(pr.GetValue(voldir)!))
                 .Parameter("levels", pr.GetValue(levels)).Parameter("batch_size", pr.GetValue(batch));
             ThresholdHead? fineTuned = pr.GetValue(head) is { } h ? ThresholdHead.Read(h) : null;
             using var predictor = new ThresholdPredictor(pr.GetValue(model), fineTuned, pr.GetValue(threads));
+            string outRoot = AtomicFile.EnsureDirectory(pr.GetValue(outdir)!);
             manifest.Parameter("model", predictor.ModelSource).Parameter("model_sha256", predictor.ModelSha256)
                 .Parameter("head", pr.GetValue(head) is { } hp ? Path.GetFullPath(hp) : null)
                 .Parameter("head_sha256", pr.GetValue(head) is { } hs ? Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(hs))) : null);
@@ -76,11 +77,15 @@ public static class PredictThresholdsCommand
             var speed = ModelSpeed.Of(batches);
             CliHost.Log($"predicted {predictions.Count} maps in {clock.Elapsed.TotalSeconds:0.00} s ({(clock.Elapsed - modelTime).TotalSeconds:0.00} s reading and preprocessing); {speed}");
 
+            // In a run's thresholds folder these levels are not the shipped model's that its stamp vouches for.
+            RunPipeline.LeaveStage(outRoot, CliHost.Log);
+            // The manifest is written last, so an earlier run's manifest and plot go first: a run stopped between
+            // the files never leaves these predictions beside another run's record of its model and head.
+            string plot = Path.Combine(outRoot, LabelPlotFile);
+            foreach (string earlier in new[] { Path.Combine(outRoot, RunManifest.FileName), plot })
+                if (File.Exists(earlier)) File.Delete(earlier);
             ThresholdPredictor.WriteCsv(Path.Combine(outRoot, ThresholdPredictor.PredictionsFile), predictions);
 
-            string plot = Path.Combine(outRoot, LabelPlotFile);
-            // A plot of an earlier run's predictions against its labels would sit beside these, looking current.
-            if (labelled is null && File.Exists(plot)) File.Delete(plot);
             if (labelled is not null)
             {
                 var scored = predictions.Where(p => labelled.ContainsKey(p.MapId)).ToList();

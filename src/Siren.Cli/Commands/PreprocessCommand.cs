@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Siren.Core.Blocks;
 using Siren.Core.IO;
 using Siren.Core.Thresholding;
 
@@ -30,15 +29,7 @@ public static class PreprocessCommand
         cmd.SetAction(pr =>
         {
             string outRoot = AtomicFile.EnsureDirectory(pr.GetValue(outdir)!);
-            var manifest = new RunManifest("preprocess")
-                .Parameter("voldir", Path.GetFullPath(pr.GetValue(voldir)!))
-                .Parameter("labels", pr.GetValue(labels) is { } l ? Path.GetFullPath(l) : null);
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            // The manifest goes into the folder before it replaces the previous one, so the two always match.
-            var maps = Preprocess.Run(pr.GetValue(voldir)!, outRoot, pr.GetValue(labels), CliHost.Log, CliHost.Progress("preprocess"),
-                complete: (folder, done) => manifest.Seconds("preprocess", clock.Elapsed)
-                    .Result("maps", done.Count).Result("downsampled", done.Count(m => m.RawStats is not null))
-                    .Write(folder));
+            var maps = Preprocess.Run(pr.GetValue(voldir)!, outRoot, pr.GetValue(labels), CliHost.Log, CliHost.Progress("preprocess"));
             CliHost.Log($"normalized {maps.Count} maps into {Path.Combine(outRoot, Preprocess.NormalizedFolder)}");
             return 0;
         });

@@ -50,7 +50,9 @@ public sealed class FineTuneExample
 }
 
 /// <summary>Loss per epoch and the held-out error before and after fine-tuning.</summary>
-public sealed record FineTuneReport(IReadOnlyList<double> TrainLoss, double HeldOutLossBefore, double HeldOutLossAfter,
+/// <param name="TrainLoss">The training loss at each epoch, before its step: the first is the starting head's.</param>
+/// <param name="TrainLossAfter">The training loss of the head returned, after the last step.</param>
+public sealed record FineTuneReport(IReadOnlyList<double> TrainLoss, double TrainLossAfter, double HeldOutLossBefore, double HeldOutLossAfter,
     double HeldOutVolumeErrorBefore, double HeldOutVolumeErrorAfter, int TrainMaps, int HeldOutMaps);
 
 /// <summary>
@@ -145,7 +147,7 @@ public static class FineTuner
         }
         for (int h = 0; h < head.Hidden; h++) head.W2[h] = (float)theta[h];
         head.B2 = (float)theta[count - 1];
-        var report = new FineTuneReport(losses, heldLossBefore, MeanLoss(head, heldOut), heldErrorBefore, MedianVolumeError(head, heldOut), train.Count, heldOut.Count);
+        var report = new FineTuneReport(losses, MeanLoss(head, train), heldLossBefore, MeanLoss(head, heldOut), heldErrorBefore, MedianVolumeError(head, heldOut), train.Count, heldOut.Count);
         return (head, report);
     }
 

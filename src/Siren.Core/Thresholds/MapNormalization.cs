@@ -195,7 +195,6 @@ public static class MapNormalization
         return Lerp(a, b, frac);
     }
 
-    /// <summary>NaN or ±∞ would pass the percentile clip unnoticed (or turn every normalized voxel into NaN).</summary>
     /// <summary>
     /// Whether a map carries <see cref="Normalize"/>'s fingerprint: its maximum is 1, its smallest positive
     /// voxel became -1, and the voxels that were ≤ 0 sit together a little below -1 (no lower than -3, where
@@ -220,6 +219,7 @@ public static class MapNormalization
         return (min, max);
     }
 
+    /// <summary>NaN or ±∞ would pass the percentile clip unnoticed (or turn every normalized voxel into NaN).</summary>
     internal static void RequireFinite(ReadOnlySpan<float> values, string source)
     {
         for (int i = 0; i < values.Length; i++)

@@ -24,6 +24,7 @@ public sealed class PreparedMapReader
     private readonly Dictionary<int, MapStats>? _rawStats;
     private readonly long _fullBoxBudget;
     private readonly long[] _voxels;
+    private readonly bool _readPreprocessed;
 
     /// <param name="voldir">A folder of maps, or one .mrc file.</param>
     /// <param name="rawLevels">For a preprocessed folder: also read map_stats_raw.csv, so levels apply to the full-box maps.</param>
@@ -36,6 +37,7 @@ public sealed class PreparedMapReader
     {
         Folder = voldir;
         KeepFullBox = keepFullBox;
+        _readPreprocessed = readPreprocessed;
         _fullBoxBudget = fullBoxBudget;
         Files = VolumeFolder.ListOrSingle(voldir).Where(f => include?.Invoke(f.MapId) ?? true).ToList();
         StatsPath = Path.Combine(voldir, Preprocess.StatsDownsampledFile);
@@ -100,7 +102,10 @@ public sealed class PreparedMapReader
                 }
                 // Normalizing a normalized map again would cut away its lower half and lose its map units.
                 if (MapNormalization.LooksNormalized(volume.Data))
-                    throw new SirenException($"'{file.Path}' is already normalized (siren preprocess output: maximum 1, smallest density at -1), but '{Folder}' has no {Preprocess.StatsDownsampledFile} to turn its levels back into map units. Fix: pass the raw maps, or keep the stats CSV siren preprocess wrote beside them.");
+                    throw new SirenException(_readPreprocessed
+                        ? $"'{file.Path}' is already normalized (siren preprocess output: maximum 1, smallest density at -1), but '{Folder}' has no {Preprocess.StatsDownsampledFile} to turn its levels back into map units. Fix: pass the raw maps, or keep the stats CSV siren preprocess wrote beside them."
+                        // siren preprocess starts from raw maps whether or not the stats CSV is there, so its absence is not the fault.
+                        : $"'{file.Path}' is already normalized (siren preprocess output: maximum 1, smallest density at -1), and preprocess starts from raw maps. Fix: pass the raw maps as --voldir; predict-thresholds and fine-tune read a folder siren preprocess wrote as it is.");
                 chunk[i] = Preprocess.Prepare(volume, file.MapId, file.Path, out MrcVolume? downsampled, KeepFullBox);
                 prepared?.Invoke(file, chunk[i], downsampled);
             }));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Siren.Core.Blocks;
 using Siren.Core.Ensemble;
 using Siren.Core.IO;
 using Siren.Core.Mrc;
@@ -29,6 +30,8 @@ public sealed record PreparedMap(int MapId, string SourcePath, float[] Normalize
 /// </remarks>
 public static class Preprocess
 {
+    /// <summary>The command its manifest names: the mark of an OUT/normalized folder it may replace.</summary>
+    public const string CommandName = "preprocess";
     public const int ModelBox = 64;
     public const string NormalizedFolder = "normalized";
     public const string DownsampledFolder = "downsampled";
@@ -68,15 +71,21 @@ public static class Preprocess
     /// labels, normalized_labels.csv. Maps are read and written a chunk at a time; returns their ranges.
     /// The folder is filled beside OUT/normalized and replaces it only when every map is done, so a bad
     /// map half-way leaves no normalized maps without their stats, and a rerun never mixes two runs' maps.
+    /// Its manifest.json goes in before the folder takes its place, so the two always match.
     /// </summary>
-    /// <param name="complete">Sees the filled folder and the maps before the folder takes its place (for the run's manifest).</param>
     public static IReadOnlyList<MapRanges> Run(string voldir, string outdir, string? labelsCsv = null,
-        Action<string>? log = null, IProgress<double>? progress = null, Action<string, IReadOnlyList<MapRanges>>? complete = null)
+        Action<string>? log = null, IProgress<double>? progress = null)
     {
+        string normalized = Path.GetFullPath(Path.Combine(outdir, NormalizedFolder));
+        RequireReplaceable(voldir, normalized);
+        var manifest = new RunManifest(CommandName)
+            .Parameter("voldir", Path.GetFullPath(voldir))
+            .Parameter("labels", labelsCsv is null ? null : Path.GetFullPath(labelsCsv));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var reader = new PreparedMapReader(voldir, readPreprocessed: false, keepFullBox: false);
         var labels = labelsCsv is null ? null : ReadLabels(labelsCsv, reader.Files);
         var maps = new List<MapRanges>(reader.Files.Count);
-        AtomicFile.WriteDirectory(Path.Combine(outdir, NormalizedFolder), normDir =>
+        AtomicFile.WriteDirectory(normalized, normDir =>
         {
             string downDir = Path.Combine(normDir, DownsampledFolder);
             foreach (var chunk in reader.Chunks(prepared: (file, prepared, downsampled) =>
@@ -102,9 +111,28 @@ public static class Preprocess
                 WriteStats(Path.Combine(normDir, StatsRawFile), maps.Select(m => (m.MapId, m.RawStats ?? m.Stats)));
             }
             if (labels is not null) WriteNormalizedLabels(labels, maps, Path.Combine(normDir, LabelsFile));
-            complete?.Invoke(normDir, maps);
+            manifest.Seconds("preprocess", clock.Elapsed)
+                .Result("maps", maps.Count).Result("downsampled", maps.Count(m => m.RawStats is not null))
+                .Write(normDir);
         });
         return maps;
+    }
+
+    /// <summary>
+    /// OUT/normalized is replaced whole, so preprocess refuses a folder whose files nothing would bring back:
+    /// its own input (the maps would be overwritten by their normalized copies, anything beside them deleted)
+    /// and a folder it did not write. Its mark is its manifest.json, not map_stats_downsampled.csv: the
+    /// original SIREn's preprocess writes that CSV too, and a folder of the user's may hold one; the manifest
+    /// goes in last, so a folder with it is preprocess output, made again from the raw maps.
+    /// </summary>
+    private static void RequireReplaceable(string voldir, string normalized)
+    {
+        string relative = Path.GetRelativePath(normalized, Path.GetFullPath(voldir));
+        bool outside = relative == ".." || relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) || Path.IsPathRooted(relative);
+        if (!outside)
+            throw new SirenException($"--voldir '{voldir}' is in '{normalized}', the folder preprocess replaces with its output. Fix: pass the raw maps from another folder (predict-thresholds and fine-tune read a folder siren preprocess wrote as it is), or choose another --outdir.");
+        if (Directory.Exists(normalized) && Directory.EnumerateFileSystemEntries(normalized).Any() && RunManifest.CommandIn(normalized) != CommandName)
+            throw new SirenException($"'{normalized}' holds files siren preprocess did not write (it has no manifest.json of preprocess), and preprocess replaces that folder whole. Fix: move it away, or choose another --outdir.");
     }
 
     /// <summary>

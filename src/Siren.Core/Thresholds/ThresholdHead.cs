@@ -26,6 +26,9 @@ public sealed class ThresholdHead
     public float[] W2 { get; }
     public float B2 { get; set; }
 
+    /// <summary>The file it was read from, for errors about its levels; null for a head made in memory.</summary>
+    public string? Source { get; private init; }
+
     public ThresholdHead Clone() => new(Features, Hidden, (float[])W1.Clone(), (float[])B1.Clone(), (float[])W2.Clone(), B2);
 
     public double Predict(ReadOnlySpan<float> features)
@@ -69,7 +72,7 @@ public sealed class ThresholdHead
             string? missing = file.W1 is null ? "w1" : file.B1 is null ? "b1" : file.W2 is null ? "w2" : null;
             if (missing is not null)
                 throw new SirenException($"'{source}' is not a threshold head: it has no \"{missing}\". Fix: pass the head.json written by siren fine-tune.");
-            return new ThresholdHead(file.Features, file.Hidden, file.W1!, file.B1!, file.W2!, file.B2);
+            return new ThresholdHead(file.Features, file.Hidden, file.W1!, file.B1!, file.W2!, file.B2) { Source = source };
         }
         catch (JsonException e)
         {

@@ -36,7 +36,7 @@ public sealed class ThresholdPredictor : IDisposable
         // the user as exceptions, turned into one error line.
         // More threads than cores only slows ONNX Runtime, and a typo (100000) would start that many.
         if (threads < 0 || threads > Environment.ProcessorCount)
-            throw new SirenException($"--threads {threads}: give 0 (all cores) up to {Environment.ProcessorCount}, this machine's logical processors.");
+            throw new SirenException($"--threads {threads} is outside 0 (all cores) to {Environment.ProcessorCount}, this machine's logical processors. Fix: omit it (all cores) or give a count up to {Environment.ProcessorCount}.");
         var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
         if (threads > 0) options.IntraOpNumThreads = threads;
         ModelSource = modelPath is null ? "shipped model" : Path.GetFullPath(modelPath);
@@ -153,16 +153,36 @@ public sealed class ThresholdPredictor : IDisposable
             var (predictions, _) = Run(batch.Select(m => m.Normalized).ToList());
             batchTimed?.Invoke(batch.Count, clock.Elapsed);
             var levelled = new ThresholdPrediction[batch.Count];
-            for (int i = 0; i < batch.Count; i++)
-            {
-                if (predictions[i] > 1)
-                    throw new SirenException($"{ModelSource} gave level p = {predictions[i]} for '{batch[i].SourcePath}', above the map's maximum (p = 1), where its surface encloses no voxel. Fix: check that --model follows the contract (normalized levels in [-1, 1]), or look at the map: it may be empty or inverted.");
-            }
+            for (int i = 0; i < batch.Count; i++) RequireContour(predictions[i], batch[i].SourcePath);
             Parallel.For(0, batch.Count, i => levelled[i] = Level(batch[i], predictions[i], levels));
             result.AddRange(levelled);
             progress?.Report((double)result.Count / maps.Count);
         }
         return result;
+    }
+
+    /// <summary>
+    /// The lowest model level kept. Levels a little below -1 are contours in a map's noise floor, below its
+    /// smallest positive density (p = -1): labels of simulated maps reach -1.05 (2,000 maps of
+    /// make-training-set --seed 11) and the shipped model gives down to -1.03. p = -1.1 is a level 5 % of the
+    /// map's positive range below zero, deep in the noise; further down the surface soon encloses the whole box.
+    /// </summary>
+    public const float LowestLevel = -1.1f;
+
+    /// <summary>
+    /// A level is kept only where it can be a contour: above the map's maximum (p = 1) its surface encloses no
+    /// voxel, and far below -1 (<see cref="LowestLevel"/>) it encloses the box, noise and all. With --head the
+    /// head gave the level, not the model, so the error names the head.
+    /// </summary>
+    private void RequireContour(float p, string mapPath)
+    {
+        string? where = p > 1 ? "above the map's maximum (p = 1), where its surface encloses no voxel"
+            : p < LowestLevel ? $"below {LowestLevel}, far under the map's smallest positive density (p = -1), where its surface encloses the whole box"
+            : null;
+        if (where is null) return;
+        throw new SirenException(_head is null
+            ? $"{ModelSource} gave level p = {p} for '{mapPath}', {where}. Fix: check that --model follows the contract (normalized levels in [-1, 1]), or look at the map: it may be empty or inverted."
+            : $"{(_head.Source is { } file ? $"--head '{file}'" : "the fine-tuned head")} gave level p = {p} for '{mapPath}', {where}. Fix: make the head again with siren fine-tune (a smaller --lr, labels in the maps' units), or omit --head for the model's own levels.");
     }
 
     /// <summary>Model level <paramref name="p"/> of one map in map units; a preprocessed folder has no full-box values, so its full-box levels are linear.</summary>

@@ -1,5 +1,8 @@
+using Siren.Core.Blocks;
 using Siren.Core.Mrc;
+using Siren.Core.Pipeline;
 using Siren.Core.Tests.Thresholding;
+using Siren.Core.Thresholding;
 using static Siren.Core.Tests.Cli.BadInputTests;
 
 namespace Siren.Core.Tests.Cli;
@@ -212,7 +215,10 @@ public class ThresholdCommandBadInputTests
         var r = Predict(Box64Maps(1), "--batch-size", "abc");
         AssertOneError(r, "--batch-size", "whole number", "siren predict-thresholds --help");
         Assert.DoesNotContain("System.", r.Stderr);
-        AssertOneError(Predict(Box64Maps(1), "--threads", "100000"), "--threads 100000", $"up to {Environment.ProcessorCount}");
+        AssertOneError(Predict(Box64Maps(1), "--threads", "100000"), "--threads 100000", $"up to {Environment.ProcessorCount}", "Fix:");
+        string outdir = Path.Combine(TestPaths.NewTempDir(), "thr");
+        AssertOneError(SirenProcess.Run("predict-thresholds", "--voldir", Box64Maps(1), "--outdir", outdir, "--threads", "-1"), "--threads -1", "Fix:");
+        Assert.False(Directory.Exists(outdir));
     }
 
     [Fact]
@@ -248,5 +254,119 @@ public class ThresholdCommandBadInputTests
         string outdir = TestPaths.NewTempDir();
         AssertOneError(SirenProcess.Run("predict-thresholds", "--voldir", Box64Maps(2), "--outdir", outdir, "--model", model), "above.onnx", "p = 5", "vol_000.mrc");
         Assert.False(File.Exists(Path.Combine(outdir, "predictions.csv")));
+    }
+
+    [Fact]
+    public void ModelLevelFarBelowTheMapIsAnErrorNotALevel()
+    {
+        string model = Path.Combine(TestPaths.NewTempDir(), "below.onnx");
+        TinyOnnx.WriteMaxPlus(model, -3, null, 1, 64, 64, 64);
+        string outdir = TestPaths.NewTempDir();
+        AssertOneError(SirenProcess.Run("predict-thresholds", "--voldir", Box64Maps(2), "--outdir", outdir, "--model", model), "below.onnx", "p = -2", "below -1.1", "--model");
+        Assert.False(File.Exists(Path.Combine(outdir, "predictions.csv")));
+    }
+
+    /// <summary>The shipped head with its output bias moved, so every level lands at about <paramref name="bias"/>.</summary>
+    private static string HeadWithBias(float bias)
+    {
+        var head = ThresholdPredictor.ShippedHead();
+        head.B2 = bias;
+        string path = Path.Combine(TestPaths.NewTempDir(), "head.json");
+        head.Write(path);
+        return path;
+    }
+
+    [Theory]
+    [InlineData(-5f, "below -1.1")]
+    [InlineData(5f, "above the map's maximum")]
+    public void HeadLevelOutsideTheMapNamesTheHead(float bias, string named)
+    {
+        string outdir = TestPaths.NewTempDir();
+        var r = SirenProcess.Run("predict-thresholds", "--voldir", Box64Maps(2), "--outdir", outdir, "--head", HeadWithBias(bias));
+        AssertOneError(r, "--head", "head.json", named, "siren fine-tune");
+        Assert.DoesNotContain("--model", r.Stderr);
+        Assert.False(File.Exists(Path.Combine(outdir, "predictions.csv")));
+    }
+
+    [Fact]
+    public void FineTuneWhoseLossRoseWritesNoHead()
+    {
+        string maps = Box64Maps(4), outdir = TestPaths.NewTempDir();
+        string labels = Labels("vol_id,contour_level\n0,0.5\n1,0.5\n2,0.5\n3,0.5\n");
+        var r = SirenProcess.Run("fine-tune", "--voldir", maps, "--labels", labels, "--outdir", outdir, "--lr", "1", "--epochs", "20", "--held-out", "0");
+        AssertOneError(r, "training loss rose", "--lr", "labels.csv");
+        Assert.False(File.Exists(Path.Combine(outdir, "head.json")));
+    }
+
+    [Fact]
+    public void PredictionsStoppedBeforeTheirManifestAreNotPairedWithAnEarlierOne()
+    {
+        string maps = Box64Maps(3), outdir = TestPaths.NewTempDir();
+        string labels = Labels("vol_id,contour_level\n0,0.5\n1,0.5\n2,0.5\n");
+        Assert.Equal(0, SirenProcess.Run("predict-thresholds", "--voldir", maps, "--outdir", outdir, "--labels", labels).ExitCode);
+        // A folder where the plot goes stops the next run after predictions.csv, where a kill could stop it too.
+        string plot = Path.Combine(outdir, "predictions_vs_labels.png");
+        File.Delete(plot);
+        Directory.CreateDirectory(Path.Combine(plot, "in-the-way"));
+        var r = SirenProcess.Run("predict-thresholds", "--voldir", maps, "--outdir", outdir, "--labels", labels, "--head", HeadWithBias(0));
+        AssertOneError(r, "predictions_vs_labels.png");
+        Assert.True(File.Exists(Path.Combine(outdir, "predictions.csv")));
+        Assert.False(File.Exists(Path.Combine(outdir, RunManifest.FileName)));
+    }
+
+    [Fact]
+    public void PredictionsIntoARunsThresholdsFolderMakeRunRedoTheStage()
+    {
+        string run = TestPaths.NewTempDir(), stage = Path.Combine(run, RunPipeline.ThresholdsFolder);
+        Directory.CreateDirectory(stage);
+        File.WriteAllText(Path.Combine(stage, RunPipeline.StampFile), "{}");
+        new RunManifest("run").Write(run);
+        var r = SirenProcess.Run("predict-thresholds", "--voldir", Box64Maps(2), "--outdir", stage, "--head", HeadWithBias(0));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.False(File.Exists(Path.Combine(stage, RunPipeline.StampFile)));
+        Assert.False(File.Exists(Path.Combine(run, RunManifest.FileName)));
+    }
+
+    [Fact]
+    public void PreprocessRefusesToReplaceItsOwnInput()
+    {
+        string outdir = TestPaths.NewTempDir(), normalized = Path.Combine(outdir, "normalized");
+        Synthetic.WriteEnsemble(normalized, 64, 2, Synthetic.Cube(64, 20, 20, 20, 24), [], 1);
+        File.WriteAllText(Path.Combine(normalized, "notes.txt"), "mine");
+        var before = FilesUnder(normalized);
+        AssertOneError(SirenProcess.Run("preprocess", "--voldir", normalized, "--outdir", outdir), "--voldir", "normalized", "Fix:");
+        AssertOneError(SirenProcess.Run("preprocess", "--voldir", Path.Combine(normalized, "vol_000.mrc"), "--outdir", outdir), "--voldir", "vol_000.mrc", "Fix:");
+        var after = FilesUnder(normalized);
+        Assert.Equal(before.Keys.Order(), after.Keys.Order());
+        Assert.All(before, kv => Assert.Equal(kv.Value, after[kv.Key]));
+    }
+
+    [Fact]
+    public void PreprocessReplacesOnlyAFolderItWrote()
+    {
+        string outdir = TestPaths.NewTempDir(), normalized = Path.Combine(outdir, "normalized");
+        Directory.CreateDirectory(normalized);
+        File.WriteAllText(Path.Combine(normalized, "notes.txt"), "mine");
+        AssertOneError(SirenProcess.Run("preprocess", "--voldir", Box64Maps(), "--outdir", outdir), "normalized", "did not write", "Fix:");
+        Assert.Equal("mine", File.ReadAllText(Path.Combine(normalized, "notes.txt")));
+
+        File.Delete(Path.Combine(normalized, "notes.txt"));
+        Assert.Equal(0, SirenProcess.Run("preprocess", "--voldir", Box64Maps(), "--outdir", outdir).ExitCode);
+        Assert.Equal("preprocess", RunManifest.CommandIn(normalized));
+        var r = SirenProcess.Run("preprocess", "--voldir", Box64Maps(2), "--outdir", outdir);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(2, Directory.GetFiles(normalized, "*.mrc").Length);
+    }
+
+    [Fact]
+    public void PreprocessOfAPreprocessedFolderSaysSoNotThatItsStatsAreMissing()
+    {
+        string prep = TestPaths.NewTempDir();
+        Assert.Equal(0, SirenProcess.Run("preprocess", "--voldir", Box64Maps(), "--outdir", prep).ExitCode);
+        string normalized = Path.Combine(prep, "normalized");
+        var r = SirenProcess.Run("preprocess", "--voldir", normalized, "--outdir", TestPaths.NewTempDir());
+        AssertOneError(r, "already normalized", "raw maps");
+        Assert.DoesNotContain("has no map_stats_downsampled.csv", r.Stderr);
+        AssertOneError(SirenProcess.Run("preprocess", "--voldir", normalized, "--outdir", prep), "--voldir", "normalized");
     }
 }

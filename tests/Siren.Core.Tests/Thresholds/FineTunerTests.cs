@@ -21,6 +21,7 @@ public class FineTunerTests
         Assert.True(report.TrainLoss[^1] < 0.7 * report.TrainLoss[0], $"train loss {report.TrainLoss[0]} → {report.TrainLoss[^1]}");
         Assert.True(report.HeldOutLossAfter < report.HeldOutLossBefore, $"held-out loss {report.HeldOutLossBefore} → {report.HeldOutLossAfter}");
         Assert.Equal(report.TrainLoss[^1], FineTuner.MeanLoss(head, train), 2);
+        Assert.Equal(FineTuner.MeanLoss(head, train), report.TrainLossAfter);
     }
 
     [Fact]
