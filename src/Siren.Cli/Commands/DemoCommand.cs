@@ -78,6 +78,6 @@ public static class DemoCommand
         using var predictor = new ThresholdPredictor();
         string csv = Path.Combine(outdir, RunPipeline.ThresholdsFolder, ThresholdPredictor.PredictionsFile);
         CliHost.Log($"demo: predicting thresholds with {predictor.ModelSource} → {csv}");
-        return predictor.PredictThresholds(voldir, csv, progress: CliHost.Progress("predict thresholds"));
+        return predictor.PredictThresholds(voldir, csv, progress: CliHost.Progress("predict thresholds"), log: CliHost.Log);
     }
 }

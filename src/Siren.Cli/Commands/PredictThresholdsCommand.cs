@@ -70,7 +70,7 @@ public static class PredictThresholdsCommand
             var labelled = pr.GetValue(labels) is { } labelsPath ? Preprocess.ReadLabels(labelsPath, maps.Files) : null;
             var batches = new List<(int Maps, TimeSpan Time)>();
             var clock = Stopwatch.StartNew();
-            var predictions = predictor.Predict(maps, pr.GetValue(batch), scale, CliHost.Progress("predict"), (n, t) => batches.Add((n, t)));
+            var predictions = predictor.Predict(maps, pr.GetValue(batch), scale, CliHost.Progress("predict"), (n, t) => batches.Add((n, t)), CliHost.Log);
             // Reading and preprocessing alternate with the model, a chunk at a time; the model's share is timed per batch.
             var modelTime = TimeSpan.FromTicks(batches.Sum(b => b.Time.Ticks));
             manifest.Seconds("read_and_preprocess", clock.Elapsed - modelTime).Seconds("model", modelTime);

@@ -59,7 +59,7 @@ public static class RunPipeline
         Stage("thresholds", folder, stamp, [csv], derived, log, () =>
         {
             log?.Invoke($"run: predicting thresholds with {predictor.ModelSource} → {csv}");
-            predictor.PredictThresholds(voldir, csv, progress: progress?.Invoke("predict thresholds"));
+            predictor.PredictThresholds(voldir, csv, progress: progress?.Invoke("predict thresholds"), log: log);
         });
         return Thresholds.FromCsv(csv);
     }

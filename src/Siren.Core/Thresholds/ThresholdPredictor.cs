@@ -139,8 +139,13 @@ public sealed class ThresholdPredictor : IDisposable
 
     /// <summary>Predicts levels for prepared maps, in batches, for the maps <paramref name="levels"/> names.</summary>
     /// <param name="batchTimed">Called after each batch with its map count and the model's time on it.</param>
+    /// <param name="log">Receives the warning for maps whose level is no contour (<see cref="RequireContours"/>).</param>
     public IReadOnlyList<ThresholdPrediction> Predict(IReadOnlyList<PreparedMap> maps, int batchSize = 8, LevelScale levels = LevelScale.FullBox,
-        IProgress<double>? progress = null, Action<int, TimeSpan>? batchTimed = null)
+        IProgress<double>? progress = null, Action<int, TimeSpan>? batchTimed = null, Action<string>? log = null) =>
+        RequireContours(PredictBatches(maps, batchSize, levels, progress, batchTimed), log);
+
+    private List<ThresholdPrediction> PredictBatches(IReadOnlyList<PreparedMap> maps, int batchSize, LevelScale levels,
+        IProgress<double>? progress, Action<int, TimeSpan>? batchTimed)
     {
         if (batchSize < 1) throw new SirenException($"batch size {batchSize} must be at least 1. Fix: pass --batch-size 8.");
         if (SingleMapBatches) batchSize = 1;
@@ -153,7 +158,6 @@ public sealed class ThresholdPredictor : IDisposable
             var (predictions, _) = Run(batch.Select(m => m.Normalized).ToList());
             batchTimed?.Invoke(batch.Count, clock.Elapsed);
             var levelled = new ThresholdPrediction[batch.Count];
-            for (int i = 0; i < batch.Count; i++) RequireContour(predictions[i], batch[i].SourcePath);
             Parallel.For(0, batch.Count, i => levelled[i] = Level(batch[i], predictions[i], levels));
             result.AddRange(levelled);
             progress?.Report((double)result.Count / maps.Count);
@@ -170,19 +174,26 @@ public sealed class ThresholdPredictor : IDisposable
     public const float LowestLevel = -1.1f;
 
     /// <summary>
-    /// A level is kept only where it can be a contour: above the map's maximum (p = 1) its surface encloses no
-    /// voxel, and far below -1 (<see cref="LowestLevel"/>) it encloses the box, noise and all. With --head the
-    /// head gave the level, not the model, so the error names the head.
+    /// A level is a contour between -1 (<see cref="LowestLevel"/>, a little below) and the map's maximum
+    /// (p = 1): above, its surface encloses no voxel; far below, the whole box, noise and all. A few maps
+    /// outside are maps the model cannot read (empty, inverted, a shape far from its training): they keep
+    /// their level with a warning, and binarization drops an empty map and names a full one, so one map does
+    /// not stop an ensemble of thousands. Most of the ensemble outside means the model or the head is wrong.
+    /// With --head the head gave the level, not the model, so the messages name the head.
     /// </summary>
-    private void RequireContour(float p, string mapPath)
+    internal IReadOnlyList<ThresholdPrediction> RequireContours(IReadOnlyList<ThresholdPrediction> predictions, Action<string>? log)
     {
-        string? where = p > 1 ? "above the map's maximum (p = 1), where its surface encloses no voxel"
-            : p < LowestLevel ? $"below {LowestLevel}, far under the map's smallest positive density (p = -1), where its surface encloses the whole box"
-            : null;
-        if (where is null) return;
-        throw new SirenException(_head is null
-            ? $"{ModelSource} gave level p = {p} for '{mapPath}', {where}. Fix: check that --model follows the contract (normalized levels in [-1, 1]), or look at the map: it may be empty or inverted."
-            : $"{(_head.Source is { } file ? $"--head '{file}'" : "the fine-tuned head")} gave level p = {p} for '{mapPath}', {where}. Fix: make the head again with siren fine-tune (a smaller --lr, labels in the maps' units), or omit --head for the model's own levels.");
+        var outside = predictions.Where(p => p.Prediction > 1 || p.Prediction < LowestLevel).ToList();
+        if (outside.Count == 0) return predictions;
+        string source = _head is null ? ModelSource : _head.Source is { } file ? $"--head '{file}'" : "the fine-tuned head";
+        string maps = string.Join(", ", outside.Take(5).Select(p => FormattableString.Invariant($"map {p.MapId} (p = {p.Prediction:G4})"))) + (outside.Count > 5 ? ", …" : "");
+        if (2 * outside.Count > predictions.Count)
+            throw new SirenException($"{source} gave levels outside [{LowestLevel}, 1], where no surface is a contour, for {outside.Count} of {predictions.Count} maps: {maps}. " +
+                (_head is null
+                    ? "Fix: check that --model follows the contract (normalized levels in [-1, 1])."
+                    : "Fix: make the head again with siren fine-tune (a smaller --lr, labels in the maps' units), or omit --head for the model's own levels."));
+        log?.Invoke($"warning: {source} gave levels outside [{LowestLevel}, 1] for {outside.Count} of {predictions.Count} maps: {maps}; they are kept (above 1 a map is empty when binarized and dropped; far below -1 it is full). Fix: look at those maps (empty or inverted?), or set their levels by hand.");
+        return predictions;
     }
 
     /// <summary>Model level <paramref name="p"/> of one map in map units; a preprocessed folder has no full-box values, so its full-box levels are linear.</summary>
@@ -203,7 +214,7 @@ public sealed class ThresholdPredictor : IDisposable
     {
         var reader = Reader(voldir, levels);
         if (reader.StatsPath is { } stats) log?.Invoke($"'{voldir}' is a preprocessed folder; levels use {Path.GetFileName(stats)}.");
-        return Predict(reader, batchSize, levels, progress);
+        return Predict(reader, batchSize, levels, progress, log: log);
     }
 
     /// <summary>The reader <see cref="Predict(string, int, LevelScale, IProgress{double}?, Action{string}?)"/> uses: it keeps full-box values only when the levels need them.</summary>
@@ -212,15 +223,15 @@ public sealed class ThresholdPredictor : IDisposable
 
     /// <summary>Levels for the maps of <paramref name="reader"/>, read a chunk at a time, so memory does not grow with the ensemble.</summary>
     public IReadOnlyList<ThresholdPrediction> Predict(PreparedMapReader reader, int batchSize = 8, LevelScale levels = LevelScale.FullBox,
-        IProgress<double>? progress = null, Action<int, TimeSpan>? batchTimed = null)
+        IProgress<double>? progress = null, Action<int, TimeSpan>? batchTimed = null, Action<string>? log = null)
     {
         var result = new List<ThresholdPrediction>(reader.Files.Count);
         foreach (var chunk in reader.Chunks(Math.Max(batchSize, PreparedMapReader.DefaultChunk)))
         {
-            result.AddRange(Predict(chunk, batchSize, levels, batchTimed: batchTimed));
+            result.AddRange(PredictBatches(chunk, batchSize, levels, null, batchTimed));
             progress?.Report((double)result.Count / reader.Files.Count);
         }
-        return result;
+        return RequireContours(result, log);
     }
 
     public const string PredictionsFile = "predictions.csv";
@@ -229,9 +240,9 @@ public sealed class ThresholdPredictor : IDisposable
     /// Predicts every map of <paramref name="voldir"/>, writes <paramref name="csvPath"/> (the original's
     /// columns) and returns the thresholds read back from it, so later stages (siren expand) can find them.
     /// </summary>
-    public Thresholds PredictThresholds(string voldir, string csvPath, int batchSize = 8, IProgress<double>? progress = null)
+    public Thresholds PredictThresholds(string voldir, string csvPath, int batchSize = 8, IProgress<double>? progress = null, Action<string>? log = null)
     {
-        WriteCsv(csvPath, Predict(voldir, batchSize, progress: progress));
+        WriteCsv(csvPath, Predict(voldir, batchSize, progress: progress, log: log));
         return Thresholds.FromCsv(csvPath);
     }
 

@@ -252,7 +252,7 @@ public class ThresholdCommandBadInputTests
         string model = Path.Combine(TestPaths.NewTempDir(), "above.onnx");
         TinyOnnx.WriteMaxPlus(model, 4, null, 1, 64, 64, 64);
         string outdir = TestPaths.NewTempDir();
-        AssertOneError(SirenProcess.Run("predict-thresholds", "--voldir", Box64Maps(2), "--outdir", outdir, "--model", model), "above.onnx", "p = 5", "vol_000.mrc");
+        AssertOneError(SirenProcess.Run("predict-thresholds", "--voldir", Box64Maps(2), "--outdir", outdir, "--model", model), "above.onnx", "for 2 of 2 maps", "map 0 (p = 5)", "--model");
         Assert.False(File.Exists(Path.Combine(outdir, "predictions.csv")));
     }
 
@@ -262,7 +262,7 @@ public class ThresholdCommandBadInputTests
         string model = Path.Combine(TestPaths.NewTempDir(), "below.onnx");
         TinyOnnx.WriteMaxPlus(model, -3, null, 1, 64, 64, 64);
         string outdir = TestPaths.NewTempDir();
-        AssertOneError(SirenProcess.Run("predict-thresholds", "--voldir", Box64Maps(2), "--outdir", outdir, "--model", model), "below.onnx", "p = -2", "below -1.1", "--model");
+        AssertOneError(SirenProcess.Run("predict-thresholds", "--voldir", Box64Maps(2), "--outdir", outdir, "--model", model), "below.onnx", "p = -2", "outside [-1.1, 1]", "--model");
         Assert.False(File.Exists(Path.Combine(outdir, "predictions.csv")));
     }
 
@@ -277,8 +277,8 @@ public class ThresholdCommandBadInputTests
     }
 
     [Theory]
-    [InlineData(-5f, "below -1.1")]
-    [InlineData(5f, "above the map's maximum")]
+    [InlineData(-5f, "p = -")]
+    [InlineData(5f, "outside [-1.1, 1]")]
     public void HeadLevelOutsideTheMapNamesTheHead(float bias, string named)
     {
         string outdir = TestPaths.NewTempDir();

@@ -170,4 +170,25 @@ public class ThresholdPredictorTests
             Assert.Equal(fromRaw[i].Denormalized, fromPrep[i].Denormalized, 5);
         }
     }
+
+    [Fact]
+    public void AFewLevelsOutsideTheContourRangeAreKeptWithAWarningMostAreAnError()
+    {
+        using var predictor = new ThresholdPredictor();
+        var stats = new MapStats(0, 1);
+        ThresholdPrediction[] Levels(params double[] p) => p.Select((x, id) => new ThresholdPrediction(id, x, stats.Denormalize(x), stats)).ToArray();
+
+        var log = new List<string>();
+        var few = Levels(0.1, 0.2, -3.28, 0.3, 0.0, 1.5, 0.4, 0.2, 0.1, 0.3);
+        Assert.Same(few, predictor.RequireContours(few, log.Add)); // one odd map must not stop an ensemble
+        string warning = Assert.Single(log);
+        Assert.Contains("2 of 10 maps: map 2 (p = -3.28), map 5 (p = 1.5)", warning);
+        log.Clear();
+        predictor.RequireContours(Levels(-1.05, 0.99, 0), log.Add); // a little below -1 is a contour in the noise floor
+        Assert.Empty(log);
+
+        var e = Assert.Throws<SirenException>(() => predictor.RequireContours(Levels(5, 5, 5, 0.2), null));
+        Assert.Contains("for 3 of 4 maps", e.Message);
+        Assert.Contains("--model", e.Message);
+    }
 }
