@@ -82,8 +82,9 @@ public static class PredictThresholdsCommand
             // The manifest is written last, so an earlier run's manifest and plot go first: a run stopped between
             // the files never leaves these predictions beside another run's record of its model and head.
             string plot = Path.Combine(outRoot, LabelPlotFile);
-            foreach (string earlier in new[] { Path.Combine(outRoot, RunManifest.FileName), plot })
-                if (File.Exists(earlier)) File.Delete(earlier);
+            if (File.Exists(plot)) File.Delete(plot);
+            // Only predict-thresholds' own: another command's manifest in this folder is its record, not ours to drop.
+            if (RunManifest.CommandIn(outRoot) == "predict-thresholds") File.Delete(Path.Combine(outRoot, RunManifest.FileName));
             ThresholdPredictor.WriteCsv(Path.Combine(outRoot, ThresholdPredictor.PredictionsFile), predictions);
 
             if (labelled is not null)

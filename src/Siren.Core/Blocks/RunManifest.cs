@@ -13,6 +13,7 @@ namespace Siren.Core.Blocks;
 public sealed class RunManifest
 {
     public const string FileName = "manifest.json";
+    private const string Tool = "Siren.Native";
     private readonly JsonObject _parameters = new();
     private readonly JsonObject _results = new();
     private readonly JsonObject _timings = new();
@@ -44,7 +45,7 @@ public sealed class RunManifest
 
     public JsonObject ToJson() => new()
     {
-        ["tool"] = "Siren.Native",
+        ["tool"] = Tool,
         ["version"] = Version,
         ["command"] = Command,
         ["created_utc"] = DateTime.UtcNow.ToString("O"),
@@ -96,13 +97,18 @@ public sealed class RunManifest
         File.Delete(Path.Combine(folder, FileName));
     }
 
-    /// <summary>The manifest in <paramref name="folder"/> as an object; null when absent or not one siren wrote.</summary>
+    /// <summary>
+    /// The manifest in <paramref name="folder"/> as an object; null when absent or not one Siren.Native wrote
+    /// (its "tool"): another program's manifest.json must not make Siren treat the folder's files as its own.
+    /// </summary>
     private static JsonObject? ReadOwn(string folder)
     {
         try
         {
             string path = Path.Combine(folder, FileName);
-            return File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path)) as JsonObject : null;
+            return File.Exists(path) && JsonNode.Parse(File.ReadAllText(path)) is JsonObject manifest
+                   && manifest["tool"] is JsonValue tool && tool.TryGetValue(out string? name) && name == Tool
+                ? manifest : null;
         }
         catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
         {

@@ -53,7 +53,7 @@ public static class AtomicFile
     public static void WriteDirectory(string dir, Action<string> fill)
     {
         string full = Path.GetFullPath(dir);
-        string stem = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}");
+        string stem = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{ThisHost}.{Guid.NewGuid():N}");
         string staged = stem + ".tmp", previous = stem + ".old";
         try
         {
@@ -93,7 +93,8 @@ public static class AtomicFile
     /// <summary>
     /// A run killed while it filled or swapped <paramref name="full"/> leaves its hidden folders beside it: a
     /// staged one (.tmp, removed) and, if killed between the two moves, the previous folder (.old, put back in
-    /// place when nothing took it, removed otherwise). Only those of processes no longer running are touched.
+    /// place when nothing took it, removed otherwise). Only those of this machine's processes that are no
+    /// longer running are touched: on a file system shared between nodes, another node's process id says nothing.
     /// </summary>
     private static void RecoverAbandoned(string full)
     {
@@ -102,11 +103,15 @@ public static class AtomicFile
         foreach (string sibling in Directory.EnumerateDirectories(parent, $".{name}.*").Order(StringComparer.Ordinal))
         {
             string[] parts = Path.GetFileName(sibling)[(name.Length + 2)..].Split('.');
-            if (parts.Length != 3 || !int.TryParse(parts[0], out int pid) || IsRunning(pid)) continue;
-            if (parts[2] == "old" && !Directory.Exists(full)) Directory.Move(sibling, full);
-            else if (parts[2] is "tmp" or "old") TryDeleteDirectory(sibling);
+            if (parts.Length != 4 || parts[1] != ThisHost || !int.TryParse(parts[0], out int pid) || IsRunning(pid)) continue;
+            if (parts[3] == "old" && !Directory.Exists(full)) Directory.Move(sibling, full);
+            else if (parts[3] is "tmp" or "old") TryDeleteDirectory(sibling);
         }
     }
+
+    /// <summary>This machine's name as 8 hex digits (a name may hold dots, which separate the parts above).</summary>
+    internal static readonly string ThisHost =
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Environment.MachineName)))[..8];
 
     private static bool IsRunning(int pid)
     {

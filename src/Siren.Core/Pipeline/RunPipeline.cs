@@ -180,9 +180,8 @@ public static class RunPipeline
     /// </summary>
     public static void LeaveStage(string folder, Action<string>? log = null)
     {
-        string full = Path.GetFullPath(folder);
-        string outdir = Path.GetDirectoryName(full)!;
-        if (!StageFolders.Contains(Path.GetFileName(full)) || !IsRunFolder(outdir)) return;
+        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)); // --outdir out/04_classify/ names the stage too
+        if (Path.GetDirectoryName(full) is not { } outdir || !StageFolders.Contains(Path.GetFileName(full)) || !IsRunFolder(outdir)) return;
         string[] present = Summaries(outdir).Append(Path.Combine(full, StampFile)).Where(File.Exists).ToArray();
         foreach (string path in present) File.Delete(path);
         if (present.Length > 0)

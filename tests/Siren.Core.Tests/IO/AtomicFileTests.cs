@@ -32,14 +32,18 @@ public class AtomicFileTests
         string parent = TestPaths.NewTempDir(), stage = Path.Combine(parent, "02_expand");
         // Killed while filling: a staged folder of a process that is gone, beside the current stage.
         AtomicFile.WriteDirectory(stage, d => File.WriteAllText(Path.Combine(d, "blocks.json"), "current"));
-        string staged = Path.Combine(parent, $".02_expand.{DeadProcess}.{Guid.NewGuid():N}.tmp");
+        string staged = Path.Combine(parent, $".02_expand.{DeadProcess}.{AtomicFile.ThisHost}.{Guid.NewGuid():N}.tmp");
         Directory.CreateDirectory(staged);
         File.WriteAllText(Path.Combine(staged, "block_0.mrc"), "half");
+        // Another node's run on a shared file system: its process id means nothing here, so it is left alone.
+        string elsewhere = Path.Combine(parent, $".02_expand.{DeadProcess}.0badc0de.{Guid.NewGuid():N}.tmp");
+        Directory.CreateDirectory(elsewhere);
         AtomicFile.WriteDirectory(stage, d => File.WriteAllText(Path.Combine(d, "blocks.json"), "next"));
-        Assert.Equal(["02_expand", Path.Combine("02_expand", "blocks.json")], Listing(parent));
+        Assert.Equal([Path.GetFileName(elsewhere), "02_expand", Path.Combine("02_expand", "blocks.json")], Listing(parent));
+        Directory.Delete(elsewhere);
 
         // Killed between the two moves: the previous stage sits aside as .old and nothing is in its place.
-        Directory.Move(stage, Path.Combine(parent, $".02_expand.{DeadProcess}.{Guid.NewGuid():N}.old"));
+        Directory.Move(stage, Path.Combine(parent, $".02_expand.{DeadProcess}.{AtomicFile.ThisHost}.{Guid.NewGuid():N}.old"));
         Assert.Throws<SirenException>(() => AtomicFile.WriteDirectory(stage, _ => throw new SirenException("refused")));
         Assert.Equal(["02_expand", Path.Combine("02_expand", "blocks.json")], Listing(parent));
         Assert.Equal("next", File.ReadAllText(Path.Combine(stage, "blocks.json")));
