@@ -97,13 +97,16 @@ public static class ClassifyCommand
         ClassifyResult result = manifest.Time("classify", () => Classifier.Run(table, options));
         // Only now is every check behind us: a refused run must not leave new CSVs beside an old manifest.
         outdir = AtomicFile.EnsureDirectory(outdir);
+        RunManifest.RequireOwnOutputs(outdir, "classify", Classifier.OutputNames(table, result, options),
+            runStage: File.Exists(Path.Combine(outdir, RunPipeline.StampFile)));
         RunPipeline.LeaveStage(outdir, CliHost.Log);
         // An earlier classify's figures or assignments (another table's blocks, without --no-plots, with --assign
         // max) would sit beside the new classes looking current, and beside half of them if this run fails while
         // writing: they and their manifest go first, the new manifest comes last.
         RunManifest.RemoveEarlierOutputs(outdir, "classify", occupanciesCsv);
-        IReadOnlyList<string> written = manifest.Time("write", () => Classifier.Write(outdir, table, result, options));
-        manifest.Outputs(written);
+        // Written now and again at the end, as select does: a run stopped part-way leaves its files listed.
+        manifest.Outputs(Classifier.OutputNames(table, result, options)).Write(outdir);
+        manifest.Time("write", () => Classifier.Write(outdir, table, result, options));
         foreach (BlockMixture m in result.Mixtures)
             CliHost.Log($"classify: {m.Block}: {m.HighCount}/{m.High.Length} maps high ({m.FractionHigh:P1}); means {m.Fit.MeanLow:G4} / {m.Fit.MeanHigh:G4}");
         CliHost.Log($"classify: {result.Classes.Max()} classes of sizes {string.Join(", ", result.Classes.GroupBy(c => c).OrderBy(g => g.Key).Select(g => g.Count()))}");

@@ -51,14 +51,13 @@ public static class DemoCommand
             string? specPath = pr.GetValue(spec);
             string? presetName = pr.GetValue(preset) ?? (specPath is null ? SimulationPresets.Demo : null);
             SimulationSetup setup = SimulateCommand.Resolve(presetName, specPath, pr.GetValue(model), pr.GetValue(builtin), pr.GetValue(deletion), pr.GetValue(intact), seedValue);
-            // Levels predicted for an earlier demo's maps would sit beside a run on the true ones, looking current.
-            string predicted = Path.Combine(dir, RunPipeline.ThresholdsFolder);
-            if (pr.GetValue(levels) != "model" && Directory.Exists(predicted)) Directory.Delete(predicted, recursive: true);
             CliHost.Log($"demo: simulating {setup.Spec.Name} into {Path.Combine(dir, SimulatedRun.MapsFolder)}");
             SimulatedRunResult run = SimulatedRun.Run(setup, dir, backend, seedValue, pr.GetValue(count),
                 configure: o => o with { Passes = pr.GetValue(pass), Thresholds = pr.GetValue(levels) == "model" ? Predict(o.VolDir, dir) : o.Thresholds },
                 log: CliHost.Log, progress: CliHost.Progress);
             RunPipeline.RemoveDerivedFromBlocks(dir, CliHost.Log);
+            // Levels predicted for an earlier demo's maps would sit beside a run on the true ones, looking current.
+            if (pr.GetValue(levels) != "model") RunPipeline.RemovePredictedThresholds(dir);
             new RunManifest("demo").Parameter("preset", setup.Spec.Name).Parameter("seed", seedValue).Parameter("maps", run.Simulation.Truth.Maps.Count).Parameter("backend", backend.Name).Parameter("pass", pr.GetValue(pass).ToString().ToLowerInvariant()).Parameter("thresholds_from", pr.GetValue(levels))
                 .Result("found", run.Score.Found).Result("regions", run.Score.Regions.Count).Result("false_blocks", run.Score.FalseBlocks)
                 .Result("simulate_seconds", Math.Round(run.SimulateSeconds, 3)).Result("detect_seconds", Math.Round(run.DetectSeconds, 3))

@@ -111,8 +111,11 @@ public static class SelectCommand
         if (starOut is not null) outputs.Add(Path.GetFileName(starOut));
         // An earlier select's files all go before the first write, and the new manifest comes last, so a rerun
         // that fails part-way (a full disk) leaves no class 1 indices beside class 2's STAR.
+        RunManifest.RequireOwnOutputs(outdir, "select", outputs);
         RunManifest.RemoveEarlierOutputs(outdir, "select", r.Star, r.Labels, r.Classes, r.Occupancies);
-        manifest.Outputs(outputs);
+        // Written now and again at the end: a run stopped part-way leaves a manifest that lists its files (the
+        // next select removes them) and no results, rather than files no manifest vouches for.
+        manifest.Outputs(outputs).Write(outdir);
 
         AtomicFile.WriteAllText(Path.Combine(outdir, MapsFile), string.Concat(maps.Kept.Select(m => m.ToString(CultureInfo.InvariantCulture) + "\n")));
         CliHost.Log($"select: kept {maps.Kept.Length} maps");

@@ -82,19 +82,41 @@ public sealed class RunManifest
     /// --outdir sel) is refused rather than removed before it is used.</param>
     public static void RemoveEarlierOutputs(string folder, string command, params string?[] inputs)
     {
-        JsonObject? earlier = ReadOwn(folder);
-        if (earlier?["command"] is not JsonValue c || !c.TryGetValue(out string? name) || name != command) return;
-        string[] stale = earlier["results"] is JsonObject results && results["outputs"] is JsonArray listed
-            // Plain names only: whatever the manifest says, nothing outside this folder is removed.
-            ? listed.OfType<JsonValue>().Select(n => n.TryGetValue(out string? s) ? s : null).OfType<string>()
-                .Where(n => n.Length > 0 && n == Path.GetFileName(n) && n is not "." and not "..")
-                .Select(n => Path.GetFullPath(Path.Combine(folder, n))).ToArray()
-            : [];
+        if (CommandIn(folder) != command) return;
+        string[] stale = EarlierOutputs(folder, command);
         if (inputs.OfType<string>().Select(Path.GetFullPath).FirstOrDefault(stale.Contains) is { } input)
             throw new SirenException($"'{input}' is an output of the earlier {command} in '{folder}', which this run replaces. Fix: copy it out of that folder first, or choose another --outdir.");
         foreach (string path in stale.Where(File.Exists)) File.Delete(path);
         // Last: removed first, an interruption here would leave outputs no manifest lists for the next run to remove.
         File.Delete(Path.Combine(folder, FileName));
+    }
+
+    /// <summary>
+    /// Refuses, before anything is written, <paramref name="names"/> that would replace files in
+    /// <paramref name="folder"/> that no earlier <paramref name="command"/> there wrote (its manifest lists
+    /// what it did): a cryoDRGN ind.pkl, or a labels.csv of contour levels, is the user's.
+    /// </summary>
+    /// <param name="runStage">The folder is a siren run stage's, whose files are the run's to replace.</param>
+    public static void RequireOwnOutputs(string folder, string command, IEnumerable<string> names, bool runStage = false)
+    {
+        if (runStage) return;
+        string[] own = EarlierOutputs(folder, command);
+        string[] foreign = names.Select(n => Path.GetFullPath(Path.Combine(folder, n))).Where(p => File.Exists(p) && !own.Contains(p)).ToArray();
+        if (foreign.Length > 0)
+            throw new SirenException($"'{folder}' already holds {string.Join(", ", foreign.Select(Path.GetFileName))}, which {command} would overwrite but did not write. Fix: choose another --outdir, or move those files away.");
+    }
+
+    /// <summary>Full paths of the files the earlier <paramref name="command"/>'s manifest in <paramref name="folder"/> lists as its outputs.</summary>
+    private static string[] EarlierOutputs(string folder, string command)
+    {
+        JsonObject? earlier = ReadOwn(folder);
+        if (earlier?["command"] is not JsonValue c || !c.TryGetValue(out string? name) || name != command) return [];
+        return earlier["results"] is JsonObject results && results["outputs"] is JsonArray listed
+            // Plain names only: whatever the manifest says, nothing outside this folder is removed.
+            ? listed.OfType<JsonValue>().Select(n => n.TryGetValue(out string? s) ? s : null).OfType<string>()
+                .Where(n => n.Length > 0 && n == Path.GetFileName(n) && n is not "." and not "..")
+                .Select(n => Path.GetFullPath(Path.Combine(folder, n))).ToArray()
+            : [];
     }
 
     /// <summary>

@@ -79,17 +79,26 @@ public static class Classifier
     /// <summary>The file name of <paramref name="block"/>'s mixture histogram.</summary>
     public static string MixtureFigure(string block) => $"mixture_{block}.png";
 
+    /// <summary>Every name <see cref="Write"/> may give a file, as patterns: what a rerun of run's classify stage may remove.</summary>
+    public static readonly string[] FileNamePatterns = ["mixtures.csv", "labels.csv", "classes.csv", AssignmentsFile, HeatmapFile, MixtureFigure("*")];
+
+    /// <summary>The files <see cref="Write"/> writes for these options and this table's blocks.</summary>
+    public static IReadOnlyList<string> OutputNames(OccupancyTable table, ClassifyResult result, ClassifyOptions options)
+    {
+        var names = new List<string> { "mixtures.csv", "labels.csv", "classes.csv" };
+        if (result.MaxBlock is not null) names.Add(AssignmentsFile);
+        if (options.Plots) names.AddRange([.. table.Columns.Select(MixtureFigure), HeatmapFile]);
+        return names;
+    }
+
     /// <summary>
     /// Writes mixtures.csv, labels.csv, classes.csv, assignments.csv (with AssignMax) and the PNGs (with Plots)
-    /// into <paramref name="outdir"/>; returns their names, which depend on the options and the table's blocks,
-    /// for the manifest (<see cref="RunManifest.Outputs"/>).
+    /// into <paramref name="outdir"/>; returns their names (<see cref="OutputNames"/>), for the manifest.
     /// </summary>
     public static IReadOnlyList<string> Write(string outdir, OccupancyTable table, ClassifyResult result, ClassifyOptions options)
     {
         AtomicFile.EnsureDirectory(outdir);
-        var written = new List<string> { "mixtures.csv", "labels.csv", "classes.csv" };
-        if (result.MaxBlock is not null) written.Add(AssignmentsFile);
-        if (options.Plots) written.AddRange([.. table.Columns.Select(MixtureFigure), HeatmapFile]);
+        IReadOnlyList<string> written = OutputNames(table, result, options);
         var inv = CultureInfo.InvariantCulture;
         var mix = new StringBuilder("block,mean_low,mean_high,sigma,weight_high,maps_high,fraction_high,log_likelihood\n");
         foreach (BlockMixture m in result.Mixtures)

@@ -42,6 +42,7 @@ public static class RunPipeline
     public const string ChimeraXFile = "blocks.cxc";
 
     public const string ThresholdsFolder = "01_thresholds";
+    public const string OccupanciesFile = "occupancies.csv";
 
     /// <summary>
     /// The thresholds stage of a run given no --thresholds: the shipped model's levels for every map,
@@ -92,7 +93,7 @@ public static class RunPipeline
         // Levels an earlier run predicted would sit beside a run on the user's own, looking like its thresholds.
         string predicted = Path.Combine(outdir, ThresholdsFolder);
         if (summaries.Length > 0 && d.Thresholds.Source != Path.GetFullPath(Path.Combine(predicted, Thresholding.ThresholdPredictor.PredictionsFile)))
-            Remove(predicted);
+            RemovePredictedThresholds(outdir);
         stages.Add(Stage("sketch+expand", expandFolder, detectStamp, [Path.Combine(expandFolder, BlockSet.FileName)], DerivedFromBlocks(outdir), log, () =>
         {
             DetectionResult r = BlockDetection.Run(d, outdir, backend, log, progress);
@@ -102,7 +103,7 @@ public static class RunPipeline
 
         // Occupancy as the paper measures blocks: each map binarized at its threshold, normalized by block size.
         var occStamp = new JsonObject { ["after"] = detectStamp.DeepClone(), ["normalization"] = "per-voxel", ["binarized"] = true };
-        string occCsv = Path.Combine(occFolder, "occupancies.csv");
+        string occCsv = Path.Combine(occFolder, OccupanciesFile);
         stages.Add(Stage("occupancy", occFolder, occStamp, [occCsv], [classFolder, .. summaries], log, () =>
         {
             if (blocks.Blocks.Count == 0)
@@ -230,11 +231,39 @@ public static class RunPipeline
         return new StageOutcome(name, false, Math.Round(sw.Elapsed.TotalSeconds, 3));
     }
 
+    /// <summary>
+    /// The files each stage folder's stage writes (patterns), which a rerun of it may remove; anything else in
+    /// the folder (a select run into 04_classify/class2, the user's notes) is not the run's and stays. The
+    /// detection's folders (00_sketch, 02_expand) are Siren's alone and are swapped in whole.
+    /// </summary>
+    private static readonly Dictionary<string, string[]> StageFiles = new()
+    {
+        [ThresholdsFolder] = [Thresholding.ThresholdPredictor.PredictionsFile, StampFile],
+        [OccupancyFolder] = [OccupanciesFile, Path.ChangeExtension(OccupanciesFile, ".manifest.json"), StampFile],
+        [ClassifyFolder] = [.. Classifier.FileNamePatterns, StampFile],
+    };
+
     private static void Remove(string path)
     {
-        if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
-        else if (File.Exists(path)) File.Delete(path);
+        if (File.Exists(path)) File.Delete(path);
+        if (!Directory.Exists(path)) return;
+        if (!StageFiles.TryGetValue(Path.GetFileName(path), out string[]? owned))
+        {
+            Directory.Delete(path, recursive: true);
+            return;
+        }
+        // classify's manifest is its record of these files; another command's (select's) is not.
+        bool classifyManifest = Path.GetFileName(path) == ClassifyFolder && RunManifest.CommandIn(path) == "classify";
+        foreach (string file in owned.SelectMany(p => Directory.EnumerateFiles(path, p)).Distinct().ToArray()) File.Delete(file);
+        if (classifyManifest) File.Delete(Path.Combine(path, RunManifest.FileName));
+        if (!Directory.EnumerateFileSystemEntries(path).Any()) Directory.Delete(path);
     }
+
+    /// <summary>
+    /// Removes levels an earlier run (or demo) predicted into OUT/01_thresholds: beside a run on other levels
+    /// they would look like its thresholds. Other files there (a user's own levels) stay.
+    /// </summary>
+    public static void RemovePredictedThresholds(string outdir) => Remove(Path.Combine(outdir, ThresholdsFolder));
 
     private static bool StampMatches(string path, string wanted)
     {

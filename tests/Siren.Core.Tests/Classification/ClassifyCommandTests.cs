@@ -74,7 +74,7 @@ public class ClassifyCommandTests
     }
 
     [Fact]
-    public void RerunFailingWhileWritingLeavesNoEarlierFilesNorManifest()
+    public void RerunFailingWhileWritingLeavesNoEarlierFiles()
     {
         string dir = TestPaths.NewTempDir();
         string outdir = Path.Combine(dir, "out");
@@ -85,8 +85,9 @@ public class ClassifyCommandTests
 
         Assert.Throws<SirenException>(() => ClassifyCommand.Run(Occupancies(dir, 2), outdir, new ClassifyOptions { Classes = 2 }));
         string[] files = Directory.GetFiles(outdir).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToArray();
-        // No assignments.csv or block 2–3 figures of the earlier run, and no manifest vouching for a mix.
-        Assert.Equal(["classes.csv", "labels.csv", "mixture_block_0.png", "mixture_block_1.png", "mixtures.csv"], files);
+        // No assignments.csv or block 2–3 figures of the earlier run; the manifest is this run's, listing its files.
+        Assert.Equal(["classes.csv", "labels.csv", "manifest.json", "mixture_block_0.png", "mixture_block_1.png", "mixtures.csv"], files);
+        Assert.DoesNotContain("assignments.csv", File.ReadAllText(Path.Combine(outdir, "manifest.json")));
         Assert.StartsWith("block,", File.ReadAllText(Path.Combine(outdir, "mixtures.csv")));
         Assert.Equal(3, File.ReadAllLines(Path.Combine(outdir, "mixtures.csv")).Length);
     }

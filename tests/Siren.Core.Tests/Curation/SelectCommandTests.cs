@@ -121,6 +121,20 @@ public class SelectCommandTests
     }
 
     [Fact]
+    public void FilesSelectDidNotWriteAreNotOverwritten()
+    {
+        string dir = TestPaths.NewTempDir();
+        var (classes, labels) = TwoClasses(dir);
+        string drgn = Path.Combine(dir, "drgn");
+        Directory.CreateDirectory(drgn);
+        File.WriteAllText(Path.Combine(drgn, "ind.pkl"), "cryoDRGN's own particle filter");
+        var e = Assert.Throws<SirenException>(() => SelectCommand.Run(new SelectCommand.SelectRequest(drgn, Classes: classes, ClassId: 2, Labels: labels)));
+        Assert.Contains("ind.pkl", e.Message);
+        Assert.Equal("cryoDRGN's own particle filter", File.ReadAllText(Path.Combine(drgn, "ind.pkl")));
+        Assert.Equal(["ind.pkl"], FilesIn(drgn));
+    }
+
+    [Fact]
     public void AnInputTheEarlierSelectWroteIsRefusedNotRemoved()
     {
         string dir = TestPaths.NewTempDir();
@@ -150,12 +164,15 @@ public class SelectCommandTests
 
         Assert.Throws<SirenException>(() =>
             SelectCommand.Run(new SelectCommand.SelectRequest(outdir, Classes: classes, ClassId: 2, Labels: labels, Star: Star(dir, "b.star"))));
-        // Class 2's files only: no class 1 STAR, and no manifest that says class 1 beside class 2's maps.
-        Assert.Equal(["ind.pkl", "indices.txt", "maps.txt", "notes.txt"], FilesIn(outdir));
+        // Class 2's files only: no class 1 STAR, and the manifest is class 2's, listing the files it was writing.
+        Assert.Equal(["ind.pkl", "indices.txt", "manifest.json", "maps.txt", "notes.txt"], FilesIn(outdir));
+        string provisional = File.ReadAllText(Path.Combine(outdir, "manifest.json"));
+        Assert.Contains("b_selected.star", provisional);
+        Assert.DoesNotContain("a_selected.star", provisional);
         Assert.Equal(["2", "3"], File.ReadAllLines(Path.Combine(outdir, "maps.txt")));
         Assert.Equal(["4", "5", "6", "7"], File.ReadAllLines(Path.Combine(outdir, "indices.txt")));
 
-        // The next run removes nothing it cannot vouch for, and writes its own manifest.
+        // The next run removes what that manifest lists, and writes its own.
         Directory.Delete(Path.Combine(outdir, "b_selected.star"));
         SelectCommand.Run(new SelectCommand.SelectRequest(outdir, Classes: classes, ClassId: 2, Labels: labels, Star: Star(dir, "b.star")));
         Assert.Equal(["b_selected.star", "ind.pkl", "indices.txt", "manifest.json", "maps.txt", "notes.txt"], FilesIn(outdir));

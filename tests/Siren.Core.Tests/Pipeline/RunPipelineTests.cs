@@ -130,4 +130,33 @@ public class RunPipelineTests
         Assert.Equal(theirs, File.ReadAllText(Path.Combine(maps, "manifest.json")));
         Assert.Equal("my notes", File.ReadAllText(Path.Combine(maps, "report.md")));
     }
+
+    [Fact]
+    public void ARerunStageRemovesItsOwnFilesNotTheUsers()
+    {
+        string dir = TestPaths.NewTempDir();
+        string maps = Path.Combine(dir, "maps"), outdir = Path.Combine(dir, "out");
+        SimulationSetup setup = SimulationPresets.DemoSetup(seed: 3);
+        EnsembleSimulator.Run(setup.Model, setup.Spec, maps, seed: 3, maps: 120);
+        var options = new RunOptions
+        {
+            Detection = new DetectionOptions { VolDir = maps, Thresholds = Thresholds.FromCsv(Path.Combine(maps, EnsembleSimulator.ThresholdsFileName)) },
+            Classify = new ClassifyOptions { Classes = 2 },
+        };
+        using var backend = new CpuCooccurrenceBackend();
+        RunPipeline.Run(options, outdir, backend);
+        string subset = Path.Combine(outdir, RunPipeline.ClassifyFolder, "class2", "maps.txt"), notes = Path.Combine(outdir, RunPipeline.OccupancyFolder, "notes.txt");
+        Directory.CreateDirectory(Path.GetDirectoryName(subset)!);
+        File.WriteAllText(subset, "a select run into the stage folder\n");
+        File.WriteAllText(notes, "mine\n");
+        // The user's own levels kept beside a run's predicted ones: a run given them must not remove them.
+        string levels = Path.Combine(outdir, RunPipeline.ThresholdsFolder, "my_levels.csv");
+        Directory.CreateDirectory(Path.GetDirectoryName(levels)!);
+        File.Copy(Path.Combine(maps, EnsembleSimulator.ThresholdsFileName), levels);
+
+        RunPipeline.Run(options with { Detection = options.Detection with { Thresholds = Thresholds.FromCsv(levels), Seed = 9 } }, outdir, backend);
+
+        Assert.True(File.Exists(subset) && File.Exists(notes) && File.Exists(levels));
+        Assert.True(File.Exists(Path.Combine(outdir, RunPipeline.ClassifyFolder, "classes.csv")));
+    }
 }
