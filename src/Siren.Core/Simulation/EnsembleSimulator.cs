@@ -111,10 +111,13 @@ public static class EnsembleSimulator
     /// </summary>
     private static void RequireSimulationFolder(string outFull, string[] maps)
     {
-        if (maps.Length == 0 || RunManifest.CommandIn(outFull) == "simulate") return;
+        // Every map is checked by its label, manifest or not: a manifest only says which command wrote it last.
         string[] foreign = maps.Where(m => !HasMapLabel(m)).Order(StringComparer.Ordinal).ToArray();
+        // Without maps, a thresholds.csv or manifest.json here is simulate's only if its manifest says so.
+        if (maps.Length == 0 && RunManifest.CommandIn(outFull) != "simulate")
+            foreign = DescriptionFiles.Where(name => File.Exists(Path.Combine(outFull, name))).ToArray();
         if (foreign.Length > 0)
-            throw new SirenException($"--outdir '{outFull}' holds maps that siren simulate did not write ({Path.GetFileName(foreign[0])}" +
+            throw new SirenException($"--outdir '{outFull}' holds files that siren simulate did not write ({Path.GetFileName(foreign[0])}" +
                 $"{(foreign.Length > 1 ? $" and {foreign.Length - 1} more" : "")}); a simulation would replace them. " +
                 "Fix: choose an empty --outdir or the folder of an earlier simulate.");
     }

@@ -47,6 +47,16 @@ public class SimulateBenchBadInputTests
         AssertOneError(SimulateBuiltin(resolution, variation), "bad_spec.json", named, "Fix:");
 
     [Fact]
+    public void SimulateLeavesAFolderOfSomeoneElsesDescriptionFilesAlone()
+    {
+        string outdir = TestPaths.NewTempDir();
+        File.WriteAllText(Path.Combine(outdir, "thresholds.csv"), "vol_id,denormalized_predictions\n1234,0.02\n");
+        File.WriteAllText(Path.Combine(outdir, "manifest.json"), "{\"command\": \"simulate\", \"tool\": \"another program\"}");
+        AssertOneError(SirenProcess.Run("simulate", "--preset", "demo", "--n", "2", "--outdir", outdir), "thresholds.csv", "did not write");
+        Assert.Equal("vol_id,denormalized_predictions\n1234,0.02\n", File.ReadAllText(Path.Combine(outdir, "thresholds.csv")));
+    }
+
+    [Fact]
     public void SimulateRefusesMoreMapsThanTheDiskHoldsBeforeWritingAny()
     {
         string outdir = TestPaths.NewTempDir();
