@@ -102,7 +102,7 @@ public static class ClassifyCommand
         RunPipeline.LeaveStage(outdir, CliHost.Log);
         // An earlier classify's figures or assignments (another table's blocks, without --no-plots, with --assign
         // max) would sit beside the new classes looking current, and beside half of them if this run fails while
-        // writing: they and their manifest go first, the new manifest comes last.
+        // writing: they and their manifest go first.
         RunManifest.RemoveEarlierOutputs(outdir, "classify", occupanciesCsv);
         // Written now and again at the end, as select does: a run stopped part-way leaves its files listed.
         manifest.Outputs(Classifier.OutputNames(table, result, options)).Write(outdir);

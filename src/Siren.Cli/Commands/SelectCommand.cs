@@ -109,8 +109,8 @@ public static class SelectCommand
         var outputs = new List<string> { MapsFile };
         if (particles is not null) outputs.AddRange([IndicesFile, IndPickleFile]);
         if (starOut is not null) outputs.Add(Path.GetFileName(starOut));
-        // An earlier select's files all go before the first write, and the new manifest comes last, so a rerun
-        // that fails part-way (a full disk) leaves no class 1 indices beside class 2's STAR.
+        // An earlier select's files all go before the first write, so a rerun that fails part-way (a full disk)
+        // leaves no class 1 indices beside class 2's STAR.
         RunManifest.RequireOwnOutputs(outdir, "select", outputs);
         RunManifest.RemoveEarlierOutputs(outdir, "select", r.Star, r.Labels, r.Classes, r.Occupancies);
         // Written now and again at the end: a run stopped part-way leaves a manifest that lists its files (the
