@@ -76,6 +76,8 @@ public static class DemoCommand
     {
         using var predictor = new ThresholdPredictor();
         string csv = Path.Combine(outdir, RunPipeline.ThresholdsFolder, ThresholdPredictor.PredictionsFile);
+        // In a run's folder the run's stamp would vouch for these levels of other maps as its own.
+        RunPipeline.LeaveStage(Path.GetDirectoryName(csv)!, CliHost.Log);
         CliHost.Log($"demo: predicting thresholds with {predictor.ModelSource} → {csv}");
         return predictor.PredictThresholds(voldir, csv, progress: CliHost.Progress("predict thresholds"), log: CliHost.Log);
     }

@@ -55,6 +55,8 @@ public static class PredictThresholdsCommand
             ThresholdHead? fineTuned = pr.GetValue(head) is { } h ? ThresholdHead.Read(h) : null;
             using var predictor = new ThresholdPredictor(pr.GetValue(model), fineTuned, pr.GetValue(threads));
             string outRoot = AtomicFile.EnsureDirectory(pr.GetValue(outdir)!);
+            string[] outputs = pr.GetValue(labels) is null ? [ThresholdPredictor.PredictionsFile] : [ThresholdPredictor.PredictionsFile, LabelPlotFile];
+            RunManifest.RequireOwnOutputs(outRoot, "predict-thresholds", outputs, runStage: File.Exists(Path.Combine(outRoot, RunPipeline.StampFile)));
             manifest.Parameter("model", predictor.ModelSource).Parameter("model_sha256", predictor.ModelSha256)
                 .Parameter("head", pr.GetValue(head) is { } hp ? Path.GetFullPath(hp) : null)
                 .Parameter("head_sha256", pr.GetValue(head) is { } hs ? Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(hs))) : null);
@@ -79,12 +81,12 @@ public static class PredictThresholdsCommand
 
             // In a run's thresholds folder these levels are not the shipped model's that its stamp vouches for.
             RunPipeline.LeaveStage(outRoot, CliHost.Log);
-            // The manifest is written last, so an earlier run's manifest and plot go first: a run stopped between
-            // the files never leaves these predictions beside another run's record of its model and head.
+            // An earlier run's files and manifest go first, and this run's manifest, listing its files, is written
+            // before them and again at the end: a run stopped between the files never leaves these predictions
+            // beside another run's record of its model and head.
+            RunManifest.RemoveEarlierOutputs(outRoot, "predict-thresholds", pr.GetValue(labels));
+            manifest.Outputs(outputs).Write(outRoot);
             string plot = Path.Combine(outRoot, LabelPlotFile);
-            if (File.Exists(plot)) File.Delete(plot);
-            // Only predict-thresholds' own: another command's manifest in this folder is its record, not ours to drop.
-            if (RunManifest.CommandIn(outRoot) == "predict-thresholds") File.Delete(Path.Combine(outRoot, RunManifest.FileName));
             ThresholdPredictor.WriteCsv(Path.Combine(outRoot, ThresholdPredictor.PredictionsFile), predictions);
 
             if (labelled is not null)

@@ -198,7 +198,7 @@ public static class BlockDetection
         {
             sketched = sketch["kept_maps"]?.AsArray().Select(n => n?.GetValue<string>() ?? "").ToArray() ?? [];
         }
-        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException)
         {
             throw new SirenException($"the manifest in '{sketchFolder}' has no list of kept maps ({e.Message}). Fix: rerun siren sketch with this --outdir.", e);
         }

@@ -100,6 +100,9 @@ public sealed class RunManifest
     public static void RequireOwnOutputs(string folder, string command, IEnumerable<string> names, bool runStage = false)
     {
         if (runStage) return;
+        // The manifest too: another command's (or program's) record of its files here is not this command's to replace.
+        if (File.Exists(Path.Combine(folder, FileName)) && CommandIn(folder) is var owner && owner != command)
+            throw new SirenException($"'{folder}' holds the {FileName} of {(owner is null ? "another program" : $"siren {owner}")}, which {command} would replace. Fix: choose another --outdir for {command}.");
         string[] own = EarlierOutputs(folder, command);
         string[] foreign = names.Select(n => Path.GetFullPath(Path.Combine(folder, n))).Where(p => File.Exists(p) && !own.Contains(p)).ToArray();
         if (foreign.Length > 0)
@@ -132,7 +135,8 @@ public sealed class RunManifest
                    && manifest["tool"] is JsonValue tool && tool.TryGetValue(out string? name) && name == Tool
                 ? manifest : null;
         }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+        // ArgumentException: a key given twice, which JsonNode reports only when the object is read.
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException or ArgumentException)
         {
             return null;
         }
@@ -158,7 +162,7 @@ public sealed class RunManifest
         {
             throw new SirenException($"'{path}' is not valid JSON: {e.Message} Fix: rerun the stage that wrote it.", e);
         }
-        catch (InvalidOperationException e) // valid JSON of another shape: an array, or a section that is not an object
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException) // another shape (an array, a section that is no object) or a key twice
         {
             throw new SirenException($"'{path}' is not a manifest siren wrote ({e.Message}). Fix: rerun the stage that wrote it.", e);
         }

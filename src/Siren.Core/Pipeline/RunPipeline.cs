@@ -175,18 +175,23 @@ public static class RunPipeline
     private static readonly string[] StageFolders = [ThresholdsFolder, BlockDetection.ExpandFolder, OccupancyFolder, ClassifyFolder];
 
     /// <summary>
-    /// For a standalone command (occupancy, classify) writing into one of a run's stage folders: the stage's
-    /// stamp would vouch for those outputs as run's own, so it goes, with the run's summaries; the next siren
-    /// run redoes the stage. Any other folder is left as it is.
+    /// For a standalone command (predict-thresholds, occupancy, classify, demo) writing into one of a run's
+    /// stage folders: the stage's stamp would vouch for those outputs as run's own, and the run's own files
+    /// there would sit beside them looking current, so both go, with the stamps of the later stages (made
+    /// from the replaced outputs) and the run's summaries; the next siren run redoes them. Any other folder
+    /// is left as it is.
     /// </summary>
     public static void LeaveStage(string folder, Action<string>? log = null)
     {
         string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)); // --outdir out/04_classify/ names the stage too
-        if (Path.GetDirectoryName(full) is not { } outdir || !StageFolders.Contains(Path.GetFileName(full)) || !IsRunFolder(outdir)) return;
-        string[] present = Summaries(outdir).Append(Path.Combine(full, StampFile)).Where(File.Exists).ToArray();
-        foreach (string path in present) File.Delete(path);
+        int stage = Array.IndexOf(StageFolders, Path.GetFileName(full));
+        if (Path.GetDirectoryName(full) is not { } outdir || stage < 0 || !IsRunFolder(outdir)) return;
+        string[] stamps = StageFolders[stage..].Select(f => Path.Combine(outdir, f, StampFile)).ToArray();
+        string[] present = Summaries(outdir).Concat(stamps).Where(File.Exists).ToArray();
+        if (File.Exists(stamps[0]) && StageFiles.ContainsKey(StageFolders[stage])) Remove(full);
+        foreach (string path in present.Where(File.Exists)) File.Delete(path);
         if (present.Length > 0)
-            log?.Invoke($"removed {string.Join(", ", present.Select(p => Path.GetRelativePath(outdir, p)))} from '{outdir}': siren run redoes its {Path.GetFileName(full)} stage");
+            log?.Invoke($"removed {string.Join(", ", present.Select(p => Path.GetRelativePath(outdir, p)))} from '{outdir}': siren run redoes its stages from {StageFolders[stage]}");
     }
 
     /// <summary>
@@ -243,32 +248,47 @@ public static class RunPipeline
         [ClassifyFolder] = [.. Classifier.FileNamePatterns, StampFile],
     };
 
+    /// <summary>The command that writes a stage's files standalone; its manifest there describes them and goes with them.</summary>
+    private static readonly Dictionary<string, string> StageCommands = new() { [ThresholdsFolder] = "predict-thresholds", [ClassifyFolder] = "classify" };
+
+    /// <summary>
+    /// Removes a stage folder's own files (<see cref="StageFiles"/>), a detection folder whole, or a summary
+    /// file; a folder where a summary file goes (report.md/ made by hand) is the user's and stays.
+    /// </summary>
     private static void Remove(string path)
     {
-        if (File.Exists(path)) File.Delete(path);
-        if (!Directory.Exists(path)) return;
-        if (!StageFiles.TryGetValue(Path.GetFileName(path), out string[]? owned))
+        string name = Path.GetFileName(path);
+        if (StageFiles.TryGetValue(name, out string[]? owned))
         {
-            Directory.Delete(path, recursive: true);
-            return;
+            if (!Directory.Exists(path)) return;
+            bool commandManifest = StageCommands.TryGetValue(name, out string? command) && RunManifest.CommandIn(path) == command;
+            foreach (string file in owned.SelectMany(p => Directory.EnumerateFiles(path, p)).Distinct().ToArray()) File.Delete(file);
+            if (commandManifest) File.Delete(Path.Combine(path, RunManifest.FileName));
+            if (!Directory.EnumerateFileSystemEntries(path).Any()) Directory.Delete(path);
         }
-        // classify's manifest is its record of these files; another command's (select's) is not.
-        bool classifyManifest = Path.GetFileName(path) == ClassifyFolder && RunManifest.CommandIn(path) == "classify";
-        foreach (string file in owned.SelectMany(p => Directory.EnumerateFiles(path, p)).Distinct().ToArray()) File.Delete(file);
-        if (classifyManifest) File.Delete(Path.Combine(path, RunManifest.FileName));
-        if (!Directory.EnumerateFileSystemEntries(path).Any()) Directory.Delete(path);
+        else if (name is BlockDetection.SketchFolder or BlockDetection.ExpandFolder)
+        {
+            if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+        }
+        else if (File.Exists(path)) File.Delete(path);
     }
 
     /// <summary>
     /// Removes levels an earlier run (or demo) predicted into OUT/01_thresholds: beside a run on other levels
     /// they would look like its thresholds. Other files there (a user's own levels) stay.
     /// </summary>
-    public static void RemovePredictedThresholds(string outdir) => Remove(Path.Combine(outdir, ThresholdsFolder));
+    public static void RemovePredictedThresholds(string outdir)
+    {
+        string folder = Path.Combine(outdir, ThresholdsFolder);
+        // Levels siren predict-thresholds wrote there (its manifest, no run stamp) are its output, not a run's.
+        if (RunManifest.CommandIn(folder) == StageCommands[ThresholdsFolder] && !File.Exists(Path.Combine(folder, StampFile))) return;
+        Remove(folder);
+    }
 
     private static bool StampMatches(string path, string wanted)
     {
         try { return JsonNode.DeepEquals(JsonNode.Parse(File.ReadAllText(path)), JsonNode.Parse(wanted)); }
-        catch (JsonException) { return false; }
+        catch (Exception e) when (e is JsonException or ArgumentException) { return false; } // ArgumentException: a key twice
     }
 
     /// <summary>Names, sizes and modification times of the maps: a changed, added or removed map reruns everything.</summary>

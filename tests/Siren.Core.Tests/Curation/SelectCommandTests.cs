@@ -135,6 +135,24 @@ public class SelectCommandTests
     }
 
     [Fact]
+    public void AnotherCommandsOrProgramsManifestIsNotReplaced()
+    {
+        string dir = TestPaths.NewTempDir();
+        var (classes, _) = TwoClasses(dir);
+        string mine = Path.Combine(dir, "mine"), dup = Path.Combine(dir, "dup");
+        Directory.CreateDirectory(mine);
+        File.WriteAllText(Path.Combine(mine, "manifest.json"), "{\"pipeline\": \"my own\"}");
+        var e = Assert.Throws<SirenException>(() => SelectCommand.Run(new SelectCommand.SelectRequest(mine, Classes: classes, ClassId: 1)));
+        Assert.Contains("another program", e.Message);
+        Assert.Equal("{\"pipeline\": \"my own\"}", File.ReadAllText(Path.Combine(mine, "manifest.json")));
+
+        // A key given twice: not a manifest Siren can read, so someone else's, and no exception escapes as a crash.
+        Directory.CreateDirectory(dup);
+        File.WriteAllText(Path.Combine(dup, "manifest.json"), "{\"tool\": \"Siren.Native\", \"tool\": \"Siren.Native\", \"command\": \"select\"}");
+        Assert.Contains("another program", Assert.Throws<SirenException>(() => SelectCommand.Run(new SelectCommand.SelectRequest(dup, Classes: classes, ClassId: 1))).Message);
+    }
+
+    [Fact]
     public void AnInputTheEarlierSelectWroteIsRefusedNotRemoved()
     {
         string dir = TestPaths.NewTempDir();

@@ -159,4 +159,39 @@ public class RunPipelineTests
         Assert.True(File.Exists(subset) && File.Exists(notes) && File.Exists(levels));
         Assert.True(File.Exists(Path.Combine(outdir, RunPipeline.ClassifyFolder, "classes.csv")));
     }
+
+    [Fact]
+    public void LeavingAStageRemovesTheRunsFilesThereAndTheLaterStamps()
+    {
+        string dir = TestPaths.NewTempDir();
+        string maps = Path.Combine(dir, "maps"), outdir = Path.Combine(dir, "out");
+        SimulationSetup setup = SimulationPresets.DemoSetup(seed: 3);
+        EnsembleSimulator.Run(setup.Model, setup.Spec, maps, seed: 3, maps: 120);
+        var options = new RunOptions
+        {
+            Detection = new DetectionOptions { VolDir = maps, Thresholds = Thresholds.FromCsv(Path.Combine(maps, EnsembleSimulator.ThresholdsFileName)) },
+            Classify = new ClassifyOptions { Classes = 2, AssignMax = true },
+        };
+        using var backend = new CpuCooccurrenceBackend();
+        RunPipeline.Run(options, outdir, backend);
+        // A folder made by hand where a summary goes is the user's, whatever a rerun removes.
+        File.Delete(Path.Combine(outdir, RunPipeline.ReportFile));
+        Directory.CreateDirectory(Path.Combine(outdir, RunPipeline.ReportFile));
+        File.WriteAllText(Path.Combine(outdir, RunPipeline.ReportFile, "precious.txt"), "mine");
+
+        // occupancy of other masks into the run's 03_occupancy: classify's stamp goes too (it vouched for the old table).
+        RunPipeline.LeaveStage(Path.Combine(outdir, RunPipeline.OccupancyFolder) + Path.DirectorySeparatorChar);
+        Assert.False(File.Exists(Path.Combine(outdir, RunPipeline.OccupancyFolder, RunPipeline.StampFile)));
+        Assert.False(File.Exists(Path.Combine(outdir, RunPipeline.OccupancyFolder, RunPipeline.OccupanciesFile)));
+        Assert.False(File.Exists(Path.Combine(outdir, RunPipeline.ClassifyFolder, RunPipeline.StampFile)));
+        Assert.True(File.Exists(Path.Combine(outdir, RunPipeline.ReportFile, "precious.txt")));
+
+        // Into 04_classify: the run's figures and assignments go with its stamp, not only the stamp.
+        RunPipeline.LeaveStage(Path.Combine(outdir, RunPipeline.ClassifyFolder));
+        Assert.True(File.Exists(Path.Combine(outdir, RunPipeline.ClassifyFolder, "assignments.csv"))); // no stamp left: the files are no longer the run's to remove
+        File.WriteAllText(Path.Combine(outdir, RunPipeline.ClassifyFolder, RunPipeline.StampFile), "{}");
+        RunPipeline.LeaveStage(Path.Combine(outdir, RunPipeline.ClassifyFolder));
+        Assert.False(File.Exists(Path.Combine(outdir, RunPipeline.ClassifyFolder, "assignments.csv")));
+        Assert.False(File.Exists(Path.Combine(outdir, RunPipeline.ClassifyFolder, "heatmap.png")));
+    }
 }
