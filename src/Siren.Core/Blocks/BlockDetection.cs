@@ -138,8 +138,8 @@ public static class BlockDetection
         BinarizedEnsemble ensemble = LoadTimed(options, log, progress, out double load);
         StageResult sketch = Sketch(ensemble, options, backend, log, progress?.Invoke("sketch pairs"));
         sketch.Seconds["read_and_binarize"] = load;
-        WriteStage(outdir, SketchFolder, ensemble, options, backend, sketch);
-        // Blocks expanded from the previous seeds would otherwise sit beside these, looking current.
+        // Blocks expanded from the previous seeds would otherwise sit beside these, looking current. They go
+        // before the new seeds come in: a sketch stopped in between leaves no expansion of other seeds.
         string staleExpand = Path.Combine(outdir, ExpandFolder);
         if (Directory.Exists(staleExpand))
         {
@@ -147,6 +147,7 @@ public static class BlockDetection
             log?.Invoke($"sketch: removed {staleExpand}, expanded from the previous sketch; run siren expand again");
         }
         RemoveStaleScore(outdir, log);
+        WriteStage(outdir, SketchFolder, ensemble, options, backend, sketch);
         return sketch;
     }
 

@@ -84,7 +84,8 @@ public sealed class RunManifest
     {
         if (CommandIn(folder) != command) return;
         string[] stale = EarlierOutputs(folder, command);
-        if (inputs.OfType<string>().Select(Path.GetFullPath).FirstOrDefault(stale.Contains) is { } input)
+        string[] staleReal = stale.Select(InputFile.RealPath).ToArray();
+        if (inputs.OfType<string>().FirstOrDefault(i => staleReal.Contains(InputFile.RealPath(i))) is { } input)
             throw new SirenException($"'{input}' is an output of the earlier {command} in '{folder}', which this run replaces. Fix: copy it out of that folder first, or choose another --outdir.");
         foreach (string path in stale.Where(File.Exists)) File.Delete(path);
         // Last: removed first, an interruption here would leave outputs no manifest lists for the next run to remove.

@@ -15,6 +15,29 @@ public static class InputFile
     /// </summary>
     public const int UnsizedLimit = 256 << 20;
 
+    /// <summary>
+    /// The path with every symbolic link on it resolved (as realpath does), so an input reached through a
+    /// link to an output folder is still known as that output: GetFullPath only tidies the spelling.
+    /// </summary>
+    public static string RealPath(string path)
+    {
+        string full = Path.GetFullPath(path);
+        string root = Path.GetPathRoot(full)!, current = root;
+        foreach (string part in full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            string next = Path.Combine(current, part);
+            try
+            {
+                current = File.ResolveLinkTarget(next, returnFinalTarget: true)?.FullName ?? next;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                current = next; // missing or unreadable: the rest of the path is taken as written
+            }
+        }
+        return current;
+    }
+
     /// <param name="kind">What the file should be, after "not": "a CSV file", "a STAR file".</param>
     /// <param name="fix">What to pass instead, for the folder case: "pass the CSV file itself".</param>
     public static string[] ReadAllLines(string path, string kind, string fix)

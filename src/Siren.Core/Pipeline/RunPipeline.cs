@@ -92,7 +92,8 @@ public static class RunPipeline
         string[] summaries = Summaries(outdir);
         // Levels an earlier run predicted would sit beside a run on the user's own, looking like its thresholds.
         string predicted = Path.Combine(outdir, ThresholdsFolder);
-        if (summaries.Length > 0 && d.Thresholds.Source != Path.GetFullPath(Path.Combine(predicted, Thresholding.ThresholdPredictor.PredictionsFile)))
+        if (summaries.Length > 0 && (d.Thresholds.IsPerMap ? InputFile.RealPath(d.Thresholds.Source) : d.Thresholds.Source)
+                != InputFile.RealPath(Path.Combine(predicted, Thresholding.ThresholdPredictor.PredictionsFile)))
             RemovePredictedThresholds(outdir);
         stages.Add(Stage("sketch+expand", expandFolder, detectStamp, [Path.Combine(expandFolder, BlockSet.FileName)], DerivedFromBlocks(outdir), log, () =>
         {

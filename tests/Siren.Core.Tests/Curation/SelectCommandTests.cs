@@ -167,6 +167,14 @@ public class SelectCommandTests
             SelectCommand.Run(new SelectCommand.SelectRequest(outdir, Classes: classes, ClassId: 1, Labels: labels, Star: selected)));
         Assert.Contains("copy it out of that folder first", e.Message);
         Assert.Equal(before, File.ReadAllBytes(selected));
+
+        // The same file through a link to the folder.
+        string link = Path.Combine(dir, "link");
+        Directory.CreateSymbolicLink(link, outdir);
+        e = Assert.Throws<SirenException>(() =>
+            SelectCommand.Run(new SelectCommand.SelectRequest(outdir, Classes: classes, ClassId: 1, Labels: labels, Star: Path.Combine(link, "a_selected.star"))));
+        Assert.Contains("copy it out of that folder first", e.Message);
+        Assert.Equal(before, File.ReadAllBytes(selected));
     }
 
     [Fact]
