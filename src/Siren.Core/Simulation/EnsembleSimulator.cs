@@ -52,7 +52,8 @@ public static class EnsembleSimulator
         int n = maps ?? spec.Maps;
         if (n < 1) throw new SirenException($"--n {n}: the ensemble needs at least one map. Fix: pass --n 1 or more.");
         string outFull = AtomicFile.EnsureDirectory(outdir);
-        string[] stale = Directory.GetFiles(outFull, "vol_*.mrc");
+        // Every map file counts (emd_1234.map, VOL_000.MRC): one simulate did not write would join its ensemble.
+        string[] stale = Directory.GetFiles(outFull).Where(Ensemble.VolumeFolder.IsMapFile).ToArray();
         RequireSimulationFolder(outFull, stale);
         GridSpec grid = spec.Grid.Resolve(model);
         var plan = Plan.Build(model, spec, log);
@@ -111,6 +112,9 @@ public static class EnsembleSimulator
     /// </summary>
     private static void RequireSimulationFolder(string outFull, string[] maps)
     {
+        // Another command's outputs here (run's report, predict-thresholds' levels) would sit beside new maps they do not describe.
+        if (RunManifest.CommandIn(outFull) is { } command && command != "simulate")
+            throw new SirenException($"--outdir '{outFull}' holds the outputs of siren {command}; a simulation there would leave them describing other maps. Fix: choose an empty --outdir or the folder of an earlier simulate.");
         // Every map is checked by its label, manifest or not: a manifest only says which command wrote it last.
         string[] foreign = maps.Where(m => !HasMapLabel(m)).Order(StringComparer.Ordinal).ToArray();
         // Without maps, a thresholds.csv or manifest.json here is simulate's only if its manifest says so.

@@ -54,6 +54,14 @@ public class SimulateBenchBadInputTests
         File.WriteAllText(Path.Combine(outdir, "manifest.json"), "{\"command\": \"simulate\", \"tool\": \"another program\"}");
         AssertOneError(SirenProcess.Run("simulate", "--preset", "demo", "--n", "2", "--outdir", outdir), "thresholds.csv", "did not write");
         Assert.Equal("vol_id,denormalized_predictions\n1234,0.02\n", File.ReadAllText(Path.Combine(outdir, "thresholds.csv")));
+
+        // A map of another name or case, and another Siren command's outputs, are not simulate's either.
+        string maps = TestPaths.NewTempDir();
+        File.WriteAllBytes(Path.Combine(maps, "emd_1234.map"), new byte[2048]);
+        AssertOneError(SirenProcess.Run("simulate", "--preset", "demo", "--n", "2", "--outdir", maps), "emd_1234.map", "did not write");
+        string predicted = TestPaths.NewTempDir();
+        new Siren.Core.Blocks.RunManifest("predict-thresholds").Write(predicted);
+        AssertOneError(SirenProcess.Run("simulate", "--preset", "demo", "--n", "2", "--outdir", predicted), "siren predict-thresholds");
     }
 
     [Fact]
