@@ -10,10 +10,12 @@ public static class AtomicFile
     {
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full)!;
-        string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{ThisHost}.{Guid.NewGuid():N}.tmp");
         try
         {
             Directory.CreateDirectory(dir);
+            foreach (string abandoned in Abandoned(dir, Path.GetFileName(full), Directory.EnumerateFiles).Where(p => p.EndsWith(".tmp", StringComparison.Ordinal)))
+                TryDelete(abandoned);
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
                 write(stream);
@@ -98,16 +100,25 @@ public static class AtomicFile
     /// </summary>
     private static void RecoverAbandoned(string full)
     {
-        string parent = Path.GetDirectoryName(full)!, name = Path.GetFileName(full);
+        string parent = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(parent)) return;
-        foreach (string sibling in Directory.EnumerateDirectories(parent, $".{name}.*").Order(StringComparer.Ordinal))
+        foreach (string sibling in Abandoned(parent, Path.GetFileName(full), Directory.EnumerateDirectories))
         {
-            string[] parts = Path.GetFileName(sibling)[(name.Length + 2)..].Split('.');
-            if (parts.Length != 4 || parts[1] != ThisHost || !int.TryParse(parts[0], out int pid) || IsRunning(pid)) continue;
-            if (parts[3] == "old" && !Directory.Exists(full)) Directory.Move(sibling, full);
-            else if (parts[3] is "tmp" or "old") TryDeleteDirectory(sibling);
+            if (sibling.EndsWith(".old", StringComparison.Ordinal) && !Directory.Exists(full)) Directory.Move(sibling, full);
+            else TryDeleteDirectory(sibling);
         }
     }
+
+    /// <summary>
+    /// The hidden .NAME.PID.HOST.GUID.tmp/.old entries a process of this machine that is no longer running left
+    /// beside NAME (files of <see cref="Write"/>, folders of <see cref="WriteDirectory"/>), oldest name first.
+    /// </summary>
+    private static IEnumerable<string> Abandoned(string parent, string name, Func<string, string, IEnumerable<string>> enumerate) =>
+        enumerate(parent, $".{name}.*").Order(StringComparer.Ordinal).Where(entry =>
+        {
+            string[] parts = Path.GetFileName(entry)[(name.Length + 2)..].Split('.');
+            return parts.Length == 4 && parts[3] is "tmp" or "old" && parts[1] == ThisHost && int.TryParse(parts[0], out int pid) && !IsRunning(pid);
+        }).ToArray();
 
     /// <summary>This machine's name as 8 hex digits (a name may hold dots, which separate the parts above).</summary>
     internal static readonly string ThisHost =

@@ -48,4 +48,16 @@ public class AtomicFileTests
         Assert.Equal(["02_expand", Path.Combine("02_expand", "blocks.json")], Listing(parent));
         Assert.Equal("next", File.ReadAllText(Path.Combine(stage, "blocks.json")));
     }
+
+    [Fact]
+    public void AKilledWritersTemporaryFileIsRemovedByTheNextWrite()
+    {
+        string dir = TestPaths.NewTempDir(), target = Path.Combine(dir, "vol_000.mrc");
+        string abandoned = Path.Combine(dir, $".vol_000.mrc.{DeadProcess}.{AtomicFile.ThisHost}.{Guid.NewGuid():N}.tmp");
+        string otherNode = Path.Combine(dir, $".vol_000.mrc.{DeadProcess}.0badc0de.{Guid.NewGuid():N}.tmp");
+        File.WriteAllText(abandoned, "half a map");
+        File.WriteAllText(otherNode, "another node's half map");
+        AtomicFile.WriteAllText(target, "map");
+        Assert.Equal([Path.GetFileName(otherNode), "vol_000.mrc"], Listing(dir));
+    }
 }
