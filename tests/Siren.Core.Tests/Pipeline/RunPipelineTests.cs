@@ -62,6 +62,17 @@ public class RunPipelineTests
         Assert.Equal(2, reclassified.Classes.Classes.Max());
     }
 
+    /// <summary>The simulator's demo ensemble (120 maps, its true thresholds) and run options on it, with an output folder.</summary>
+    private static (string Maps, string Outdir, RunOptions Options) DemoEnsemble(ClassifyOptions classify)
+    {
+        string dir = TestPaths.NewTempDir();
+        string maps = Path.Combine(dir, "maps");
+        SimulationSetup setup = SimulationPresets.DemoSetup(seed: 3);
+        EnsembleSimulator.Run(setup.Model, setup.Spec, maps, seed: 3, maps: 120);
+        var detection = new DetectionOptions { VolDir = maps, Thresholds = Thresholds.FromCsv(Path.Combine(maps, EnsembleSimulator.ThresholdsFileName)) };
+        return (maps, Path.Combine(dir, "out"), new RunOptions { Detection = detection, Classify = classify });
+    }
+
     /// <summary>
     /// Outputs that describe other inputs or options must not survive beside the new ones: an option turned
     /// off (assignments.csv), new blocks from siren expand into the run's folder, and a run that fails.
@@ -69,15 +80,7 @@ public class RunPipelineTests
     [Fact]
     public void NoOutputOutlivesTheInputsItDescribes()
     {
-        string dir = TestPaths.NewTempDir();
-        string maps = Path.Combine(dir, "maps"), outdir = Path.Combine(dir, "out");
-        SimulationSetup setup = SimulationPresets.DemoSetup(seed: 3);
-        EnsembleSimulator.Run(setup.Model, setup.Spec, maps, seed: 3, maps: 120);
-        var options = new RunOptions
-        {
-            Detection = new DetectionOptions { VolDir = maps, Thresholds = Thresholds.FromCsv(Path.Combine(maps, EnsembleSimulator.ThresholdsFileName)) },
-            Classify = new ClassifyOptions { Classes = 2, AssignMax = true },
-        };
+        var (maps, outdir, options) = DemoEnsemble(new ClassifyOptions { Classes = 2, AssignMax = true });
         using var backend = new CpuCooccurrenceBackend();
         string assignments = Path.Combine(outdir, RunPipeline.ClassifyFolder, "assignments.csv");
 
@@ -134,15 +137,7 @@ public class RunPipelineTests
     [Fact]
     public void ARerunStageRemovesItsOwnFilesNotTheUsers()
     {
-        string dir = TestPaths.NewTempDir();
-        string maps = Path.Combine(dir, "maps"), outdir = Path.Combine(dir, "out");
-        SimulationSetup setup = SimulationPresets.DemoSetup(seed: 3);
-        EnsembleSimulator.Run(setup.Model, setup.Spec, maps, seed: 3, maps: 120);
-        var options = new RunOptions
-        {
-            Detection = new DetectionOptions { VolDir = maps, Thresholds = Thresholds.FromCsv(Path.Combine(maps, EnsembleSimulator.ThresholdsFileName)) },
-            Classify = new ClassifyOptions { Classes = 2 },
-        };
+        var (maps, outdir, options) = DemoEnsemble(new ClassifyOptions { Classes = 2 });
         using var backend = new CpuCooccurrenceBackend();
         RunPipeline.Run(options, outdir, backend);
         string subset = Path.Combine(outdir, RunPipeline.ClassifyFolder, "class2", "maps.txt"), notes = Path.Combine(outdir, RunPipeline.OccupancyFolder, "notes.txt");
@@ -163,15 +158,7 @@ public class RunPipelineTests
     [Fact]
     public void LeavingAStageRemovesTheRunsFilesThereAndTheLaterStamps()
     {
-        string dir = TestPaths.NewTempDir();
-        string maps = Path.Combine(dir, "maps"), outdir = Path.Combine(dir, "out");
-        SimulationSetup setup = SimulationPresets.DemoSetup(seed: 3);
-        EnsembleSimulator.Run(setup.Model, setup.Spec, maps, seed: 3, maps: 120);
-        var options = new RunOptions
-        {
-            Detection = new DetectionOptions { VolDir = maps, Thresholds = Thresholds.FromCsv(Path.Combine(maps, EnsembleSimulator.ThresholdsFileName)) },
-            Classify = new ClassifyOptions { Classes = 2, AssignMax = true },
-        };
+        var (maps, outdir, options) = DemoEnsemble(new ClassifyOptions { Classes = 2, AssignMax = true });
         using var backend = new CpuCooccurrenceBackend();
         RunPipeline.Run(options, outdir, backend);
         // A folder made by hand where a summary goes is the user's, whatever a rerun removes.
