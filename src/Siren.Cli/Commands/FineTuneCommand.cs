@@ -43,6 +43,8 @@ public static class FineTuneCommand
             if (!(learningRate > 0 && learningRate <= 1)) throw new SirenException($"--lr {learningRate}: Adam's rate must be above 0 and at most 1. Fix: omit it (1e-3).");
             if (!(heldOutShare >= 0 && heldOutShare < 1)) throw new SirenException($"--held-out {heldOutShare}: the share of maps kept out must be at least 0 and below 1. Fix: omit it (0.25).");
             string outRoot = AtomicFile.EnsureDirectory(pr.GetValue(outdir)!);
+            string[] outputs = ["head.json", "fine_tune_loss.csv"];
+            RunManifest.RequireOwnOutputs(outRoot, "fine-tune", outputs);
             var labelled = Preprocess.ReadLabels(pr.GetValue(labels)!, VolumeFolder.List(pr.GetValue(voldir)!));
             var reader = new PreparedMapReader(pr.GetValue(voldir)!, include: labelled.ContainsKey);
             if (reader.Files.Count < 2)
@@ -95,7 +97,7 @@ public static class FineTuneCommand
             if (report.HeldOutVolumeErrorAfter > report.HeldOutVolumeErrorBefore)
                 CliHost.Log("warning: the held-out error rose, so this head fits the labelled maps at the cost of others; label more maps, or try fewer --epochs or a smaller --lr, before using it.");
 
-            new RunManifest("fine-tune")
+            new RunManifest("fine-tune").Outputs(outputs)
                 .Parameter("voldir", Path.GetFullPath(pr.GetValue(voldir)!)).Parameter("labels", Path.GetFullPath(pr.GetValue(labels)!))
                 .Parameter("epochs", total).Parameter("lr", learningRate).Parameter("held_out", heldOutShare).Parameter("seed", pr.GetValue(seed))
                 .Result("train_maps", report.TrainMaps).Result("held_out_maps", report.HeldOutMaps)

@@ -56,7 +56,9 @@ public static class PredictThresholdsCommand
             using var predictor = new ThresholdPredictor(pr.GetValue(model), fineTuned, pr.GetValue(threads));
             string outRoot = AtomicFile.EnsureDirectory(pr.GetValue(outdir)!);
             string[] outputs = pr.GetValue(labels) is null ? [ThresholdPredictor.PredictionsFile] : [ThresholdPredictor.PredictionsFile, LabelPlotFile];
-            RunManifest.RequireOwnOutputs(outRoot, "predict-thresholds", outputs, runStage: File.Exists(Path.Combine(outRoot, RunPipeline.StampFile)));
+            // Named after predictions.csv, as occupancy's is: a run or fine-tune writing into this folder keeps its manifest.json.
+            string csv = Path.Combine(outRoot, ThresholdPredictor.PredictionsFile), manifestName = RunManifest.NameBeside(csv);
+            RunManifest.RequireOwnOutputs(outRoot, "predict-thresholds", outputs, runStage: File.Exists(Path.Combine(outRoot, RunPipeline.StampFile)), manifestName);
             manifest.Parameter("model", predictor.ModelSource).Parameter("model_sha256", predictor.ModelSha256)
                 .Parameter("head", pr.GetValue(head) is { } hp ? Path.GetFullPath(hp) : null)
                 .Parameter("head_sha256", pr.GetValue(head) is { } hs ? Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(hs))) : null);
@@ -84,10 +86,10 @@ public static class PredictThresholdsCommand
             // An earlier run's files and manifest go first, and this run's manifest, listing its files, is written
             // before them and again at the end: a run stopped between the files never leaves these predictions
             // beside another run's record of its model and head.
-            RunManifest.RemoveEarlierOutputs(outRoot, "predict-thresholds", pr.GetValue(labels));
-            manifest.Outputs(outputs).Write(outRoot);
+            RunManifest.RemoveEarlierOutputsListedIn(outRoot, manifestName, "predict-thresholds", pr.GetValue(labels));
+            manifest.Outputs(outputs).WriteBeside(csv);
             string plot = Path.Combine(outRoot, LabelPlotFile);
-            ThresholdPredictor.WriteCsv(Path.Combine(outRoot, ThresholdPredictor.PredictionsFile), predictions);
+            ThresholdPredictor.WriteCsv(csv, predictions);
 
             if (labelled is not null)
             {
@@ -106,7 +108,7 @@ public static class PredictThresholdsCommand
             }
             manifest.Result("maps", predictions.Count).Result("ms_per_map", Math.Round(speed.MsPerMap, 2))
                 .Result("warm_up_batches", speed.WarmUpBatches).Result("warm_up_ms_per_map", speed.WarmUpBatches > 0 ? Math.Round(speed.WarmUpMsPerMap, 2) : null);
-            manifest.Write(outRoot);
+            manifest.WriteBeside(csv);
             return 0;
         });
         return cmd;

@@ -63,13 +63,19 @@ public sealed class RunManifest
     /// folder do not overwrite each other's.
     /// </summary>
     public void WriteBeside(string outputFile) =>
-        AtomicFile.WriteAllText(Path.ChangeExtension(Path.GetFullPath(outputFile), ".manifest.json"), ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outputFile))!, NameBeside(outputFile)), ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+
+    /// <summary>The file name of the manifest <see cref="WriteBeside"/> writes for <paramref name="outputFile"/>.</summary>
+    public static string NameBeside(string outputFile) => Path.ChangeExtension(Path.GetFileName(outputFile), ".manifest.json");
 
     /// <summary>Records the names of the files this run writes into its folder (results.outputs), for <see cref="RemoveEarlierOutputs"/>.</summary>
     public RunManifest Outputs(IEnumerable<string> names) => Result("outputs", new JsonArray(names.Select(n => (JsonNode)n).ToArray()));
 
     /// <summary>The command of the manifest in <paramref name="folder"/>; null when there is none siren can read.</summary>
-    public static string? CommandIn(string folder) => ReadOwn(folder)?["command"] is JsonValue v && v.TryGetValue(out string? c) ? c : null;
+    public static string? CommandIn(string folder) => CommandOf(folder, FileName);
+
+    private static string? CommandOf(string folder, string manifestName) =>
+        ReadOwn(folder, manifestName)?["command"] is JsonValue v && v.TryGetValue(out string? c) ? c : null;
 
     /// <summary>
     /// Before a rerun of <paramref name="command"/> writes anything into <paramref name="folder"/>: removes every
@@ -80,16 +86,21 @@ public sealed class RunManifest
     /// </summary>
     /// <param name="inputs">This run's input files: one that an earlier run wrote here (select --star sel/p_selected.star
     /// --outdir sel) is refused rather than removed before it is used.</param>
-    public static void RemoveEarlierOutputs(string folder, string command, params string?[] inputs)
+    public static void RemoveEarlierOutputs(string folder, string command, params string?[] inputs) =>
+        RemoveEarlierOutputsListedIn(folder, FileName, command, inputs);
+
+    /// <inheritdoc cref="RemoveEarlierOutputs(string, string, string?[])"/>
+    /// <param name="manifestName">The manifest's file name, for a command that names it after its output (predictions.manifest.json).</param>
+    public static void RemoveEarlierOutputsListedIn(string folder, string manifestName, string command, params string?[] inputs)
     {
-        if (CommandIn(folder) != command) return;
-        string[] stale = EarlierOutputs(folder, command);
+        if (CommandOf(folder, manifestName) != command) return;
+        string[] stale = EarlierOutputs(folder, manifestName, command);
         string[] staleReal = stale.Select(InputFile.RealPath).ToArray();
         if (inputs.OfType<string>().FirstOrDefault(i => staleReal.Contains(InputFile.RealPath(i))) is { } input)
             throw new SirenException($"'{input}' is an output of the earlier {command} in '{folder}', which this run replaces. Fix: copy it out of that folder first, or choose another --outdir.");
         foreach (string path in stale.Where(File.Exists)) File.Delete(path);
         // Last: removed first, an interruption here would leave outputs no manifest lists for the next run to remove.
-        File.Delete(Path.Combine(folder, FileName));
+        File.Delete(Path.Combine(folder, manifestName));
     }
 
     /// <summary>
@@ -98,22 +109,23 @@ public sealed class RunManifest
     /// what it did): a cryoDRGN ind.pkl, or a labels.csv of contour levels, is the user's.
     /// </summary>
     /// <param name="runStage">The folder is a siren run stage's, whose files are the run's to replace.</param>
-    public static void RequireOwnOutputs(string folder, string command, IEnumerable<string> names, bool runStage = false)
+    /// <param name="manifestName">The manifest's file name (see <see cref="RemoveEarlierOutputsListedIn"/>).</param>
+    public static void RequireOwnOutputs(string folder, string command, IEnumerable<string> names, bool runStage = false, string manifestName = FileName)
     {
         if (runStage) return;
         // The manifest too: another command's (or program's) record of its files here is not this command's to replace.
-        if (File.Exists(Path.Combine(folder, FileName)) && CommandIn(folder) is var owner && owner != command)
-            throw new SirenException($"'{folder}' holds the {FileName} of {(owner is null ? "another program" : $"siren {owner}")}, which {command} would replace. Fix: choose another --outdir for {command}.");
-        string[] own = EarlierOutputs(folder, command);
+        if (File.Exists(Path.Combine(folder, manifestName)) && CommandOf(folder, manifestName) is var owner && owner != command)
+            throw new SirenException($"'{folder}' holds the {manifestName} of {(owner is null ? "another program" : $"siren {owner}")}, which {command} would replace. Fix: choose another --outdir for {command}.");
+        string[] own = EarlierOutputs(folder, manifestName, command);
         string[] foreign = names.Select(n => Path.GetFullPath(Path.Combine(folder, n))).Where(p => File.Exists(p) && !own.Contains(p)).ToArray();
         if (foreign.Length > 0)
             throw new SirenException($"'{folder}' already holds {string.Join(", ", foreign.Select(Path.GetFileName))}, which {command} would overwrite but did not write. Fix: choose another --outdir, or move those files away.");
     }
 
     /// <summary>Full paths of the files the earlier <paramref name="command"/>'s manifest in <paramref name="folder"/> lists as its outputs.</summary>
-    private static string[] EarlierOutputs(string folder, string command)
+    private static string[] EarlierOutputs(string folder, string manifestName, string command)
     {
-        JsonObject? earlier = ReadOwn(folder);
+        JsonObject? earlier = ReadOwn(folder, manifestName);
         if (earlier?["command"] is not JsonValue c || !c.TryGetValue(out string? name) || name != command) return [];
         return earlier["results"] is JsonObject results && results["outputs"] is JsonArray listed
             // Plain names only: whatever the manifest says, nothing outside this folder is removed.
@@ -127,11 +139,11 @@ public sealed class RunManifest
     /// The manifest in <paramref name="folder"/> as an object; null when absent or not one Siren.Native wrote
     /// (its "tool"): another program's manifest.json must not make Siren treat the folder's files as its own.
     /// </summary>
-    private static JsonObject? ReadOwn(string folder)
+    private static JsonObject? ReadOwn(string folder, string manifestName)
     {
         try
         {
-            string path = Path.Combine(folder, FileName);
+            string path = Path.Combine(folder, manifestName);
             return File.Exists(path) && JsonNode.Parse(File.ReadAllText(path)) is JsonObject manifest
                    && manifest["tool"] is JsonValue tool && tool.TryGetValue(out string? name) && name == Tool
                 ? manifest : null;

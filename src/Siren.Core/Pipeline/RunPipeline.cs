@@ -52,7 +52,9 @@ public static class RunPipeline
     public static Thresholds PredictedThresholds(string voldir, string outdir, Action<string>? log = null,
         Func<string, IProgress<double>?>? progress = null)
     {
-        string folder = Path.Combine(AtomicFile.EnsureDirectory(outdir), ThresholdsFolder);
+        // The run's manifest.json would replace another command's record of its files in this folder.
+        RunManifest.RequireOwnOutputs(AtomicFile.EnsureDirectory(outdir), "run", []);
+        string folder = Path.Combine(outdir, ThresholdsFolder);
         string csv = Path.Combine(folder, Thresholding.ThresholdPredictor.PredictionsFile);
         using var predictor = new Thresholding.ThresholdPredictor();
         var stamp = new JsonObject { ["maps"] = MapsFingerprint(VolumeFolder.List(voldir)), ["model_sha256"] = predictor.ModelSha256 };
@@ -71,6 +73,7 @@ public static class RunPipeline
         DetectionOptions d = options.Detection;
         d.Validate();
         outdir = AtomicFile.EnsureDirectory(outdir);
+        RunManifest.RequireOwnOutputs(outdir, "run", []);
         options.Classify.Validate();
         IReadOnlyList<VolumeFile> maps = VolumeFolder.List(d.VolDir);
         d.Thresholds.RequireAll(maps);
@@ -244,13 +247,13 @@ public static class RunPipeline
     /// </summary>
     private static readonly Dictionary<string, string[]> StageFiles = new()
     {
-        [ThresholdsFolder] = [Thresholding.ThresholdPredictor.PredictionsFile, StampFile],
+        [ThresholdsFolder] = [Thresholding.ThresholdPredictor.PredictionsFile, RunManifest.NameBeside(Thresholding.ThresholdPredictor.PredictionsFile), StampFile],
         [OccupancyFolder] = [OccupanciesFile, Path.ChangeExtension(OccupanciesFile, ".manifest.json"), StampFile],
         [ClassifyFolder] = [.. Classifier.FileNamePatterns, StampFile],
     };
 
     /// <summary>The command that writes a stage's files standalone; its manifest there describes them and goes with them.</summary>
-    private static readonly Dictionary<string, string> StageCommands = new() { [ThresholdsFolder] = "predict-thresholds", [ClassifyFolder] = "classify" };
+    private static readonly Dictionary<string, string> StageCommands = new() { [ClassifyFolder] = "classify" };
 
     /// <summary>
     /// Removes a stage folder's own files (<see cref="StageFiles"/>), a detection folder whole, or a summary
@@ -282,7 +285,7 @@ public static class RunPipeline
     {
         string folder = Path.Combine(outdir, ThresholdsFolder);
         // Levels siren predict-thresholds wrote there (its manifest, no run stamp) are its output, not a run's.
-        if (RunManifest.CommandIn(folder) == StageCommands[ThresholdsFolder] && !File.Exists(Path.Combine(folder, StampFile))) return;
+        if (File.Exists(Path.Combine(folder, RunManifest.NameBeside(Thresholding.ThresholdPredictor.PredictionsFile))) && !File.Exists(Path.Combine(folder, StampFile))) return;
         Remove(folder);
     }
 

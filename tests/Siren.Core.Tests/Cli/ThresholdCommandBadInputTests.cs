@@ -312,7 +312,7 @@ public class ThresholdCommandBadInputTests
         AssertOneError(r, "predictions_vs_labels.png");
         Assert.True(File.Exists(Path.Combine(outdir, "predictions.csv")));
         // The manifest beside them is this run's, naming its head, never the earlier one's without it.
-        Assert.Contains("head_sha256\": \"", File.ReadAllText(Path.Combine(outdir, RunManifest.FileName)));
+        Assert.Contains("head_sha256\": \"", File.ReadAllText(Path.Combine(outdir, "predictions.manifest.json")));
     }
 
     [Fact]

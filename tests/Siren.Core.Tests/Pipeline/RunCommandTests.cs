@@ -87,4 +87,25 @@ public class RunCommandTests
         Assert.Contains("classify: done", last.Stderr);
         Assert.Contains("2 classes", last.Stderr);
     }
+
+    /// <summary>Commands sharing a folder keep each other's records: predict-thresholds names its manifest after predictions.csv.</summary>
+    [Fact]
+    public void PredictThresholdsAndRunShareAFolderAndRunRefusesAnotherCommandsManifest()
+    {
+        string maps = TestPaths.NewTempDir(), outdir = TestPaths.NewTempDir();
+        SimulationSetup setup = SimulationPresets.DemoSetup(seed: 3);
+        EnsembleSimulator.Run(setup.Model, setup.Spec, maps, seed: 3, maps: 120);
+        Assert.Equal(0, SirenProcess.Run("predict-thresholds", "--voldir", maps, "--outdir", outdir).ExitCode);
+        var run = SirenProcess.Run("run", "--voldir", maps, "--thresholds", Path.Combine(outdir, "predictions.csv"), "--outdir", outdir, "--classes", "2", "--device", "cpu");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("\"command\": \"predict-thresholds\"", File.ReadAllText(Path.Combine(outdir, "predictions.manifest.json")));
+        var again = SirenProcess.Run("predict-thresholds", "--voldir", maps, "--outdir", outdir);
+        Assert.True(again.ExitCode == 0, again.Stderr); // refreshing the levels the run uses, in their own folder
+
+        new Siren.Core.Blocks.RunManifest("simulate").Write(maps);
+        BadInput(SirenProcess.Run("run", "--voldir", maps, "--thresholds", Path.Combine(outdir, "predictions.csv"), "--outdir", maps, "--classes", "2", "--device", "cpu"));
+        Assert.Contains("\"command\": \"simulate\"", File.ReadAllText(Path.Combine(maps, "manifest.json")));
+    }
+
+    private static void BadInput(SirenProcess.Result r) => Siren.Core.Tests.Cli.BadInputTests.AssertOneError(r, "manifest.json of siren simulate", "Fix:");
 }

@@ -91,7 +91,7 @@ public class ThresholdPredictorTests
 
         byte[] png = File.ReadAllBytes(Path.Combine(outdir, "predictions_vs_labels.png"));
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
-        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(outdir, "manifest.json")))!;
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(outdir, "predictions.manifest.json")))!;
         var results = manifest["results"]!;
         Assert.Equal(6, (int)results["labelled_maps"]!);
         // The manifest names the model by its bytes: the shipped one is the committed file.
@@ -119,7 +119,7 @@ public class ThresholdPredictorTests
 
         string second = TestPaths.NewTempDir();
         Assert.Equal(0, CliHost.Run(root, ["predict-thresholds", "--voldir", dir, "--outdir", second, "--labels", labels]));
-        var results = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(second, "manifest.json")))!["results"]!;
+        var results = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(second, "predictions.manifest.json")))!["results"]!;
         Assert.Equal(0, (double)results["median_gap_of_range"]!, 9);
         Assert.Equal(1, (double)results["pearson_r_normalized"]!, 3);
     }
