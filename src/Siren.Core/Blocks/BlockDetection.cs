@@ -299,9 +299,9 @@ public static class BlockDetection
         if (options.Apix is { } apix) return apix;
         Vec3 v = ensemble.VoxelSize;
         string map = Path.GetFileName(ensemble.Kept[0].Path);
-        if (!BinarizedEnsemble.IsVoxelSize(v))
+        if (!VoxelSizes.IsSize(v))
             throw new SirenException($"'{map}' has no voxel size in its header (cell / sampling gives {v.X:G4} × {v.Y:G4} × {v.Z:G4} Å). Fix: pass --apix with the maps' voxel size in Å.");
-        if (Math.Abs(v.Y - v.X) > 1e-3 * v.X || Math.Abs(v.Z - v.X) > 1e-3 * v.X)
+        if (!VoxelSizes.IsCubic(v))
             throw new SirenException($"'{map}' has voxels of {v.X:G4} × {v.Y:G4} × {v.Z:G4} Å; SIREn's distances assume cubic voxels. Fix: resample the maps to cubic voxels, or pass --apix to measure distances with one size.");
         return double.Parse(v.X.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
     }

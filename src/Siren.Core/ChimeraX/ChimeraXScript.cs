@@ -89,7 +89,7 @@ public static partial class ChimeraXScript
                 throw new SirenException($"block_{id} ('{path}') is {nx}×{ny}×{nz} but the map '{mapPath}' is {map.Nx}×{map.Ny}×{map.Nz}. Fix: pass a map of the ensemble the blocks were found in.");
             // Block masks carry the maps' header voxel size (sketch writes it), so another size is another ensemble.
             Mrc.Vec3 size = header.VoxelSize;
-            if (Ensemble.BinarizedEnsemble.IsVoxelSize(size) && Ensemble.BinarizedEnsemble.IsVoxelSize(map.VoxelSize) && Math.Abs(size.X - map.VoxelSize.X) > 1e-3 * map.VoxelSize.X)
+            if (Mrc.VoxelSizes.IsSize(size) && Mrc.VoxelSizes.IsSize(map.VoxelSize) && !Mrc.VoxelSizes.Same(size.X, map.VoxelSize.X))
                 throw new SirenException($"block_{id} ('{path}') has voxels of {size.X:G4} Å but the map '{mapPath}' of {map.VoxelSize.X:G4} Å. Fix: pass a map of the ensemble the blocks were found in.");
         }
         return map;

@@ -27,15 +27,8 @@ public sealed class BinarizedEnsemble
     public Vec3 Origin { get; }
     public OccupancyMatrix Occupancy { get; }
 
-    /// <summary>A voxel size a header can mean: positive and finite on every axis (cell 0 or NaN is no size).</summary>
-    internal static bool IsVoxelSize(Vec3 v) => v.X > 0 && v.Y > 0 && v.Z > 0 && float.IsFinite(v.X) && float.IsFinite(v.Y) && float.IsFinite(v.Z);
-
     /// <summary>Origins within a thousandth of an Å: headers written by one program in float32.</summary>
     private static bool SameOrigin(Vec3 a, Vec3 b) => !(Math.Abs(a.X - b.X) > 1e-3 || Math.Abs(a.Y - b.Y) > 1e-3 || Math.Abs(a.Z - b.Z) > 1e-3);
-
-    /// <summary>Equal to a part in 10⁴: headers store the voxel size as cell length / grid count in float32.</summary>
-    private static bool SameVoxelSize(Vec3 a, Vec3 b) =>
-        Math.Abs(a.X - b.X) <= 1e-4 * Math.Abs(b.X) && Math.Abs(a.Y - b.Y) <= 1e-4 * Math.Abs(b.Y) && Math.Abs(a.Z - b.Z) <= 1e-4 * Math.Abs(b.Z);
 
     /// <summary>Maps with no voxel above their threshold named one per line; the rest are counted in one line.</summary>
     private const int EmptyMapsNamed = 5;
@@ -65,7 +58,7 @@ public sealed class BinarizedEnsemble
                 throw new SirenException($"'{f.Path}' is {nx}×{ny}×{nz} but '{Path.GetFileName(candidates[0].Path)}' is {box}³; all maps must share one box. Fix: resample the odd map to the ensemble's box (Fourier-crop it, e.g. cryodrgn downsample -D {box}), or remove it.");
             // Distances in Å (the locality factor) come from the first map's voxel size; a map on another grid is from another ensemble.
             // A header without a voxel size (cell 0 or NaN) is left to the detection's --apix check.
-            if (IsVoxelSize(header.VoxelSize) && IsVoxelSize(first.VoxelSize) && !SameVoxelSize(header.VoxelSize, first.VoxelSize))
+            if (VoxelSizes.IsSize(header.VoxelSize) && VoxelSizes.IsSize(first.VoxelSize) && !VoxelSizes.Same(header.VoxelSize, first.VoxelSize))
                 throw new SirenException($"'{f.Path}' has voxels of {header.VoxelSize.X:G4} Å but '{Path.GetFileName(candidates[0].Path)}' of {first.VoxelSize.X:G4} Å; the maps of one ensemble share one grid. Fix: correct the odd map's header, or remove it.");
             // Blocks are voxel indices: a map placed elsewhere in space puts its density on other voxels' coordinates.
             if (!SameOrigin(header.Origin, first.Origin))

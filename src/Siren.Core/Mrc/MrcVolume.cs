@@ -36,3 +36,23 @@ public readonly record struct Vec3(float X, float Y, float Z)
 {
     public static Vec3 All(float v) => new(v, v, v);
 }
+
+/// <summary>
+/// Voxel sizes as headers hold them (cell / grid count in float32): one tolerance decides whether two maps,
+/// masks or block sets are on one grid, wherever the tools compare them.
+/// </summary>
+public static class VoxelSizes
+{
+    /// <summary>Largest relative difference that is rounding in files, not another voxel size.</summary>
+    public const double Tolerance = 1e-3;
+
+    /// <summary>A size a header can mean: positive and finite on every axis (cell 0 or NaN is no size).</summary>
+    public static bool IsSize(Vec3 v) => v.X > 0 && v.Y > 0 && v.Z > 0 && float.IsFinite(v.X) && float.IsFinite(v.Y) && float.IsFinite(v.Z);
+
+    public static bool Same(double a, double b) => Math.Abs(a - b) <= Tolerance * Math.Abs(b);
+
+    public static bool Same(Vec3 a, Vec3 b) => Same(a.X, b.X) && Same(a.Y, b.Y) && Same(a.Z, b.Z);
+
+    /// <summary>Equal along the three axes: SIREn measures distances with one size.</summary>
+    public static bool IsCubic(Vec3 v) => Same(v.Y, v.X) && Same(v.Z, v.X);
+}

@@ -130,9 +130,9 @@ public static class OccupancyCalculator
     {
         if (maps.Count == 0 || masks.All(m => m.VoxelSize is null)) return;
         Vec3 map = MrcReader.ReadHeader(maps[0].Path).VoxelSize;
-        if (!BinarizedEnsemble.IsVoxelSize(map)) return;
+        if (!VoxelSizes.IsSize(map)) return;
         foreach (OccupancyMask m in masks)
-            if (m.VoxelSize is float size && Math.Abs(size - map.X) > 1e-3 * map.X)
+            if (m.VoxelSize is float size && !VoxelSizes.Same(size, map.X))
                 throw new SirenException($"mask '{m.Name}' has voxels of {size:G4} Å but the map '{Path.GetFileName(maps[0].Path)}' of {map.X:G4} Å. Fix: use masks made on the maps' grid (same box and voxel size), or resample them.");
     }
 

@@ -51,7 +51,7 @@ public sealed class OccupancyMask
             weights.Add(d[i]);
         }
         return new OccupancyMask(name, voxels.ToArray(), weights.ToArray(), volume.Nx,
-            Ensemble.BinarizedEnsemble.IsVoxelSize(volume.VoxelSize) ? volume.VoxelSize.X : null);
+            VoxelSizes.IsSize(volume.VoxelSize) ? volume.VoxelSize.X : null);
     }
 
     public static OccupancyMask FromBlock(Block block, int box)

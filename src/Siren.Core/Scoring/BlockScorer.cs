@@ -83,15 +83,9 @@ public static class BlockScorer
     /// </summary>
     public const double FalseJaccard = 0.1;
 
-    /// <summary>
-    /// Largest relative difference of the blocks' and the truth's voxel sizes that is one grid: the header's
-    /// float32 and rounding in files, not maps of another voxel size, whose voxel indices are other places.
-    /// </summary>
-    public const double ApixTolerance = 1e-3;
-
     public static ScoreReport Score(BlockSet blocks, SimulationTruth truth, string blocksSource = "", string truthSource = "")
     {
-        if (blocks.Box != truth.Box || !(Math.Abs(blocks.Apix - truth.Apix) <= ApixTolerance * truth.Apix))
+        if (blocks.Box != truth.Box || !Mrc.VoxelSizes.Same(blocks.Apix, truth.Apix))
             throw new SirenException(string.Create(CultureInfo.InvariantCulture,
                 $"the blocks{Named(blocksSource)} are on a {blocks.Box}³ grid of {blocks.Apix:0.####} Å voxels but the truth{Named(truthSource)} on {truth.Box}³ of {truth.Apix:0.####} Å, ") +
                 "so their voxel indices are other places. Fix: score blocks found on the maps this simulation wrote (same box and voxel size).");

@@ -73,7 +73,7 @@ public class BlockScorerTests
     [Fact]
     public void Score_AVoxelSizeWithinRoundingIsTheSameGrid()
     {
-        ScoreReport report = BlockScorer.Score(new BlockSet(10, 2.0 * (1 + BlockScorer.ApixTolerance / 2), [new Block(0, [1, 2, 3])]), Truth());
+        ScoreReport report = BlockScorer.Score(new BlockSet(10, 2.0 * (1 + Siren.Core.Mrc.VoxelSizes.Tolerance / 2), [new Block(0, [1, 2, 3])]), Truth());
 
         Assert.Single(report.BlockScores);
     }
