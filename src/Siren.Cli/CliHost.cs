@@ -22,19 +22,16 @@ public static class CliHost
         }
         // An empty value (often an unset shell variable: --outdir "$OUT") would reach the file system as ""
         // and fail there without naming the option, or, for an output folder, mean the current one.
-        if (parsed.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>()
-                .FirstOrDefault(o => o.Tokens.Any(t => string.IsNullOrWhiteSpace(t.Value))) is { } empty)
+        if (FirstValue(parsed, (_, value) => string.IsNullOrWhiteSpace(value)) is var (emptyOption, _))
         {
-            Console.Error.WriteLine($"error: {empty.IdentifierToken?.Value ?? empty.Option.Name} is empty. Fix: give it a value (an unset shell variable expands to nothing).");
+            Console.Error.WriteLine($"error: {emptyOption} is empty. Fix: give it a value (an unset shell variable expands to nothing).");
             return 2;
         }
         // The parser reads numbers with thousands separators allowed, so a decimal comma (--threshold 1,5, as
         // written in much of Europe) would silently become 15.
-        if (parsed.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>()
-                .FirstOrDefault(o => IsReal(o.Option.ValueType) && o.Tokens.Any(t => t.Value.Contains(','))) is { } comma)
+        if (FirstValue(parsed, (option, value) => IsReal(option.ValueType) && value.Contains(',')) is var (name, comma))
         {
-            string name = comma.IdentifierToken?.Value ?? comma.Option.Name, value = comma.Tokens.First(t => t.Value.Contains(',')).Value;
-            Console.Error.WriteLine($"error: {name} {value}: a comma in a number. Fix: write it with a decimal point and no thousands separator ({name} {value.Replace(',', '.')} if that is what you meant).");
+            Console.Error.WriteLine($"error: {name} {comma}: a comma in a number. Fix: write it with a decimal point and no thousands separator ({name} {comma.Replace(',', '.')} if that is what you meant).");
             return 2;
         }
         try
@@ -82,6 +79,14 @@ public static class CliHost
         string[] lines = typed.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return lines.Length == 1 ? lines[0] : $"{lines[0]} {string.Join(", ", lines[1..])}";
     }
+
+    /// <summary>The first option value (as given on the command line, with the option's name) that <paramref name="bad"/> flags.</summary>
+    private static (string Option, string Value)? FirstValue(ParseResult parsed, Func<Option, string, bool> bad) =>
+        parsed.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>()
+            .SelectMany(o => o.Tokens.Select(t => (Result: o, t.Value)))
+            .Where(x => bad(x.Result.Option, x.Value))
+            .Select(x => ((string Option, string Value)?)(x.Result.IdentifierToken?.Value ?? x.Result.Option.Name, x.Value))
+            .FirstOrDefault();
 
     private static bool IsReal(Type type) => (Nullable.GetUnderlyingType(type) ?? type) is var t && (t == typeof(double) || t == typeof(float));
 

@@ -14,8 +14,7 @@ public static class AtomicFile
         try
         {
             Directory.CreateDirectory(dir);
-            foreach (string abandoned in Abandoned(dir, Path.GetFileName(full), Directory.EnumerateFiles).Where(p => p.EndsWith(".tmp", StringComparison.Ordinal)))
-                TryDelete(abandoned);
+            foreach (string abandoned in Abandoned(dir, Path.GetFileName(full), Directory.EnumerateFiles)) TryDelete(abandoned);
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
                 write(stream);

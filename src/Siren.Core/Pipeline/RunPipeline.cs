@@ -146,7 +146,7 @@ public static class RunPipeline
                 log?.Invoke($"warning: no {ChimeraXFile}: {e.Message}");
             }
             // A siren chimerax that wrote this script before left its manifest beside it; it describes that script.
-            string chimeraxManifest = Path.ChangeExtension(cxc, ".manifest.json");
+            string chimeraxManifest = Path.Combine(outdir, RunManifest.NameBeside(cxc));
             if (File.Exists(chimeraxManifest)) File.Delete(chimeraxManifest);
         }
 
@@ -219,9 +219,9 @@ public static class RunPipeline
 
     /// <summary>
     /// Runs <paramref name="work"/> unless its outputs exist and its stamp matches. A stage that runs first
-    /// removes its folder (run owns it: outputs of other options, such as assignments.csv, must not survive)
-    /// and the <paramref name="derived"/> outputs of later stages, so a run that fails here leaves nothing
-    /// that describes the previous inputs.
+    /// removes its own files from its folder (<see cref="Remove"/>: outputs of other options, such as
+    /// assignments.csv, must not survive) and the <paramref name="derived"/> outputs of later stages, so a run
+    /// that fails here leaves nothing that describes the previous inputs.
     /// </summary>
     private static StageOutcome Stage(string name, string folder, JsonObject stamp, string[] outputs, string[] derived, Action<string>? log, Action work)
     {

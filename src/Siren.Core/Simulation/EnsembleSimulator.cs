@@ -112,13 +112,14 @@ public static class EnsembleSimulator
     /// </summary>
     private static void RequireSimulationFolder(string outFull, string[] maps)
     {
+        string? command = RunManifest.CommandIn(outFull);
         // Another command's outputs here (run's report, predict-thresholds' levels) would sit beside new maps they do not describe.
-        if (RunManifest.CommandIn(outFull) is { } command && command != "simulate")
+        if (command is not null && command != "simulate")
             throw new SirenException($"--outdir '{outFull}' holds the outputs of siren {command}; a simulation there would leave them describing other maps. Fix: choose an empty --outdir or the folder of an earlier simulate.");
         // Every map is checked by its label, manifest or not: a manifest only says which command wrote it last.
         string[] foreign = maps.Where(m => !HasMapLabel(m)).Order(StringComparer.Ordinal).ToArray();
         // Without maps, a thresholds.csv or manifest.json here is simulate's only if its manifest says so.
-        if (maps.Length == 0 && RunManifest.CommandIn(outFull) != "simulate")
+        if (maps.Length == 0 && command != "simulate")
             foreign = DescriptionFiles.Where(name => File.Exists(Path.Combine(outFull, name))).ToArray();
         if (foreign.Length > 0)
             throw new SirenException($"--outdir '{outFull}' holds files that siren simulate did not write ({Path.GetFileName(foreign[0])}" +
