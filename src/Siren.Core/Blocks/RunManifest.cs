@@ -74,6 +74,14 @@ public sealed class RunManifest
     /// <summary>The command of the manifest in <paramref name="folder"/>; null when there is none siren can read.</summary>
     public static string? CommandIn(string folder) => CommandOf(folder, FileName);
 
+    /// <summary>The commands of every Siren.Native manifest in <paramref name="folder"/>: manifest.json and those
+    /// named after a command's output (predictions.manifest.json, occupancy.manifest.json).</summary>
+    public static string[] CommandsIn(string folder) =>
+        !Directory.Exists(folder) ? [] :
+        Directory.EnumerateFiles(folder, "*manifest.json").Select(Path.GetFileName)
+            .Where(name => name == FileName || name!.EndsWith(".manifest.json", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal).Select(name => CommandOf(folder, name!)).OfType<string>().Distinct().ToArray();
+
     private static string? CommandOf(string folder, string manifestName) =>
         ReadOwn(folder, manifestName)?["command"] is JsonValue v && v.TryGetValue(out string? c) ? c : null;
 

@@ -113,9 +113,10 @@ public static class EnsembleSimulator
     private static void RequireSimulationFolder(string outFull, string[] maps)
     {
         string? command = RunManifest.CommandIn(outFull);
-        // Another command's outputs here (run's report, predict-thresholds' levels) would sit beside new maps they do not describe.
-        if (command is not null && command != "simulate")
-            throw new SirenException($"--outdir '{outFull}' holds the outputs of siren {command}; a simulation there would leave them describing other maps. Fix: choose an empty --outdir or the folder of an earlier simulate.");
+        // Another command's outputs here (run's report, predict-thresholds' levels, occupancy's table), each known by
+        // its manifest, would sit beside new maps they do not describe.
+        if (RunManifest.CommandsIn(outFull).FirstOrDefault(c => c != "simulate") is { } other)
+            throw new SirenException($"--outdir '{outFull}' holds the outputs of siren {other}; a simulation there would leave them describing other maps. Fix: choose an empty --outdir or the folder of an earlier simulate.");
         // Every map is checked by its label, manifest or not: a manifest only says which command wrote it last.
         string[] foreign = maps.Where(m => !HasMapLabel(m)).Order(StringComparer.Ordinal).ToArray();
         // Without maps, a thresholds.csv or manifest.json here is simulate's only if its manifest says so.

@@ -59,9 +59,14 @@ public class SimulateBenchBadInputTests
         string maps = TestPaths.NewTempDir();
         File.WriteAllBytes(Path.Combine(maps, "emd_1234.map"), new byte[2048]);
         AssertOneError(SirenProcess.Run("simulate", "--preset", "demo", "--n", "2", "--outdir", maps), "emd_1234.map", "did not write");
+        string ran = TestPaths.NewTempDir();
+        new Siren.Core.Blocks.RunManifest("run").Write(ran);
+        AssertOneError(SirenProcess.Run("simulate", "--preset", "demo", "--n", "2", "--outdir", ran), "siren run");
+        // predict-thresholds names its manifest after predictions.csv: found all the same.
         string predicted = TestPaths.NewTempDir();
-        new Siren.Core.Blocks.RunManifest("predict-thresholds").Write(predicted);
+        new Siren.Core.Blocks.RunManifest("predict-thresholds").WriteBeside(Path.Combine(predicted, "predictions.csv"));
         AssertOneError(SirenProcess.Run("simulate", "--preset", "demo", "--n", "2", "--outdir", predicted), "siren predict-thresholds");
+        Assert.Empty(Directory.GetFiles(predicted, "*.mrc"));
     }
 
     [Fact]
