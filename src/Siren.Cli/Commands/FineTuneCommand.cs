@@ -66,7 +66,10 @@ public static class FineTuneCommand
                     // Labels are levels of the maps as given; a cropped map's is carried to the box-64 map by the share of voxels it encloses.
                     double label = labelled[chunk[i].MapId];
                     double target = chunk[i].FullBox is not null ? FullBoxLevels.ToModel(chunk[i], label) : (chunk[i].RawStats ?? chunk[i].Stats).Normalize(label);
-                    Preprocess.RequireEnclosing(pr.GetValue(labels)!, chunk[i].MapId, chunk[i].SourcePath, target, chunk[i].Normalized);
+                    if ((chunk[i].FullBox ?? (chunk[i].RawStats is null ? chunk[i].Box64 : null)) is { } asGiven)
+                        Preprocess.RequireEnclosing(pr.GetValue(labels)!, chunk[i].MapId, chunk[i].SourcePath, label, asGiven);
+                    else
+                        Preprocess.RequireEnclosing(pr.GetValue(labels)!, chunk[i].MapId, chunk[i].SourcePath, target, chunk[i].Normalized, normalized: true);
                     examples.Add(new FineTuneExample(chunk[i].MapId, chunk[i].Normalized, features![i], target));
                 }
             }

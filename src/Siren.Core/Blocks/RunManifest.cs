@@ -131,6 +131,8 @@ public sealed class RunManifest
     }
 
     /// <summary>Full paths of the files the earlier <paramref name="command"/>'s manifest in <paramref name="folder"/> lists as its outputs.</summary>
+    public static string[] EarlierOutputs(string folder, string command) => EarlierOutputs(folder, FileName, command);
+
     private static string[] EarlierOutputs(string folder, string manifestName, string command)
     {
         JsonObject? earlier = ReadOwn(folder, manifestName);

@@ -36,21 +36,29 @@ public static class FullBoxLevels
         "warning: the full-box maps are not here, so their levels follow the original's linear rule, which misjudges cropped maps' volumes " +
         "(by 7 %, 47 % and 326 % at box 128, 192 and 320 in docs/thresholds.md). Pass the raw maps for levels that match their volume.";
 
+    // The shares are counted on the box-64 map in map units, not on the normalized one: normalization merges every
+    // voxel ≤ 0 into its floor, and a level at or below the floor (the model predicts down to about -1.03, and a
+    // user's contour may sit in the noise) would count that whole floor as enclosed.
+
     /// <summary>The full-box level enclosing the share of voxels that model level <paramref name="p"/> encloses in the box-64 map.</summary>
     public static double FromModel(PreparedMap map, double p)
     {
-        float[] full = map.FullBox ?? throw new ArgumentException($"map {map.MapId} was prepared without its full-box values", nameof(map));
-        double share = ShareAbove(map.Normalized, p);
+        var (full, box64) = Values(map);
+        double share = ShareAbove(box64, map.Stats.Denormalize(p));
         return OrderStatistics.LevelEnclosing(full, (long)Math.Round(share * full.Length));
     }
 
     /// <summary>The model level (normalized box-64 scale) enclosing the share of voxels that full-box level <paramref name="level"/> encloses.</summary>
     public static double ToModel(PreparedMap map, double level)
     {
-        float[] full = map.FullBox ?? throw new ArgumentException($"map {map.MapId} was prepared without its full-box values", nameof(map));
+        var (full, box64) = Values(map);
         double share = ShareAbove(full, level);
-        return OrderStatistics.LevelEnclosing(map.Normalized, (long)Math.Round(share * map.Normalized.Length));
+        return map.Stats.Normalize(OrderStatistics.LevelEnclosing(box64, (long)Math.Round(share * box64.Length)));
     }
+
+    private static (float[] Full, float[] Box64) Values(PreparedMap map) =>
+        map is { FullBox: { } full, Box64: { } box64 } ? (full, box64)
+            : throw new ArgumentException($"map {map.MapId} was prepared without its full-box values", nameof(map));
 
     private static double ShareAbove(float[] values, double level)
     {

@@ -114,15 +114,18 @@ public sealed class PreparedMapReader
         }
     }
 
-    /// <summary>Up to <paramref name="chunkSize"/> maps from <paramref name="start"/>, fewer when their full-box values would exceed half the budget.</summary>
+    /// <summary>Up to <paramref name="chunkSize"/> maps from <paramref name="start"/>, fewer when their full-box values
+    /// (and a cropped map's box-64 values, <see cref="PreparedMap.Box64"/>) would exceed half the budget.</summary>
     private int ChunkLength(int start, int chunkSize)
     {
+        const long box64 = (long)Preprocess.ModelBox * Preprocess.ModelBox * Preprocess.ModelBox;
         int count = Math.Min(chunkSize, Files.Count - start);
         if (IsPreprocessed) return count;
         long bytes = 0;
         for (int i = 0; i < count; i++)
         {
-            bytes += _voxels[start + i] * sizeof(float);
+            long voxels = _voxels[start + i];
+            bytes += (voxels == box64 ? voxels : voxels + box64) * sizeof(float);
             if (bytes > _fullBoxBudget / 2) return Math.Max(1, i);
         }
         return count;

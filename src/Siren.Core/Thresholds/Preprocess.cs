@@ -15,7 +15,11 @@ public sealed record MapRanges(int MapId, MapStats Stats, MapStats? RawStats);
 /// <param name="Stats">Range of the box-64 (downsampled) map: denormalizes levels for that map.</param>
 /// <param name="RawStats">Range of the map as given when it was not box 64 (the original's map_stats_raw.csv), else null.</param>
 /// <param name="FullBox">The values of the map as given when it was cropped and they were asked for (<see cref="LevelScale.FullBox"/>), else null.</param>
-public sealed record PreparedMap(int MapId, string SourcePath, float[] Normalized, MapStats Stats, MapStats? RawStats, Vec3 VoxelSize, float[]? FullBox = null);
+/// <param name="Box64">The box-64 map in map units (the map itself, or its Fourier crop) when it was read from a raw map;
+/// null in a folder siren preprocess wrote, which holds only the normalized maps. Normalization merges every voxel
+/// ≤ 0 into one floor value, so only these values tell how much a level at or below the floor encloses.</param>
+public sealed record PreparedMap(int MapId, string SourcePath, float[] Normalized, MapStats Stats, MapStats? RawStats, Vec3 VoxelSize,
+    float[]? FullBox = null, float[]? Box64 = null);
 
 /// <summary>
 /// The original's <c>siren preprocess</c>: maps not at box 64 are Fourier-cropped to 64, every box-64
@@ -53,7 +57,7 @@ public static class Preprocess
             raw = MapNormalization.Range(volume.Data, $"'{sourcePath}'");
         }
         var (normalized, stats) = MapNormalization.Normalize(boxed.Data, $"'{sourcePath}'");
-        return new PreparedMap(mapId, sourcePath, normalized, stats, raw, boxed.VoxelSize, keepFullBox && raw is not null ? volume.Data : null);
+        return new PreparedMap(mapId, sourcePath, normalized, stats, raw, boxed.VoxelSize, keepFullBox && raw is not null ? volume.Data : null, boxed.Data);
     }
 
     /// <summary>The maps the model can read: cubic, box ≥ 64 (maps are only Fourier-cropped down, as in the original).</summary>
@@ -85,19 +89,22 @@ public static class Preprocess
         var reader = new PreparedMapReader(voldir, readPreprocessed: false, keepFullBox: false);
         var labels = labelsCsv is null ? null : ReadLabels(labelsCsv, reader.Files);
         var maps = new List<MapRanges>(reader.Files.Count);
+        var written = new List<string>();
         AtomicFile.WriteDirectory(normalized, normDir =>
         {
             string downDir = Path.Combine(normDir, DownsampledFolder);
             foreach (var chunk in reader.Chunks(prepared: (file, prepared, downsampled) =>
             {
                 string name = Path.GetFileName(file.Path);
-                if (labels is not null && labels.TryGetValue(file.MapId, out double level)) RequireEnclosing(labelsCsv!, file.MapId, file.Path, prepared.Stats.Normalize(level), prepared.Normalized);
+                // Labels are levels of the box-64 maps, as the original normalizes them with the downsampled range.
+                if (labels is not null && labels.TryGetValue(file.MapId, out double level)) RequireEnclosing(labelsCsv!, file.MapId, file.Path, level, prepared.Box64!);
                 if (downsampled is not null)
                 {
                     MrcWriter.Write(Path.Combine(downDir, name), downsampled);
                     log?.Invoke($"downsampled {name} to box {ModelBox} ({downsampled.VoxelSize.X:0.###} Å/px)");
                 }
                 MrcWriter.Write(Path.Combine(normDir, name), new MrcVolume(ModelBox, ModelBox, ModelBox, prepared.Normalized, prepared.VoxelSize, new Vec3(0, 0, 0)));
+                lock (written) written.Add(name);
             }))
             {
                 maps.AddRange(chunk.Select(m => new MapRanges(m.MapId, m.Stats, m.RawStats)));
@@ -105,13 +112,21 @@ public static class Preprocess
             }
 
             WriteStats(Path.Combine(normDir, StatsDownsampledFile), maps.Select(m => (m.MapId, m.Stats)));
+            written.Add(StatsDownsampledFile);
             if (maps.Any(m => m.RawStats is not null))
             {
                 // The original writes the raw table only for cropped maps; a mixed folder gets each map's own range.
                 WriteStats(Path.Combine(normDir, StatsRawFile), maps.Select(m => (m.MapId, m.RawStats ?? m.Stats)));
+                written.Add(StatsRawFile);
             }
-            if (labels is not null) WriteNormalizedLabels(labels, maps, Path.Combine(normDir, LabelsFile));
-            manifest.Seconds("preprocess", clock.Elapsed)
+            if (labels is not null)
+            {
+                WriteNormalizedLabels(labels, maps, Path.Combine(normDir, LabelsFile));
+                written.Add(LabelsFile);
+            }
+            // The downsampled maps bear their normalized maps' names, which the list holds.
+            if (Directory.Exists(downDir)) written.Add(DownsampledFolder);
+            manifest.Outputs(written.Order(StringComparer.Ordinal)).Seconds("preprocess", clock.Elapsed)
                 .Result("maps", maps.Count).Result("downsampled", maps.Count(m => m.RawStats is not null))
                 .Write(normDir);
         });
@@ -131,20 +146,33 @@ public static class Preprocess
         bool outside = relative == ".." || relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) || Path.IsPathRooted(relative);
         if (!outside)
             throw new SirenException($"--voldir '{voldir}' is in '{normalized}', the folder preprocess replaces with its output. Fix: pass the raw maps from another folder (predict-thresholds and fine-tune read a folder siren preprocess wrote as it is), or choose another --outdir.");
-        if (Directory.Exists(normalized) && Directory.EnumerateFileSystemEntries(normalized).Any() && RunManifest.CommandIn(normalized) != CommandName)
+        if (!Directory.Exists(normalized) || !Directory.EnumerateFileSystemEntries(normalized).Any()) return;
+        if (RunManifest.CommandIn(normalized) != CommandName)
             throw new SirenException($"'{normalized}' holds files siren preprocess did not write (it has no manifest.json of preprocess), and preprocess replaces that folder whole. Fix: move it away, or choose another --outdir.");
+        // Its own folder may since have gained files (predict-thresholds --outdir pointed into it, notes): those go with it only if listed.
+        var own = RunManifest.EarlierOutputs(normalized, CommandName).Append(Path.Combine(normalized, RunManifest.FileName)).ToHashSet();
+        string downsampled = Path.Combine(normalized, DownsampledFolder);
+        var foreign = Directory.EnumerateFileSystemEntries(normalized).Where(e => !own.Contains(e));
+        if (own.Contains(downsampled) && Directory.Exists(downsampled))
+            foreign = foreign.Concat(Directory.EnumerateFileSystemEntries(downsampled).Where(e => !own.Contains(Path.Combine(normalized, Path.GetFileName(e)))));
+        if (foreign.Order(StringComparer.Ordinal).FirstOrDefault() is { } first)
+            throw new SirenException($"'{normalized}' holds {Path.GetRelativePath(normalized, first)}, which siren preprocess did not write, and preprocess replaces that folder whole. Fix: move it out of that folder, or choose another --outdir.");
     }
 
     /// <summary>
     /// A label must be a level inside the map: one above every voxel encloses nothing and one below every
     /// voxel encloses the whole box, and neither is a contour a model can learn or be scored against.
     /// </summary>
-    /// <param name="normalizedLevel">The label on the model's scale, for the box-64 normalized map.</param>
-    public static void RequireEnclosing(string labelsCsv, int mapId, string mapPath, double normalizedLevel, ReadOnlySpan<float> normalized)
+    /// <param name="level">The label, in the units of <paramref name="values"/>.</param>
+    /// <param name="values">The map the label is for, in map units; or its normalized box-64 map, when that is
+    /// all there is (<paramref name="normalized"/>).</param>
+    /// <param name="normalized">Normalization merged every voxel ≤ 0 into its floor, so a level at or below
+    /// the floor may still leave some out: only a level enclosing no voxel is refused.</param>
+    public static void RequireEnclosing(string labelsCsv, int mapId, string mapPath, double level, ReadOnlySpan<float> values, bool normalized = false)
     {
-        int enclosed = 0;
-        foreach (float v in normalized) if (v > normalizedLevel) enclosed++;
-        if (enclosed == 0 || enclosed == normalized.Length)
+        long enclosed = 0;
+        foreach (float v in values) if (v > level) enclosed++;
+        if (enclosed == 0 || (enclosed == values.Length && !normalized))
             throw new SirenException($"'{labelsCsv}': the level for map {mapId} ({Path.GetFileName(mapPath)}) encloses {(enclosed == 0 ? "no voxel" : "every voxel")} of it. Fix: give a contour_level in that map's units, between its background and its maximum.");
     }
 

@@ -129,6 +129,27 @@ public class ThresholdCommandBadInputTests
         Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).ToDictionary(f => Path.GetRelativePath(dir, f), File.ReadAllBytes);
 
     [Fact]
+    public void PreprocessRerunKeepsWhatOthersWroteIntoItsFolder()
+    {
+        // A rerun replaces OUT/normalized whole: what predict-thresholds, or the user, put in it since must not go with it.
+        string outdir = TestPaths.NewTempDir(), maps = FullBoxLevelsTests.CroppedMaps(2);
+        Assert.Equal(0, SirenProcess.Run("preprocess", "--voldir", maps, "--outdir", outdir).ExitCode);
+        string normalized = Path.Combine(outdir, "normalized");
+        Assert.Equal(0, SirenProcess.Run("preprocess", "--voldir", maps, "--outdir", outdir).ExitCode);
+        Assert.Equal(0, SirenProcess.Run("predict-thresholds", "--voldir", normalized, "--outdir", normalized).ExitCode);
+        var before = FilesUnder(outdir);
+        AssertOneError(SirenProcess.Run("preprocess", "--voldir", maps, "--outdir", outdir), "predictions.csv", "did not write", "move it out");
+        Assert.Equal(before, FilesUnder(outdir));
+
+        File.Delete(Path.Combine(normalized, "predictions.csv"));
+        File.Delete(Path.Combine(normalized, "predictions.manifest.json"));
+        File.WriteAllText(Path.Combine(normalized, "downsampled", "notes.txt"), "mine");
+        AssertOneError(SirenProcess.Run("preprocess", "--voldir", maps, "--outdir", outdir), "notes.txt", "did not write");
+        File.Delete(Path.Combine(normalized, "downsampled", "notes.txt"));
+        Assert.Equal(0, SirenProcess.Run("preprocess", "--voldir", maps, "--outdir", outdir).ExitCode);
+    }
+
+    [Fact]
     public void PreprocessThatFailsHalfWayLeavesThePreviousFolderWhole()
     {
         string outdir = TestPaths.NewTempDir();
@@ -180,6 +201,21 @@ public class ThresholdCommandBadInputTests
         string maps = Box64Maps(), labels = Labels(csv);
         AssertOneError(SirenProcess.Run("preprocess", "--voldir", maps, "--outdir", TestPaths.NewTempDir(), "--labels", labels), "labels.csv", named);
         AssertOneError(SirenProcess.Run("fine-tune", "--voldir", maps, "--outdir", TestPaths.NewTempDir(), "--labels", labels), "labels.csv", named);
+    }
+
+    [Fact]
+    public void LabelsBelowZeroInTheNoiseAreLevels()
+    {
+        // Normalization merges every voxel ≤ 0 into one floor; a contour in the noise still leaves some voxels out.
+        string maps = Box64Maps(), labels = Labels("vol_id,contour_level\n0,0\n1,-0.05\n2,0.02\n");
+        string prep = TestPaths.NewTempDir();
+        var r = SirenProcess.Run("preprocess", "--voldir", maps, "--outdir", prep, "--labels", labels);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var normalized = File.ReadAllLines(Path.Combine(prep, "normalized", "normalized_labels.csv")).Skip(1)
+            .Select(l => double.Parse(l.Split(',')[2], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.All(normalized[..2], p => Assert.True(p < -1, $"{p}: a level at or below zero is below the normalized floor"));
+        r = SirenProcess.Run("fine-tune", "--voldir", maps, "--outdir", TestPaths.NewTempDir(), "--labels", labels, "--held-out", "0");
+        Assert.DoesNotContain("encloses", r.Stderr);
     }
 
     [Theory]

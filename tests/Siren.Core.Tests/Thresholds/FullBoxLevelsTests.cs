@@ -45,6 +45,26 @@ public class FullBoxLevelsTests
     }
 
     [Fact]
+    public void LevelsAtOrBelowTheNormalizedFloorCarryTheShareOfTheBox64Map()
+    {
+        // Normalization puts every voxel ≤ 0 on one floor just below -1; the map's noise is spread beneath it.
+        var map = new PreparedMapReader(CroppedMaps(1), keepFullBox: true).ReadAll()[0];
+        float[] box64 = map.Box64!;
+        double floorShare = ShareAbove(box64, 0), all = 1.0 - 1.0 / box64.Length;
+        foreach (double level in new[] { 0.0, -0.002, -0.005 })
+        {
+            double p = map.Stats.Normalize(level), share = ShareAbove(box64, level);
+            Assert.InRange(share, floorShare, all);
+            double full = FullBoxLevels.FromModel(map, p);
+            Assert.Equal(share, ShareAbove(map.FullBox!, full), 1.0 / map.FullBox!.Length * 1.01 + 1e-12);
+            // And back: a full-box level in the noise lands below the floor, at the box-64 level enclosing as much.
+            double back = FullBoxLevels.ToModel(map, full);
+            Assert.Equal(share, ShareAbove(box64, map.Stats.Denormalize(back)), 1.0 / box64.Length * 1.01 + 1e-12);
+        }
+        Assert.True(ShareAbove(box64, -0.005) > floorShare + 0.05, "the noise below zero must be wide enough to tell the levels apart");
+    }
+
+    [Fact]
     public void LevelScalesOfCroppedAndBox64Maps()
     {
         string dir = CroppedMaps(3);
@@ -71,7 +91,7 @@ public class FullBoxLevelsTests
     {
         // The chunk being read and the one its consumer holds are alive together: each gets half the budget.
         string dir = CroppedMaps(3);
-        long oneMap = 96L * 96 * 96 * sizeof(float);
+        long oneMap = (96L * 96 * 96 + 64 * 64 * 64) * sizeof(float); // the full-box values and the box-64 crop
         Assert.Equal([2, 1], new PreparedMapReader(dir, fullBoxBudget: 4 * oneMap).Chunks(64).Select(c => c.Count));
         Assert.Equal([1, 1, 1], new PreparedMapReader(dir, fullBoxBudget: 2 * oneMap).Chunks(64).Select(c => c.Count));
         // Kept or not, the full-box maps of a chunk are read and cropped in parallel: the same sizes.
