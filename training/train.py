@@ -2,12 +2,12 @@
 
     python3 training/train.py --data /tmp/thr/train --out /tmp/thr/model --seed 1
 
-Two stages: the network with one small head, then an ensemble of heads trained to convergence on its
-frozen features (fit_head), half reading every feature and half only the histogram branch, merged into
-the shipped head. Writes OUT/siren_threshold.onnx (the ONNX contract of docs/thresholds.md) and
-OUT/siren_threshold_head.json (the head's weights, which siren fine-tune starts from). Debian
-python3-torch and python3-onnx, CPU only; deterministic for a seed and thread count (seeded shuffles and
-augmentation, deterministic kernels).
+Two stages: the network with one small head (--epochs, default 16, as training/train.sh passes for the
+shipped model), then an ensemble of heads trained to convergence on its frozen features (fit_head), half
+reading every feature and half only the histogram branch, merged into the shipped head. Writes
+OUT/siren_threshold.onnx (the ONNX contract of docs/thresholds.md) and OUT/siren_threshold_head.json (the
+head's weights, which siren fine-tune starts from). Debian python3-torch and python3-onnx, CPU only;
+deterministic for a seed and thread count (seeded shuffles and augmentation, deterministic kernels).
 """
 import argparse
 import csv
@@ -92,7 +92,7 @@ def main():
     ap.add_argument("--data", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--epochs", type=int, default=16)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--threads", type=int, default=2)
