@@ -61,7 +61,7 @@ public static class TrainingSet
     public static void Write(string outdir, int count, ulong seed, IReadOnlyList<string> families, string? ribosomeDir,
         bool rawMaps, IProgress<double>? progress = null)
     {
-        if (count < 1) throw new SirenException($"--count {count}: a training set needs at least one map. Fix: pass --count 1 or more (training uses 2000).");
+        if (count < 1) throw new SirenException($"--count {count}: a training set needs at least one map. Fix: pass --count 1 or more (training/train.sh uses 6000).");
         ValidateFamilies(families);
         AtomicFile.EnsureDirectory(outdir, "--out");
         // Packed maps stay in memory until the file is written; raw maps go to disk one by one.
