@@ -17,8 +17,9 @@ namespace Siren.Core.Thresholding;
 /// (<see cref="Simulation.PseudoComplex"/>) and synthetic shapes filled uniformly with pseudo-residues.
 /// A synthetic shape is one region (a union of parts is filled once, so overlapping parts do not double
 /// the density there: a real molecule has one density).
-/// Maps are rendered directly at box 64 on the coarse grid a Fourier crop of a B-box map (B = 64…320)
-/// would produce (voxel = B·apix/64); the molmap σ has a floor of 0.25–0.6 voxel (drawn per map), which
+/// Maps are rendered directly at box 64 on the coarse grid a Fourier crop to 64 would produce: the voxel
+/// (B·apix/64 for a B-box map) follows from the particle's size, which fills 40–80 % of the box, so no B is
+/// drawn; the molmap σ has a floor of 0.25–0.6 voxel (drawn per map), which
 /// stands in for the crop's band limit (rendering 320³ maps and cropping them would cost minutes per map
 /// here) and covers siren simulate's point-sampled maps.
 ///
@@ -130,7 +131,7 @@ public static class TrainingSet
         var molecule = new AtomModel(shape.Molecule);
         var all = shape.Molecule.Concat(shape.Extra).ToArray();
 
-        // Particle extent sets the box: it fills 40–80 % of a raw box of 64–320 voxels.
+        // Particle extent sets the voxel: the particle fills 40–80 % of the box-64 grid.
         var centre = Vector3.Zero;
         foreach (var a in all) centre += a.Position;
         centre /= all.Length;
