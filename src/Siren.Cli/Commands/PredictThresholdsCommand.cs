@@ -24,7 +24,7 @@ public static class PredictThresholdsCommand
         var model = new Option<string?>("--model") { Description = "ONNX model with input 'map' [N,1,64,64,64] and output 'threshold' [N,1] (default: the shipped model; see training/convert_original.py for the original's weights)." };
         var head = new Option<string?>("--head") { Description = "head.json from siren fine-tune, replacing the model's last layers." };
         var labels = new Option<string?>("--labels") { Description = "CSV with vol_id, contour_level: also plot predictions against these labels (predictions_vs_labels.png)." };
-        var batch = new Option<int>("--batch-size") { Description = "Maps per ONNX Runtime call.", DefaultValueFactory = _ => 4 };
+        var batch = new Option<int>("--batch-size") { Description = "Maps per ONNX Runtime call.", DefaultValueFactory = _ => ThresholdPredictor.DefaultBatchSize };
         var levels = new Option<string>("--levels")
         {
             Description = "'raw': levels for the maps as given (a cropped map's level encloses the same share of its voxels as the model's level in the box-64 map); "

@@ -22,6 +22,8 @@ public sealed class ThresholdPredictor : IDisposable
     public const string FeaturesOutput = "features";
     public const string ShippedModelResource = "Siren.Core.Thresholds.siren_threshold.onnx";
     public const string ShippedHeadResource = "Siren.Core.Thresholds.siren_threshold_head.json";
+    /// <summary>Maps per ONNX Runtime call: 4 ran the shipped model fastest on a 2-core CPU (docs/thresholds.md).</summary>
+    public const int DefaultBatchSize = 4;
     private const int Box = Preprocess.ModelBox;
     private const int Voxels = Box * Box * Box;
 
@@ -37,7 +39,8 @@ public sealed class ThresholdPredictor : IDisposable
         // More threads than cores only slows ONNX Runtime, and a typo (100000) would start that many.
         if (threads < 0 || threads > Environment.ProcessorCount)
             throw new SirenException($"--threads {threads} is outside 0 (all cores) to {Environment.ProcessorCount}, this machine's logical processors. Fix: omit it (all cores) or give a count up to {Environment.ProcessorCount}.");
-        var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
+        // The session keeps what it needs of the options once created.
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
         if (threads > 0) options.IntraOpNumThreads = threads;
         ModelSource = modelPath is null ? "shipped model" : Path.GetFullPath(modelPath);
         byte[] model = modelPath is null ? ReadResource(ShippedModelResource) : InputFile.ReadAllBytes(modelPath, "an ONNX model", "pass the .onnx file itself (--model)");
@@ -140,14 +143,14 @@ public sealed class ThresholdPredictor : IDisposable
     /// <summary>Predicts levels for prepared maps, in batches, for the maps <paramref name="levels"/> names.</summary>
     /// <param name="batchTimed">Called after each batch with its map count and the model's time on it.</param>
     /// <param name="log">Receives the warning for maps whose level is no contour (<see cref="RequireContours"/>).</param>
-    public IReadOnlyList<ThresholdPrediction> Predict(IReadOnlyList<PreparedMap> maps, int batchSize = 8, LevelScale levels = LevelScale.FullBox,
+    public IReadOnlyList<ThresholdPrediction> Predict(IReadOnlyList<PreparedMap> maps, int batchSize = DefaultBatchSize, LevelScale levels = LevelScale.FullBox,
         IProgress<double>? progress = null, Action<int, TimeSpan>? batchTimed = null, Action<string>? log = null) =>
         RequireContours(PredictBatches(maps, batchSize, levels, progress, batchTimed), log);
 
     private List<ThresholdPrediction> PredictBatches(IReadOnlyList<PreparedMap> maps, int batchSize, LevelScale levels,
         IProgress<double>? progress, Action<int, TimeSpan>? batchTimed)
     {
-        if (batchSize < 1) throw new SirenException($"batch size {batchSize} must be at least 1. Fix: pass --batch-size 8.");
+        if (batchSize < 1) throw new SirenException($"batch size {batchSize} must be at least 1. Fix: pass --batch-size {DefaultBatchSize}.");
         if (SingleMapBatches) batchSize = 1;
         var result = new List<ThresholdPrediction>(maps.Count);
         var clock = new System.Diagnostics.Stopwatch();
@@ -209,7 +212,7 @@ public sealed class ThresholdPredictor : IDisposable
     /// Levels for every map of a folder: raw maps of any box are preprocessed as they are read; a folder
     /// written by <c>siren preprocess</c> (normalized maps with map_stats_*.csv) is read as it is.
     /// </summary>
-    public IReadOnlyList<ThresholdPrediction> Predict(string voldir, int batchSize = 8, LevelScale levels = LevelScale.FullBox,
+    public IReadOnlyList<ThresholdPrediction> Predict(string voldir, int batchSize = DefaultBatchSize, LevelScale levels = LevelScale.FullBox,
         IProgress<double>? progress = null, Action<string>? log = null)
     {
         var reader = Reader(voldir, levels);
@@ -222,7 +225,7 @@ public sealed class ThresholdPredictor : IDisposable
         new(voldir, rawLevels: levels != LevelScale.Downsampled, keepFullBox: levels == LevelScale.FullBox);
 
     /// <summary>Levels for the maps of <paramref name="reader"/>, read a chunk at a time, so memory does not grow with the ensemble.</summary>
-    public IReadOnlyList<ThresholdPrediction> Predict(PreparedMapReader reader, int batchSize = 8, LevelScale levels = LevelScale.FullBox,
+    public IReadOnlyList<ThresholdPrediction> Predict(PreparedMapReader reader, int batchSize = DefaultBatchSize, LevelScale levels = LevelScale.FullBox,
         IProgress<double>? progress = null, Action<int, TimeSpan>? batchTimed = null, Action<string>? log = null)
     {
         var result = new List<ThresholdPrediction>(reader.Files.Count);
@@ -240,7 +243,7 @@ public sealed class ThresholdPredictor : IDisposable
     /// Predicts every map of <paramref name="voldir"/>, writes <paramref name="csvPath"/> (the original's
     /// columns) and returns the thresholds read back from it, so later stages (siren expand) can find them.
     /// </summary>
-    public Thresholds PredictThresholds(string voldir, string csvPath, int batchSize = 8, IProgress<double>? progress = null, Action<string>? log = null)
+    public Thresholds PredictThresholds(string voldir, string csvPath, int batchSize = DefaultBatchSize, IProgress<double>? progress = null, Action<string>? log = null)
     {
         WriteCsv(csvPath, Predict(voldir, batchSize, progress: progress, log: log));
         return Thresholds.FromCsv(csvPath);
