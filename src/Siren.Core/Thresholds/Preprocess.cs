@@ -150,7 +150,10 @@ public static class Preprocess
         if (RunManifest.CommandIn(normalized) != CommandName)
             throw new SirenException($"'{normalized}' holds files siren preprocess did not write (it has no manifest.json of preprocess), and preprocess replaces that folder whole. Fix: move it away, or choose another --outdir.");
         // Its own folder may since have gained files (predict-thresholds --outdir pointed into it, notes): those go with it only if listed.
-        var own = RunManifest.EarlierOutputs(normalized, CommandName).Append(Path.Combine(normalized, RunManifest.FileName)).ToHashSet();
+        string[] listed = RunManifest.EarlierOutputs(normalized, CommandName);
+        if (listed.Length == 0)
+            throw new SirenException($"'{normalized}' was written by an earlier Siren.Native preprocess that did not list its files, and preprocess replaces that folder whole. Fix: delete that folder if it holds nothing of yours, or choose another --outdir.");
+        var own = listed.Append(Path.Combine(normalized, RunManifest.FileName)).ToHashSet();
         string downsampled = Path.Combine(normalized, DownsampledFolder);
         var foreign = Directory.EnumerateFileSystemEntries(normalized).Where(e => !own.Contains(e));
         if (own.Contains(downsampled) && Directory.Exists(downsampled))

@@ -147,6 +147,13 @@ public class ThresholdCommandBadInputTests
         AssertOneError(SirenProcess.Run("preprocess", "--voldir", maps, "--outdir", outdir), "notes.txt", "did not write");
         File.Delete(Path.Combine(normalized, "downsampled", "notes.txt"));
         Assert.Equal(0, SirenProcess.Run("preprocess", "--voldir", maps, "--outdir", outdir).ExitCode);
+
+        // A folder from a version that did not list its files cannot be told apart from one others wrote into.
+        string manifestPath = Path.Combine(normalized, "manifest.json");
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(manifestPath))!;
+        manifest["results"]!.AsObject().Remove("outputs");
+        File.WriteAllText(manifestPath, manifest.ToJsonString());
+        AssertOneError(SirenProcess.Run("preprocess", "--voldir", maps, "--outdir", outdir), "did not list its files", "delete that folder");
     }
 
     [Fact]
