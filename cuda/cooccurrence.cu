@@ -7,8 +7,8 @@
 //   n00 = V - f_i - f_j + n11
 //   positive pass:   x = n11, capX = min(f_i, f_j);     y = n00, capY = V - max(f_i, f_j)
 //   complement pass: x = n00, capX = V - max(f_i, f_j); y = n11, capY = min(f_i, f_j)
-//   edge <=> (double)x > min(c * (double)L, (double)capX) && y > min(O, capY)
-// with L, O from the rule's cutoff tables at the ranks of (f_i, f_j) and c the locality factor read
+//   edge <=> (double)x > min(c * L, (double)capX) && y > min(O, capY)
+// with L (a double: a reference-mode cutoff may sit a sliver below a whole count) and O (an integer) from the rule's cutoff tables at the ranks of (f_i, f_j) and c the locality factor read
 // from a table of doubles indexed by q = (2 dx)^2 + (2 dy)^2 + (2 dz)^2 (half-voxel units). The only
 // floating-point operation is c * L: it is one IEEE multiply (__dmul_rn) so that no compiler can fuse
 // it into an FMA, and the host also compiles with -fmad=false.
@@ -28,7 +28,7 @@ typedef unsigned long long u64;
 struct EdgeTable
 {
     const int* rank;
-    const int* local;
+    const double* local;
     const int* other;
     int size;
     int pass;
@@ -45,7 +45,7 @@ __device__ __forceinline__ bool is_edge(int n11, int fi, int fj, int maps, doubl
     int ri = t.rank[fi], rj = t.rank[fj];
     if (ri < 0 || rj < 0) return false;   // a count the table was not built for never makes an edge (as on the CPU)
     int cell = ri * t.size + rj;
-    double scaled = __dmul_rn(c, (double)t.local[cell]);
+    double scaled = __dmul_rn(c, t.local[cell]);
     double localLimit = scaled < (double)capX ? scaled : (double)capX;
     int other = t.other[cell];
     int otherLimit = other < capY ? other : capY;

@@ -10,7 +10,7 @@
 static int maps, words, n, box = 12;
 static std::vector<u64> bits; static std::vector<int> counts, X, Y, Z;
 static std::vector<double> factors;
-struct Table { std::vector<int> rank, local, other; int size; int pass; };
+struct Table { std::vector<int> rank, other; std::vector<double> local; int size; int pass; };
 
 bool naive(int a, int b, double c, const Table& t)
 {
@@ -50,7 +50,8 @@ int main(int argc, char** argv)
         Table& T = tables[t]; T.pass = t; T.size = maps + 1; T.rank.resize(maps + 1);
         for (int f = 0; f <= maps; f++) T.rank[f] = (f % 11 == 5) ? -1 : f;   // some counts absent from the table
         T.local.resize(T.size * T.size); T.other.resize(T.size * T.size);
-        for (auto& v : T.local) v = rng() % (maps / 2 + 1);
+        // Whole counts, some a sliver lower (SignificanceTable.Sliver), as reference-mode tables hold.
+        for (auto& v : T.local) v = (double)(rng() % (maps / 2 + 1)) - (rng() % 3 == 0 ? 1.0 / (1 << 20) : 0.0);
         for (auto& v : T.other) v = rng() % (maps / 2 + 1);
     }
     auto args = [&](Table& T) { return EdgeTable{T.rank.data(), T.local.data(), T.other.data(), T.size, T.pass}; };

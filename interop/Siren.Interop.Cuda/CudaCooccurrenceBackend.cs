@@ -307,7 +307,7 @@ public sealed unsafe class CudaCooccurrenceBackend : ICooccurrenceBackend
             {
                 var table = rules[r].Table;
                 DeviceMemory rank = Keep(DriverApi.Upload<int>(context, table.Rank));
-                DeviceMemory local = Keep(DriverApi.Upload<int>(context, table.Local));
+                DeviceMemory local = Keep(DriverApi.Upload<double>(context, table.Local));
                 DeviceMemory other = Keep(DriverApi.Upload<int>(context, table.Other));
                 _args[r] = new EdgeTableArgs { Rank = rank.Pointer, Local = local.Pointer, Other = other.Pointer, Size = table.Size, Pass = (int)rules[r].Pass };
             }

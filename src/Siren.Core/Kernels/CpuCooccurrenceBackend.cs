@@ -270,7 +270,8 @@ public sealed unsafe class CpuCooccurrenceBackend : ICooccurrenceBackend
     {
         private readonly bool _positive;
         private readonly int _maps, _size;
-        private readonly int[] _rank, _local, _other;
+        private readonly int[] _rank, _other;
+        private readonly double[] _local;
 
         public CompiledRule(int maps, EdgeRule rule, int[] counts)
         {

@@ -31,6 +31,36 @@ public sealed class Binomial
     }
 
     /// <summary>
+    /// P(X &gt; k): above the mean summed upward from k + 1, so a small tail keeps its precision; below it as
+    /// 1 − P(X ≤ k), summed downward from k. Each sum runs in units of its first pmf with the ratio recurrence,
+    /// whose terms then only shrink.
+    /// </summary>
+    public double UpperTail(int k, double p)
+    {
+        if (k < 0) return 1;
+        if (k >= _n || p <= 0) return 0;
+        if (p >= 1) return 1;
+        double ratio = p / (1 - p), term = 1, sum = 1;
+        if (k + 1 >= _n * p)
+        {
+            for (int j = k + 1; j < _n; j++)
+            {
+                term *= (double)(_n - j) / (j + 1) * ratio;
+                sum += term;
+                if (term < sum * 1e-17) break;
+            }
+            return Math.Min(1, sum * Math.Exp(LogPmf(k + 1, p)));
+        }
+        for (int j = k; j > 0; j--)
+        {
+            term *= j / ((_n - j + 1) * ratio);
+            sum += term;
+            if (term < sum * 1e-17) break;
+        }
+        return Math.Max(0, 1 - sum * Math.Exp(LogPmf(k, p)));
+    }
+
+    /// <summary>
     /// The smallest k with P(X &gt; k) ≤ <paramref name="alpha"/>, i.e. the quantile at level 1 − α.
     /// </summary>
     public int UpperQuantile(double p, double alpha)

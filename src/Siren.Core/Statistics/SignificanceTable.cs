@@ -9,9 +9,23 @@ namespace Siren.Core.Statistics;
 /// pass, n00 in the complement pass) at the positive p; <see cref="Other"/> is the cutoff of the other
 /// count at the negative p. Both are D×D row-major over count ranks, symmetric.
 /// </summary>
+/// <remarks>
+/// Under <see cref="CutoffRule.Reference"/> the original's cutoff is np.percentile of 1000 draws at
+/// 1 − p/m: M − (M − s₂)·999p/m for the largest draw M and the second s₂. With a unique maximum that is a
+/// sliver below M, so a count of exactly M (or, scaled, of c·M when that is whole) passes; with a tied
+/// maximum it is M. The table holds the median of that cutoff: k, the median of M, or k − <see cref="Sliver"/>
+/// when M &lt; k or a unique M = k together have probability ½ or more. Local cutoffs are doubles so that
+/// the locality factor scales the sliver with them; the other count is never scaled, so its cutoff stays
+/// an integer, k − 1 for k − sliver (the same test for whole counts).
+/// </remarks>
 public sealed class SignificanceTable
 {
-    private SignificanceTable(EdgePass pass, int maps, int[] rank, int[] distinct, int[] local, int[] other, double localAlpha, double otherAlpha)
+    /// <summary>How far below the median maximum a sliver-lowered cutoff sits: the original's own gap,
+    /// (M − s₂)·999p/m, is about 10⁻⁶ at sketch's test counts, and any gap below 1/1.75 of the distance from
+    /// c·k to the next whole count below it gives the same edges.</summary>
+    public const double Sliver = 1.0 / (1 << 20);
+
+    private SignificanceTable(EdgePass pass, int maps, int[] rank, int[] distinct, double[] local, int[] other, double localAlpha, double otherAlpha)
     {
         Pass = pass; Maps = maps; Rank = rank; DistinctCounts = distinct; Local = local; Other = other;
         LocalAlpha = localAlpha; OtherAlpha = otherAlpha;
@@ -26,14 +40,14 @@ public sealed class SignificanceTable
     public int[] Rank { get; }
 
     public int[] DistinctCounts { get; }
-    public int[] Local { get; }
+    public double[] Local { get; }
     public int[] Other { get; }
     public double LocalAlpha { get; }
     public double OtherAlpha { get; }
 
     public int Size => DistinctCounts.Length;
 
-    public int LocalCutoff(int fi, int fj) => Local[Rank[fi] * Size + Rank[fj]];
+    public double LocalCutoff(int fi, int fj) => Local[Rank[fi] * Size + Rank[fj]];
     public int OtherCutoff(int fi, int fj) => Other[Rank[fi] * Size + Rank[fj]];
 
     /// <param name="pass">Which count the locality factor will scale.</param>
@@ -56,10 +70,11 @@ public sealed class SignificanceTable
             if (rank[f] == 0) { rank[f] = distinct.Count; distinct.Add(f); }
 
         int d = distinct.Count;
-        var local = new int[d * d];
+        var local = new double[d * d];
         var other = new int[d * d];
         double localAlpha = CutoffLevel.TailProbability(rule, posp, tests);
         double otherAlpha = CutoffLevel.TailProbability(rule, negp, tests);
+        bool localMax = CutoffLevel.IsMaxOfDraws(rule, posp, tests), otherMax = CutoffLevel.IsMaxOfDraws(rule, negp, tests);
         var binomial = new Binomial(maps);
         int[] values = distinct.ToArray();
         double v = maps;
@@ -71,14 +86,28 @@ public sealed class SignificanceTable
                 double fi = values[i], fj = values[j];
                 double pBoth = fi / v * (fj / v);
                 double pNeither = (1 - fi / v) * (1 - fj / v);
-                int presence = binomial.UpperQuantile(pBoth, pass == EdgePass.Positive ? localAlpha : otherAlpha);
-                int absence = binomial.UpperQuantile(pNeither, pass == EdgePass.Positive ? otherAlpha : localAlpha);
-                int l = pass == EdgePass.Positive ? presence : absence;
-                int o = pass == EdgePass.Positive ? absence : presence;
-                local[i * d + j] = local[j * d + i] = l;
-                other[i * d + j] = other[j * d + i] = o;
+                double pLocal = pass == EdgePass.Positive ? pBoth : pNeither, pOther = pass == EdgePass.Positive ? pNeither : pBoth;
+                int l = binomial.UpperQuantile(pLocal, localAlpha);
+                int o = binomial.UpperQuantile(pOther, otherAlpha);
+                local[i * d + j] = local[j * d + i] = localMax && MedianBelowMaximum(binomial, pLocal, l) ? l - Sliver : l;
+                other[i * d + j] = other[j * d + i] = otherMax && MedianBelowMaximum(binomial, pOther, o) ? o - 1 : o;
             }
         });
         return new SignificanceTable(pass, maps, rank, values, local, other, localAlpha, otherAlpha);
+    }
+
+    /// <summary>
+    /// Whether the original's cutoff lies below the median <paramref name="k"/> of the maximum of its draws
+    /// at least half the time: P(M &lt; k) + P(M = k, no other draw at k)
+    /// = F(k−1)^1000 + 1000·pmf(k)·F(k−1)^999 ≥ ½, F the binomial CDF.
+    /// </summary>
+    internal static bool MedianBelowMaximum(Binomial binomial, double p, int k)
+    {
+        if (k <= 0) return false;
+        const int draws = CutoffLevel.ReferenceDraws;
+        double logBelow = Accurate.Log1P(-binomial.UpperTail(k - 1, p));   // log F(k − 1)
+        double below = Math.Exp(draws * logBelow);
+        double uniqueAtK = draws * Math.Exp(binomial.LogPmf(k, p) + (draws - 1) * logBelow);
+        return below + uniqueAtK >= 0.5;
     }
 }

@@ -55,6 +55,77 @@ public class SignificanceTableTests
     }
 
     [Fact]
+    public void ReferenceCutoffsDecideAsTheMajorityOfTheOriginalsBootstraps()
+    {
+        // The original, replayed: 1000 binomial draws per cell, np.percentile's linear interpolation at
+        // 100·(1 − p/m), and the test n > c·cutoff. Where most replicates agree, the table must agree with them.
+        const int v = 200, replicates = 401;
+        const double posp = 0.01, negp = 0.05, tests = 2e6;
+        (int Fi, int Fj)[] cells = [(20, 20), (40, 90), (100, 150), (12, 185), (60, 60), (150, 170)];
+        var table = SignificanceTable.Build(EdgePass.Positive, v, cells.SelectMany(c => new[] { c.Fi, c.Fj }).ToArray(), posp, negp, tests, CutoffRule.Reference);
+        var random = new SirenRandom(5);
+        int decided = 0, wholeCountsPassing = 0;
+        foreach (var (fi, fj) in cells)
+        {
+            double pBoth = fi / (double)v * (fj / (double)v), pNeither = (1 - fi / (double)v) * (1 - fj / (double)v);
+            foreach (var (p, cutoff, factors, pLevel) in new[]
+            {
+                (pBoth, table.LocalCutoff(fi, fj), new[] { 1.0, 1.25, 1.5, 1.75 }, posp),
+                (pNeither, (double)table.OtherCutoff(fi, fj), new[] { 1.0 }, negp),
+            })
+            {
+                double[] originals = Enumerable.Range(0, replicates).Select(_ => OriginalPercentile(v, p, pLevel / tests, random)).ToArray();
+                foreach (double c in factors)
+                {
+                    int median = (int)Math.Round(c * Math.Round(cutoff));
+                    for (int n = median - 2; n <= median + 2; n++)
+                    {
+                        double passing = originals.Count(t => n > c * t) / (double)replicates;
+                        if (passing is > 0.4 and < 0.6) continue;
+                        decided++;
+                        Assert.True(passing > 0.5 == n > c * cutoff, $"f = ({fi}, {fj}), p = {p:G4}, c = {c}, n = {n}: {passing:P0} of the original's replicates pass, the table's cutoff {cutoff} says {(n > c * cutoff ? "pass" : "fail")}");
+                        if (n > c * cutoff && n == c * Math.Round(cutoff)) wholeCountsPassing++;
+                    }
+                }
+            }
+        }
+        Assert.True(decided > 100, $"{decided} decided cases");
+        // The sliver matters: a count of exactly c·k passes where the original's unique maximum usually lets it.
+        Assert.True(wholeCountsPassing > 0);
+    }
+
+    /// <summary>np.percentile(draws, 100·(1 − q)) of 1000 Binomial(v, p) draws (inverse-CDF sampling), as the original's bootstrap.</summary>
+    private static double OriginalPercentile(int v, double p, double q, SirenRandom random)
+    {
+        var cdf = new double[v + 1];
+        double sum = 0;
+        for (int k = 0; k <= v; k++) cdf[k] = sum += MathNet.Numerics.Distributions.Binomial.PMF(p, v, k);
+        var draws = new int[CutoffLevel.ReferenceDraws];
+        for (int i = 0; i < draws.Length; i++)
+        {
+            int k = Array.BinarySearch(cdf, random.NextDouble() * sum);
+            draws[i] = Math.Min(v, k < 0 ? ~k : k);
+        }
+        Array.Sort(draws);
+        double h = (draws.Length - 1) * (1 - q);
+        int lo = (int)Math.Floor(h);
+        return lo + 1 < draws.Length ? draws[lo] + (h - lo) * (draws[lo + 1] - draws[lo]) : draws[lo];
+    }
+
+    [Fact]
+    public void UpperTailMatchesIndependentBinomial()
+    {
+        var binomial = new Siren.Core.Statistics.Binomial(300);
+        foreach (double p in new[] { 0.001, 0.2, 0.5, 0.97 })
+            for (int k = -1; k <= 300; k += 7)
+            {
+                double expected = 1 - MathNet.Numerics.Distributions.Binomial.CDF(p, 300, k);
+                double tail = binomial.UpperTail(k, p);
+                Assert.True(Math.Abs(tail - expected) <= 1e-12 + 1e-9 * expected, $"p {p}, k {k}: {tail} vs {expected}");
+            }
+    }
+
+    [Fact]
     public void TableHoldsTheQuantileOfEveryOccurringCountPair()
     {
         int v = 120;
