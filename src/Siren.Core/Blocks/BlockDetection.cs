@@ -34,7 +34,7 @@ public static class BlockDetection
     {
         options.Validate();
         OccupancyMatrix occ = ensemble.Occupancy;
-        double apix = ApixOf(ensemble, options);
+        double apix = ApixOf(ensemble, options, log);
         var seconds = new JsonObject();
         var sw = Stopwatch.StartNew();
 
@@ -64,8 +64,7 @@ public static class BlockDetection
         for (int p = 0; p < passes.Length; p++)
         {
             results[$"{Name(passes[p])}_edges"] = edges[p].Count;
-            var random = new SirenRandom(options.Seed + 1 + (ulong)p);
-            List<int[]> communities = LabelPropagation.Communities(occ.Rows, edges[p].A, edges[p].B, random, log);
+            List<int[]> communities = LabelPropagation.Communities(occ.Rows, edges[p].A, edges[p].B, log);
             blocks.AddRange(communities
                 .Where(c => c.Length > options.MinSeedExclusive)
                 .Select(c => new Block(0, c.Select(r => occ.Voxels[r]).ToArray(), Name(passes[p]))));
@@ -83,7 +82,7 @@ public static class BlockDetection
     {
         options.Validate();
         OccupancyMatrix occ = ensemble.Occupancy;
-        double apix = ApixOf(ensemble, options);
+        double apix = ApixOf(ensemble, options, log);
         var seconds = new JsonObject();
         var results = new JsonObject { ["maps"] = occ.Maps, ["union_voxels"] = occ.Rows, ["seed_blocks"] = seeds.Blocks.Count };
         var sw = Stopwatch.StartNew();
@@ -294,7 +293,10 @@ public static class BlockDetection
     /// --apix, else the header's float voxel size as the decimal it was written from (6.55f → 6.55, not
     /// 6.550000190734863). The locality factor takes distances in Å along any axis from this one size.
     /// </summary>
-    private static double ApixOf(BinarizedEnsemble ensemble, DetectionOptions options)
+    /// <param name="log">Told when the header's size is 1 Å, what cryoDRGN writes when its --Apix is not given:
+    /// the original requires --apix, and at 1 Å the locality factor would treat 6.55 Å voxels as neighbours
+    /// out to 15 voxels instead of 2.</param>
+    private static double ApixOf(BinarizedEnsemble ensemble, DetectionOptions options, Action<string>? log = null)
     {
         if (options.Apix is { } apix) return apix;
         Vec3 v = ensemble.VoxelSize;
@@ -303,7 +305,10 @@ public static class BlockDetection
             throw new SirenException($"'{map}' has no voxel size in its header (cell / sampling gives {v.X:G4} × {v.Y:G4} × {v.Z:G4} Å). Fix: pass --apix with the maps' voxel size in Å.");
         if (!VoxelSizes.IsCubic(v))
             throw new SirenException($"'{map}' has voxels of {v.X:G4} × {v.Y:G4} × {v.Z:G4} Å; SIREn's distances assume cubic voxels. Fix: resample the maps to cubic voxels, or pass --apix to measure distances with one size.");
-        return double.Parse(v.X.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+        double header = double.Parse(v.X.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+        if (header == 1)
+            log?.Invoke($"warning: '{map}' gives 1 Å per voxel, what cryoDRGN writes when its --Apix is not given; the locality factor measures distances with it. Pass --apix with the maps' voxel size if 1 Å is not it.");
+        return header;
     }
 
     /// <summary>Numbers blocks by size, largest first (ties: lowest voxel), so block_0 is the biggest.</summary>

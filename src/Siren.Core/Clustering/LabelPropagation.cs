@@ -6,7 +6,9 @@ namespace Siren.Core.Clustering;
 /// (largest degree first), then update one colour class at a time, since nodes of one colour share no
 /// edge and can move together without the oscillation of fully synchronous updates. A node keeps its
 /// label when that label is among its neighbours' most frequent; otherwise it takes the most frequent
-/// one, ties broken by the seeded RNG. Stops when every node holds one of its most frequent labels.
+/// one, ties to the largest label (Prec-Max: networkx's rule, under which Cordasco &amp; Gargano prove the
+/// labelling settles). Stops when every node holds one of its most frequent labels. Labels start as the
+/// node numbers, so the communities depend on the graph alone.
 /// </summary>
 public static class LabelPropagation
 {
@@ -16,7 +18,7 @@ public static class LabelPropagation
     /// <param name="nodeCount">Nodes are 0..nodeCount−1; nodes without edges are left out, as networkx never sees them.</param>
     /// <param name="a">Edge endpoints (undirected, no duplicates).</param>
     /// <returns>Communities as ascending node lists (nodes with at least one edge only).</returns>
-    public static List<int[]> Communities(int nodeCount, ReadOnlySpan<int> a, ReadOnlySpan<int> b, SirenRandom random, Action<string>? log = null)
+    public static List<int[]> Communities(int nodeCount, ReadOnlySpan<int> a, ReadOnlySpan<int> b, Action<string>? log = null)
     {
         var graph = Csr.Build(nodeCount, a, b);
         int[] colourOrder = GreedyColouring(graph, out int[] colourStart);
@@ -41,7 +43,7 @@ public static class LabelPropagation
                     int v = colourOrder[i];
                     MostFrequent(graph, v, label, frequency, touched, best);
                     if (best.Count == 0 || best.Contains(label[v])) continue;
-                    label[v] = best.Count == 1 ? best[0] : best[random.NextInt(best.Count)];
+                    label[v] = best[^1];
                 }
         }
 

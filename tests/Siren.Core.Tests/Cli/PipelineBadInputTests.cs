@@ -204,6 +204,15 @@ public class PipelineBadInputTests
         foreach (string f in Directory.GetFiles(maps))
             Rewrite(f, v => new MrcVolume(v.Nx, v.Ny, v.Nz, v.Data, Vec3.All(float.NaN), v.Origin));
         AssertOneError(Sketch(maps, TestPaths.NewTempDir()), "no voxel size", "--apix");
+
+        // 1 Å is cryoDRGN's default when its --Apix is not given: a warning, which --apix silences.
+        foreach (string f in Directory.GetFiles(maps))
+            Rewrite(f, v => new MrcVolume(v.Nx, v.Ny, v.Nz, v.Data, Vec3.All(1f), v.Origin));
+        var r = Sketch(maps, TestPaths.NewTempDir());
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("warning: 'vol_000.mrc' gives 1 Å per voxel", r.Stderr);
+        r = Sketch(maps, TestPaths.NewTempDir(), "--apix", "1");
+        Assert.DoesNotContain("1 Å per voxel", r.Stderr);
     }
 
     [Fact]
