@@ -21,8 +21,8 @@ namespace Siren.Core.Statistics;
 public sealed class SignificanceTable
 {
     /// <summary>How far below the median maximum a sliver-lowered cutoff sits: the original's own gap,
-    /// (M − s₂)·999p/m, is about 10⁻⁶ at sketch's test counts, and any gap below 1/1.75 of the distance from
-    /// c·k to the next whole count below it gives the same edges.</summary>
+    /// (M − s₂)·999p/m, is about 10⁻⁶ at sketch's test counts, and any sliver s with c·s below the distance
+    /// from c·k down to the whole count beneath it gives the same edges.</summary>
     public const double Sliver = 1.0 / (1 << 20);
 
     private SignificanceTable(EdgePass pass, int maps, int[] rank, int[] distinct, double[] local, int[] other, double localAlpha, double otherAlpha)
