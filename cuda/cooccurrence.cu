@@ -9,9 +9,10 @@
 //   complement pass: x = n00, capX = V - max(f_i, f_j); y = n11, capY = min(f_i, f_j)
 //   edge <=> (double)x > min(c * L, (double)capX) && y > min(O, capY)
 // with L (a double: a reference-mode cutoff may sit a sliver below a whole count) and O (an integer)
-// from the rule's cutoff tables at the ranks of (f_i, f_j), and c the locality factor read from a table of doubles indexed by q = (2 dx)^2 + (2 dy)^2 + (2 dz)^2 (half-voxel units). The only
-// floating-point operation is c * L: it is one IEEE multiply (__dmul_rn) so that no compiler can fuse
-// it into an FMA, and the host also compiles with -fmad=false.
+// from the rule's cutoff tables at the ranks of (f_i, f_j), and c the locality factor read from a table
+// of doubles indexed by q = (2 dx)^2 + (2 dy)^2 + (2 dz)^2 (half-voxel units). The only floating-point
+// operation is c * L: it is one IEEE multiply (__dmul_rn) so that no compiler can fuse it into an FMA,
+// and the host also compiles with -fmad=false.
 //
 // Self-contained on purpose: NVRTC compiles this file at run time without any CUDA headers.
 
