@@ -35,6 +35,8 @@ public sealed class MrcVolume
 public readonly record struct Vec3(float X, float Y, float Z)
 {
     public static Vec3 All(float v) => new(v, v, v);
+    public static Vec3 operator +(Vec3 a, Vec3 b) => new(a.X + b.X, a.Y + b.Y, a.Z + b.Z);
+    public static Vec3 operator *(Vec3 v, float s) => new(v.X * s, v.Y * s, v.Z * s);
 }
 
 /// <summary>

@@ -25,12 +25,11 @@ public static class FourierCrop
             throw new SirenException($"map box {n} is smaller than {box}; the original only downsamples. Fix: resample the map to box ≥ {box}.");
         float[] data = Downsample(volume.Data, n, box);
         float scale = (float)n / box;
-        var voxel = new Vec3(volume.VoxelSize.X * scale, volume.VoxelSize.Y * scale, volume.VoxelSize.Z * scale);
+        Vec3 voxel = volume.VoxelSize * scale;
         // Cropped voxel j samples the map at j·n/box + (n/2 − ⌊n/2⌋): the shifts pivot on voxel ⌊n/2⌋ of the map and
         // 32 of the crop, so an odd box's crop starts half a voxel in, and its origin moves with it to stay in place.
         float offset = n % 2 == 1 ? 0.5f : 0f;
-        var origin = new Vec3(volume.Origin.X + offset * volume.VoxelSize.X, volume.Origin.Y + offset * volume.VoxelSize.Y, volume.Origin.Z + offset * volume.VoxelSize.Z);
-        return new MrcVolume(box, box, box, data, voxel, origin);
+        return new MrcVolume(box, box, box, data, voxel, volume.Origin + volume.VoxelSize * offset);
     }
 
     /// <summary>Crops an n³ map (x fastest) to box³; see the type's remarks.</summary>
