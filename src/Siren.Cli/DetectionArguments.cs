@@ -18,12 +18,12 @@ public sealed class DetectionArguments
     public Option<string> OutDir { get; } = new("--outdir") { Description = "Output folder; stages write OUT/00_sketch and OUT/02_expand.", DefaultValueFactory = _ => "." };
     public Option<int> Subsample { get; } = new("--subsample") { Description = "Sketch tests all pairs among 1/subsample of the union voxels, chosen at random.", DefaultValueFactory = _ => 2 };
     public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed for voxel sampling and label-propagation ties.", DefaultValueFactory = _ => 0UL };
-    public Option<double> PosP { get; } = new("--posp") { Description = "p for positive co-occupancy before Bonferroni correction.", DefaultValueFactory = _ => 0.01 };
-    public Option<double> NegP { get; } = new("--negp") { Description = "p for negative co-occupancy before Bonferroni correction.", DefaultValueFactory = _ => 0.05 };
-    public Option<CutoffRule> Cutoffs { get; } = new("--cutoffs") { Description = "reference: the original's bootstrap level (≈ max of 1000 draws); exact: binomial quantile at 1 − p/m.", DefaultValueFactory = _ => CutoffRule.Reference };
+    public Option<double> PosP { get; } = new("--posp") { Description = "p for positive co-occupancy before Bonferroni correction (used by --cutoffs exact; the reference level does not depend on it).", DefaultValueFactory = _ => DetectionOptions.DefaultPosP };
+    public Option<double> NegP { get; } = new("--negp") { Description = "p for negative co-occupancy before Bonferroni correction (used by --cutoffs exact; the reference level does not depend on it).", DefaultValueFactory = _ => DetectionOptions.DefaultNegP };
+    public Option<CutoffRule> Cutoffs { get; } = new("--cutoffs") { Description = "reference: the original's bootstrap level (≈ max of 1000 draws); exact: binomial quantile at 1 − p/m.", DefaultValueFactory = _ => DetectionOptions.DefaultCutoffs };
     public Option<double?> Apix { get; } = new("--apix") { Description = "Å per voxel for the locality factor (default: the maps' header)." };
     public Option<double> ExpFrac { get; } = new("--exp-frac") { Description = "Fraction of a seed block a voxel must be related to in order to join it.", DefaultValueFactory = _ => DetectionOptions.DefaultExpFrac };
-    public Option<PassSelection> Pass { get; } = new("--pass") { Description = "positive (the paper's method), complement (co-absence), or both.", DefaultValueFactory = _ => PassSelection.Positive };
+    public Option<PassSelection> Pass { get; } = new("--pass") { Description = "positive (the paper's method), complement (co-absence), or both.", DefaultValueFactory = _ => DetectionOptions.DefaultPasses };
     public Option<string> Device { get; } = new("--device") { Description = "Co-occupancy backend: cuda (the GPU, or an error saying why not), cpu, or auto (cuda when the driver, a GPU and the kernels load, else cpu; logs which and why).", DefaultValueFactory = _ => "auto" };
 
     public void AddEnsembleOptions(Command command)
@@ -82,12 +82,20 @@ public sealed class DetectionArguments
 
 public static class DetectionOptionsCli
 {
-    public static DetectionOptions WithStatistics(this DetectionOptions o, DetectionArguments args, ParseResult parse) => o with
+    /// <summary>
+    /// The statistics options given on the command line, the rest kept from <paramref name="o"/>: for sketch
+    /// and run the defaults, for expand the sketch's own (its seeds were found with those cutoffs and that pass,
+    /// so a plain expand after `sketch --cutoffs exact` must not quietly fall back to the reference level).
+    /// </summary>
+    public static DetectionOptions WithStatistics(this DetectionOptions o, DetectionArguments args, ParseResult parse)
     {
-        PosP = parse.GetValue(args.PosP),
-        NegP = parse.GetValue(args.NegP),
-        Cutoffs = parse.GetValue(args.Cutoffs),
-        // expand follows the sketch's --pass unless told otherwise: its seeds were found by that pass.
-        Passes = parse.GetResult(args.Pass) is { Implicit: false } ? parse.GetValue(args.Pass) : o.Passes,
-    };
+        T GivenOr<T>(Option<T> option, T kept) => parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option)! : kept;
+        return o with
+        {
+            PosP = GivenOr(args.PosP, o.PosP),
+            NegP = GivenOr(args.NegP, o.NegP),
+            Cutoffs = GivenOr(args.Cutoffs, o.Cutoffs),
+            Passes = GivenOr(args.Pass, o.Passes),
+        };
+    }
 }

@@ -24,9 +24,14 @@ public sealed record DetectionOptions
     public int Subsample { get; init; } = 2;
 
     public ulong Seed { get; init; }
-    public double PosP { get; init; } = 0.01;
-    public double NegP { get; init; } = 0.05;
-    public CutoffRule Cutoffs { get; init; } = CutoffRule.Reference;
+    public double PosP { get; init; } = DefaultPosP;
+    public double NegP { get; init; } = DefaultNegP;
+    public CutoffRule Cutoffs { get; init; } = DefaultCutoffs;
+
+    /// <summary>The original's --posp and --negp defaults (before the Bonferroni correction).</summary>
+    public const double DefaultPosP = 0.01, DefaultNegP = 0.05;
+
+    public const CutoffRule DefaultCutoffs = CutoffRule.Reference;
 
     /// <summary>Å per voxel for the locality factor; null takes the maps' header voxel size.</summary>
     public double? Apix { get; init; }
@@ -37,7 +42,9 @@ public sealed record DetectionOptions
     /// <summary>The original's --exp_frac default (the paper: "25% to be a reasonable threshold").</summary>
     public const double DefaultExpFrac = 0.25;
 
-    public PassSelection Passes { get; init; } = PassSelection.Positive;
+    public PassSelection Passes { get; init; } = DefaultPasses;
+
+    public const PassSelection DefaultPasses = PassSelection.Positive;
 
     /// <summary>Communities of more than this many voxels become seed blocks (the original keeps size &gt; 5).</summary>
     public int MinSeedExclusive { get; init; } = 5;

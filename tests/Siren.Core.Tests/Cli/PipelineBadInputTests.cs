@@ -88,6 +88,25 @@ public class PipelineBadInputTests
         AssertOneError(SirenProcess.Run("expand", "--outdir", outdir, "--device", "cpu"), maps, "binarize differently", "rerun siren sketch");
     }
 
+    /// <summary>
+    /// A plain expand after `sketch --cutoffs exact` used to expand with the reference cutoffs (the option's
+    /// default) while its seeds came from the exact ones: expand keeps the sketch's statistics unless told.
+    /// </summary>
+    [Fact]
+    public void ExpandKeepsTheSketchsCutoffsPValuesAndPassUnlessGivenOthers()
+    {
+        string maps = Maps(), outdir = TestPaths.NewTempDir();
+        Assert.Equal(0, Sketch(maps, outdir, "--cutoffs", "exact", "--posp", "0.001", "--negp", "0.02", "--pass", "both").ExitCode);
+        string expanded = Path.Combine(outdir, BlockDetection.ExpandFolder);
+        string Used(string key) => RunManifest.ReadParameters(expanded)[key]!.ToString();
+
+        Assert.Equal(0, SirenProcess.Run("expand", "--outdir", outdir, "--device", "cpu").ExitCode);
+        Assert.Equal(("exact", "0.001", "0.02", "both"), (Used("cutoffs"), Used("posp"), Used("negp"), Used("pass")));
+
+        Assert.Equal(0, SirenProcess.Run("expand", "--outdir", outdir, "--device", "cpu", "--cutoffs", "reference", "--posp", "0.01").ExitCode);
+        Assert.Equal(("reference", "0.01", "0.02", "both"), (Used("cutoffs"), Used("posp"), Used("negp"), Used("pass")));
+    }
+
     [Fact]
     public void NewBlocksRemoveTheScoreOfTheOldOnes()
     {
