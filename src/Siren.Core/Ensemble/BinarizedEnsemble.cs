@@ -75,7 +75,8 @@ public sealed class BinarizedEnsemble
         {
             VolumeFile f = candidates[m];
             MrcVolume vol = MrcReader.Read(f.Path);
-            float level = (float)thresholds.For(f.MapId);
+            // The original compares the float32 map with its float64 threshold; so does this, in float.
+            float level = FloatLevel.GreatestAtMost(thresholds.For(f.MapId));
             var bits = new ulong[mapWords];
             long count = 0;
             float[] data = vol.Data;

@@ -97,7 +97,7 @@ public static class OccupancyCalculator
                 // Whether a voxel is occupied is close to a coin flip at block edges, so the select is written
                 // branch-free (the JIT emits a conditional move) and compared in float against the least float
                 // ≥ t, which decides exactly as (double)x ≥ t would.
-                float tf = LeastFloatAtLeast(t);
+                float tf = FloatLevel.LeastAtLeast(t);
                 double s0 = 0, s1 = 0;
                 int i = 0;
                 for (; i + 1 < voxels.Length; i += 2)
@@ -114,12 +114,6 @@ public static class OccupancyCalculator
             }
             result[k] = sum / divisors[k];
         }
-    }
-
-    internal static float LeastFloatAtLeast(double t)
-    {
-        float f = (float)t;
-        return f < t ? MathF.BitIncrement(f) : f;
     }
 
     /// <summary>

@@ -94,20 +94,6 @@ public class OccupancyCalculatorTests
         Assert.True(File.Exists(Path.Combine(dir, "occ", "occupancies.manifest.json")));
     }
 
-    [Theory]
-    [InlineData(0.1)]
-    [InlineData(0.0425)]
-    [InlineData(-3.3)]
-    [InlineData(1e-30)]
-    public void FloatThresholdDecidesExactlyAsTheDoubleComparison(double t)
-    {
-        float f = OccupancyCalculator.LeastFloatAtLeast(t);
-        Assert.True(f >= t);
-        Assert.True(MathF.BitDecrement(f) < t);
-        foreach (float x in new[] { MathF.BitDecrement(f), f, MathF.BitIncrement(f) })
-            Assert.Equal(x >= t, x >= f);
-    }
-
     [Fact]
     public void BinarizedSumCountsEachOccupiedVoxelOnce()
     {
