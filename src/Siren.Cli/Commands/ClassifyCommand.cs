@@ -2,6 +2,7 @@ using System.CommandLine;
 using Siren.Core;
 using Siren.Core.Blocks;
 using Siren.Core.Classification;
+using Siren.Core.Curation;
 using Siren.Core.IO;
 using Siren.Core.Occupancy;
 using Siren.Core.Pipeline;
@@ -25,14 +26,16 @@ public static class ClassifyCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of the mixture fits' random starts.", DefaultValueFactory = _ => 0UL };
         var starts = new Option<int>("--starts") { Description = "EM starts per block mixture; the best likelihood wins.", DefaultValueFactory = _ => 10 };
         var noPlots = new Option<bool>("--no-plots") { Description = "Skip the PNG figures." };
+        var particleLabels = new ParticleLabelArguments(ParticleLabelArguments.ClassifyUse);
         var command = new Command("classify",
             "Classify maps by block occupancy: per block a two-component Gaussian mixture (tied variance) labels each map low or high " +
             "and gives the fraction high; across blocks, hierarchical clustering of maps (Ward by default) gives classes and a heatmap " +
             "in dendrogram order; --assign max gives each map its block of maximal occupancy.\n" +
             "Example: siren classify --occupancies occupancies.csv --classes 4 --outdir classify\n" +
-            "Example: siren classify --occupancies occupancies.csv --assign max --linkage average --distance 0.8 --outdir classify")
+            "Example: siren classify --occupancies occupancies.csv --assign max --linkage average --distance 0.8 --outdir classify\n" +
+            "Example: siren classify --occupancies occupancies.csv --labels labels.pkl --outdir classify   # fractions of particles high")
         {
-            occupancies, outdir, classes, distance, linkage, assign, seed, starts, noPlots,
+            occupancies, outdir, classes, distance, linkage, assign, seed, starts, noPlots, particleLabels.Labels, particleLabels.FirstMapId,
         };
         command.SetAction(pr =>
         {
@@ -47,7 +50,7 @@ public static class ClassifyCommand
                 AssignMax = ParseAssign(pr.GetValue(assign)!),
                 Plots = !pr.GetValue(noPlots),
             };
-            Run(pr.GetValue(occupancies)!, pr.GetValue(outdir)!, options);
+            Run(pr.GetValue(occupancies)!, pr.GetValue(outdir)!, options, pr.GetValue(particleLabels.Labels), pr.GetValue(particleLabels.FirstMapId));
             return 0;
         });
         return command;
@@ -78,10 +81,14 @@ public static class ClassifyCommand
         _ => throw new SirenException($"unknown --assign '{text}'. Fix: use max or none."),
     };
 
-    public static ClassifyResult Run(string occupanciesCsv, string outdir, ClassifyOptions options)
+    /// <param name="labels">cryoDRGN k-means labels.pkl, to weigh each map by the particles it stands for; or null.</param>
+    public static ClassifyResult Run(string occupanciesCsv, string outdir, ClassifyOptions options, string? labels = null, int firstMapId = 0)
     {
         options.Validate();
+        ParticleSelection.RequireFirstMapId(firstMapId);
         OccupancyTable table = OccupancyTable.Read(occupanciesCsv);
+        long[]? particles = labels is null ? null
+            : ParticleSelection.ParticlesPerMap(NumpyPickle.ReadInt64(labels), table.MapIds, occupanciesCsv, firstMapId, labels);
         // A column of a hand-made table names a figure: with a '/' it would land in another folder, where no
         // manifest lists it for a rerun to remove (and "../" outside --outdir).
         if (options.Plots && table.Columns.FirstOrDefault(b => Path.GetFileName(Classifier.MixtureFigure(b)) != Classifier.MixtureFigure(b)) is { } nested)
@@ -93,8 +100,10 @@ public static class ClassifyCommand
             .Parameter("distance", options.Distance)
             .Parameter("seed", options.Seed)
             .Parameter("starts", options.Starts)
-            .Parameter("assign", options.AssignMax ? "max" : "none");
-        ClassifyResult result = manifest.Time("classify", () => Classifier.Run(table, options));
+            .Parameter("assign", options.AssignMax ? "max" : "none")
+            .Parameter("labels", labels is null ? null : Path.GetFullPath(labels))
+            .Parameter("first_map_id", labels is null ? null : firstMapId);
+        ClassifyResult result = manifest.Time("classify", () => Classifier.Run(table, options, particles));
         // Only now is every check behind us: a refused run must not leave new CSVs beside an old manifest.
         outdir = AtomicFile.EnsureDirectory(outdir);
         RunManifest.RequireOwnOutputs(outdir, "classify", Classifier.OutputNames(table, result, options),
@@ -108,7 +117,9 @@ public static class ClassifyCommand
         manifest.Outputs(Classifier.OutputNames(table, result, options)).Write(outdir);
         manifest.Time("write", () => Classifier.Write(outdir, table, result, options));
         foreach (BlockMixture m in result.Mixtures)
-            CliHost.Log($"classify: {m.Block}: {m.HighCount}/{m.High.Length} maps high ({m.FractionHigh:P1}); means {m.Fit.MeanLow:G4} / {m.Fit.MeanHigh:G4}");
+            CliHost.Log($"classify: {m.Block}: {m.HighCount}/{m.High.Length} maps high ({m.FractionHigh:P1})" +
+                (m.ParticlesHigh is long p ? $", {p}/{particles!.Sum()} particles ({m.FractionParticlesHigh:P1})" : "") +
+                $"; means {m.Fit.MeanLow:G4} / {m.Fit.MeanHigh:G4}");
         CliHost.Log($"classify: {result.Classes.Max()} classes of sizes {string.Join(", ", result.Classes.GroupBy(c => c).OrderBy(g => g.Key).Select(g => g.Count()))}");
         manifest.Result("maps", table.Rows).Result("blocks", table.Columns.Length).Result("classes", result.Classes.Max());
         manifest.Write(outdir);

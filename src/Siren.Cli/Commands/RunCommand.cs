@@ -19,6 +19,7 @@ public static class RunCommand
         var distance = new Option<double?>("--distance") { Description = "Cut the map dendrogram at this height instead of into --classes." };
         var linkage = new Option<string>("--linkage") { Description = "ward (default), average or complete.", DefaultValueFactory = _ => "ward" };
         var assignMax = new Option<bool>("--assign-max") { Description = "Also assign each map to its block of maximal occupancy (04_classify/assignments.csv)." };
+        var particleLabels = new ParticleLabelArguments(ParticleLabelArguments.ClassifyUse);
         var command = new Command("run", """
             Run the whole analysis over a folder of maps: sketch → expand (blocks) → occupancy of every block in every
             map (binarized at each map's threshold, normalized by block size) → classify (low/high mixtures per block,
@@ -39,6 +40,7 @@ public static class RunCommand
         command.Options.Add(distance);
         command.Options.Add(linkage);
         command.Options.Add(assignMax);
+        particleLabels.AddTo(command);
         command.SetAction(parse =>
         {
             ClassifyCommand.RefuseClassesWithDistance(parse, classes, distance);
@@ -59,6 +61,8 @@ public static class RunCommand
                 Detection = detection,
                 Device = parse.GetValue(args.Device)!,
                 Classify = classify with { Seed = detection.Seed },
+                Labels = parse.GetValue(particleLabels.Labels),
+                FirstMapId = parse.GetValue(particleLabels.FirstMapId),
             };
             using ICooccurrenceBackend backend = args.CreateBackend(parse);
             RunResult result = RunPipeline.Run(options, parse.GetValue(args.OutDir)!, backend, CliHost.Log, CliHost.Progress);

@@ -31,8 +31,7 @@ public static class SelectCommand
             "a name with characters other than letters, digits, _ and . goes in backticks, as in pandas' query." };
         var classes = new Option<string?>("--classes") { Description = "classes.csv from siren classify (with --class)." };
         var classId = new Option<int?>("--class") { Description = "Keep the maps of this class." };
-        var labels = new Option<string?>("--labels") { Description = "cryoDRGN k-means labels.pkl (particle → k-means class; map id − first map id = class): write indices.txt and ind.pkl." };
-        var firstMapId = new Option<int>("--first-map-id") { Description = "Map id of k-means class 0: 0 for vol_000 numbering, 1 for cryoDRGN ≥ 3.5 (vol_001 is class 0).", DefaultValueFactory = _ => 0 };
+        var particleLabels = new ParticleLabelArguments("write indices.txt and ind.pkl.");
         var star = new Option<string?>("--star") { Description = "RELION particles STAR (3.0 or 3.1+ with optics) to filter to the kept particles; needs --labels." };
         var outdir = new Option<string>("--outdir") { Description = "Output folder: maps.txt, indices.txt, ind.pkl, <star>_selected.star, manifest.json (written last); a rerun first removes those an earlier select wrote there.", Required = true };
         var command = new Command("select",
@@ -41,12 +40,12 @@ public static class SelectCommand
             "Example: siren select --occupancies occupancies.csv --rule \"block_5>0.7 and block_10<0.2\" --labels labels.pkl --star particles.star --outdir sel\n" +
             "Example: siren select --classes classify/classes.csv --class 2 --labels labels.pkl --first-map-id 1 --outdir class2")
         {
-            occupancies, rule, classes, classId, labels, firstMapId, star, outdir,
+            occupancies, rule, classes, classId, particleLabels.Labels, particleLabels.FirstMapId, star, outdir,
         };
         command.SetAction(pr =>
         {
             Run(new SelectRequest(pr.GetValue(outdir)!, pr.GetValue(occupancies), pr.GetValue(rule), pr.GetValue(classes), pr.GetValue(classId),
-                pr.GetValue(labels), pr.GetValue(firstMapId), pr.GetValue(star)));
+                pr.GetValue(particleLabels.Labels), pr.GetValue(particleLabels.FirstMapId), pr.GetValue(star)));
             return 0;
         });
         return command;
@@ -65,8 +64,7 @@ public static class SelectCommand
         if (r.Star is not null && r.Labels is null)
             throw new SirenException("--star needs --labels: the k-means labels say which particles each map stands for. Fix: add --labels labels.pkl.");
 
-        if (r.FirstMapId < 0)
-            throw new SirenException($"--first-map-id {r.FirstMapId} is negative. Fix: pass 0 for vol_000 numbering or 1 for cryoDRGN ≥ 3.5 (vol_001 is class 0).");
+        ParticleSelection.RequireFirstMapId(r.FirstMapId);
 
         // Everything is read and checked before the first write, so a refused selection leaves no
         // maps.txt or indices.txt behind, nor new files beside an earlier run's manifest.

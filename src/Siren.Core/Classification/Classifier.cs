@@ -41,13 +41,21 @@ public sealed record ClassifyOptions
     }
 }
 
-public sealed record BlockMixture(string Block, TwoComponentFit Fit, bool[] High)
+/// <param name="Particles">Per map, the particles it stands for (its k-means class's size), when labels were given.</param>
+public sealed record BlockMixture(string Block, TwoComponentFit Fit, bool[] High, long[]? Particles)
 {
     public int HighCount => High.Count(h => h);
     public double FractionHigh => (double)HighCount / High.Length;
+
+    /// <summary>Particles of the maps labelled high: what the paper compares with a state's true frequency (Figure 3D).</summary>
+    public long? ParticlesHigh => Particles is null ? null : High.Select((h, r) => h ? Particles[r] : 0).Sum();
+
+    /// <summary>Of the particles the table's maps stand for (those of maps --filter dropped are not counted).</summary>
+    public double? FractionParticlesHigh => Particles is null ? null : (double)ParticlesHigh!.Value / Particles.Sum();
 }
 
-public sealed record ClassifyResult(BlockMixture[] Mixtures, int[] Classes, int[] LeafOrder, int[]? MaxBlock);
+/// <param name="Particles">Per map (table row), the particles it stands for; null without labels.</param>
+public sealed record ClassifyResult(BlockMixture[] Mixtures, int[] Classes, int[] LeafOrder, int[]? MaxBlock, long[]? Particles);
 
 /// <summary>
 /// siren classify: per block a low/high Gaussian mixture on the occupancies (paper Figure 3C–D), across
@@ -56,8 +64,11 @@ public sealed record ClassifyResult(BlockMixture[] Mixtures, int[] Classes, int[
 /// </summary>
 public static class Classifier
 {
-    public static ClassifyResult Run(OccupancyTable table, ClassifyOptions options)
+    /// <param name="particles">Per table row, the particles the map stands for (<see cref="Curation.ParticleSelection.ParticlesPerMap"/>), or null.</param>
+    public static ClassifyResult Run(OccupancyTable table, ClassifyOptions options, long[]? particles = null)
     {
+        if (particles is not null && particles.Length != table.Rows)
+            throw new ArgumentException($"{particles.Length} particle counts for {table.Rows} maps", nameof(particles));
         if (table.Rows < 2) throw new SirenException($"classify needs at least 2 maps, the table has {table.Rows}. Fix: measure occupancy over more maps.");
         // The cut refuses more classes than maps; cutting before the mixture fits reports that at once.
         Dendrogram tree = Dendrogram.Build(table.Values, options.Linkage);
@@ -68,10 +79,10 @@ public static class Classifier
             double[] x = table.Column(c);
             // Each block gets its own stream of starts so adding a block does not change the others' fits.
             TwoComponentFit fit = Gmm.FitTwoComponent(x, options.Seed + (ulong)c * 0x9E3779B97F4A7C15UL, options.Starts);
-            mixtures[c] = new BlockMixture(table.Columns[c], fit, x.Select(fit.IsHigh).ToArray());
+            mixtures[c] = new BlockMixture(table.Columns[c], fit, x.Select(fit.IsHigh).ToArray(), particles);
         }
         int[]? maxBlock = options.AssignMax ? table.Values.Select(ArgMax).ToArray() : null;
-        return new ClassifyResult(mixtures, classes, tree.LeafOrder(), maxBlock);
+        return new ClassifyResult(mixtures, classes, tree.LeafOrder(), maxBlock, particles);
     }
 
     private const string AssignmentsFile = "assignments.csv", HeatmapFile = "heatmap.png";
@@ -100,9 +111,15 @@ public static class Classifier
         AtomicFile.EnsureDirectory(outdir);
         IReadOnlyList<string> written = OutputNames(table, result, options);
         var inv = CultureInfo.InvariantCulture;
-        var mix = new StringBuilder("block,mean_low,mean_high,sigma,weight_high,maps_high,fraction_high,log_likelihood\n");
+        bool weighed = result.Particles is not null;
+        var mix = new StringBuilder("block,mean_low,mean_high,sigma,weight_high,maps_high,fraction_high,log_likelihood");
+        mix.Append(weighed ? ",particles_high,fraction_particles_high\n" : "\n");
         foreach (BlockMixture m in result.Mixtures)
-            mix.Append(inv, $"{m.Block},{m.Fit.MeanLow:R},{m.Fit.MeanHigh:R},{m.Fit.Sigma:R},{m.Fit.WeightHigh:R},{m.HighCount},{m.FractionHigh:R},{m.Fit.LogLikelihood:R}\n");
+        {
+            mix.Append(inv, $"{m.Block},{m.Fit.MeanLow:R},{m.Fit.MeanHigh:R},{m.Fit.Sigma:R},{m.Fit.WeightHigh:R},{m.HighCount},{m.FractionHigh:R},{m.Fit.LogLikelihood:R}");
+            if (weighed) mix.Append(inv, $",{m.ParticlesHigh},{m.FractionParticlesHigh:R}");
+            mix.Append('\n');
+        }
         AtomicFile.WriteAllText(Path.Combine(outdir, "mixtures.csv"), mix.ToString());
 
         var labels = new StringBuilder("vol_id");
@@ -118,8 +135,13 @@ public static class Classifier
 
         var position = new int[table.Rows];
         for (int i = 0; i < result.LeafOrder.Length; i++) position[result.LeafOrder[i]] = i;
-        var classes = new StringBuilder("vol_id,class,dendrogram_order\n");
-        for (int r = 0; r < table.Rows; r++) classes.Append(inv, $"{table.MapIds[r]},{result.Classes[r]},{position[r]}\n");
+        var classes = new StringBuilder(weighed ? "vol_id,class,dendrogram_order,particles\n" : "vol_id,class,dendrogram_order\n");
+        for (int r = 0; r < table.Rows; r++)
+        {
+            classes.Append(inv, $"{table.MapIds[r]},{result.Classes[r]},{position[r]}");
+            if (weighed) classes.Append(inv, $",{result.Particles![r]}");
+            classes.Append('\n');
+        }
         AtomicFile.WriteAllText(Path.Combine(outdir, "classes.csv"), classes.ToString());
 
         if (result.MaxBlock is int[] max)

@@ -71,12 +71,42 @@ public static class ParticleSelection
     /// </summary>
     public static long[] ParticlesOfMaps(IReadOnlyList<long> labels, MapSelection maps, int firstMapId, string labelsSource)
     {
+        RequireSameNumbering(labels, maps.All, maps.Source, firstMapId, labelsSource);
+        var keptClasses = maps.Kept.Select(id => (long)id - firstMapId).ToHashSet();
+        var indices = new List<long>();
+        for (int i = 0; i < labels.Count; i++)
+            if (keptClasses.Contains(labels[i])) indices.Add(i);
+        return indices.ToArray();
+    }
+
+    /// <summary>
+    /// How many particles each map of <paramref name="mapIds"/> stands for (the size of its k-means class), in
+    /// that order: what weighs a map's low/high label when the paper counts particles (Figure 3D).
+    /// </summary>
+    public static long[] ParticlesPerMap(IReadOnlyList<long> labels, int[] mapIds, string mapsSource, int firstMapId, string labelsSource)
+    {
+        RequireSameNumbering(labels, mapIds, mapsSource, firstMapId, labelsSource);
+        var perClass = new long[labels.Max() + 1];
+        foreach (long k in labels) perClass[k]++;
+        return mapIds.Select(id => perClass[id - firstMapId]).ToArray();
+    }
+
+    /// <summary>Checked by the commands before they read anything, and again wherever labels meet maps.</summary>
+    public static void RequireFirstMapId(int firstMapId)
+    {
+        if (firstMapId < 0)
+            throw new SirenException($"--first-map-id {firstMapId} is negative. Fix: pass 0 for vol_000 numbering or 1 for cryoDRGN ≥ 3.5 (vol_001 is class 0).");
+    }
+
+    private static void RequireSameNumbering(IReadOnlyList<long> labels, int[] mapIds, string mapsSource, int firstMapId, string labelsSource)
+    {
         const string fix = "Fix: set --first-map-id (1 for cryoDRGN ≥ 3.5 volume numbering, else 0) or pass the labels.pkl that made these maps.";
+        RequireFirstMapId(firstMapId);
         if (labels.Count == 0)
             throw new SirenException($"'{labelsSource}' labels no particles. Fix: pass cryoDRGN's k-means labels.pkl.");
         // A map missing inside the table's range may have been dropped (sketch --filter) and its particles
-        // are simply not kept; a class beyond the last map means the numbering of the two files disagrees.
-        int lastMap = maps.All.Max();
+        // are simply not counted; a class beyond the last map means the numbering of the two files disagrees.
+        int lastMap = mapIds.Max();
         for (int i = 0; i < labels.Count; i++)
         {
             long k = labels[i];
@@ -84,19 +114,14 @@ public static class ParticleSelection
                 throw new SirenException($"'{labelsSource}' puts particle {i} in k-means class {k}, but classes count from 0. Fix: pass cryoDRGN's k-means labels.pkl.");
             long id = k + firstMapId;
             if (id > lastMap)
-                throw new SirenException($"'{labelsSource}' puts particle {i} in k-means class {k}, map {id} with --first-map-id {firstMapId}, but '{maps.Source}' ends at map {lastMap}. {fix}");
+                throw new SirenException($"'{labelsSource}' puts particle {i} in k-means class {k}, map {id} with --first-map-id {firstMapId}, but '{mapsSource}' ends at map {lastMap}. {fix}");
         }
         long classes = labels.Max() + 1;
-        foreach (int id in maps.All)
+        foreach (int id in mapIds)
         {
             long k = (long)id - firstMapId;
             if (k < 0 || k >= classes)
-                throw new SirenException($"'{maps.Source}' has map {id}, k-means class {k} with --first-map-id {firstMapId}, but '{labelsSource}' has classes 0–{classes - 1}. {fix}");
+                throw new SirenException($"'{mapsSource}' has map {id}, k-means class {k} with --first-map-id {firstMapId}, but '{labelsSource}' has classes 0–{classes - 1}. {fix}");
         }
-        var keptClasses = maps.Kept.Select(id => (long)id - firstMapId).ToHashSet();
-        var indices = new List<long>();
-        for (int i = 0; i < labels.Count; i++)
-            if (keptClasses.Contains(labels[i])) indices.Add(i);
-        return indices.ToArray();
     }
 }

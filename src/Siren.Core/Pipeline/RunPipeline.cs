@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using Siren.Core.Blocks;
 using Siren.Core.ChimeraX;
 using Siren.Core.Classification;
+using Siren.Core.Curation;
 using Siren.Core.Ensemble;
 using Siren.Core.IO;
 using Siren.Core.Kernels;
@@ -19,6 +20,12 @@ public sealed record RunOptions
     public required DetectionOptions Detection { get; init; }
     public ClassifyOptions Classify { get; init; } = new();
     public string Device { get; init; } = "auto";
+
+    /// <summary>cryoDRGN k-means labels.pkl: classify also counts the particles each map stands for; or null.</summary>
+    public string? Labels { get; init; }
+
+    /// <summary>Map id of k-means class 0 (<see cref="Curation.ParticleSelection.ParticlesOfMaps"/>).</summary>
+    public int FirstMapId { get; init; }
 }
 
 /// <summary>What one stage of a run did: ran, or skipped because its outputs and stamp matched.</summary>
@@ -75,10 +82,18 @@ public static class RunPipeline
         outdir = AtomicFile.EnsureDirectory(outdir);
         RunManifest.RequireOwnOutputs(outdir, "run", []);
         options.Classify.Validate();
+        ParticleSelection.RequireFirstMapId(options.FirstMapId);
         IReadOnlyList<VolumeFile> maps = VolumeFolder.List(d.VolDir);
         d.Thresholds.RequireAll(maps);
         if (options.Classify.Distance is null && options.Classify.Classes > maps.Count)
             throw new SirenException($"cannot cut {maps.Count} maps into {options.Classify.Classes} classes. Fix: choose --classes between 1 and {maps.Count}.");
+        // Labels that do not number these maps are refused now, not after the blocks took minutes.
+        long[]? labels = null;
+        if (options.Labels is string labelsPath)
+        {
+            labels = NumpyPickle.ReadInt64(labelsPath);
+            ParticleSelection.ParticlesPerMap(labels, maps.Select(m => m.MapId).ToArray(), d.VolDir, options.FirstMapId, labelsPath);
+        }
         var stages = new List<StageOutcome>();
 
         var detectStamp = new JsonObject
@@ -124,14 +139,22 @@ public static class RunPipeline
             ["seed"] = c.Seed, ["starts"] = c.Starts, ["assign_max"] = c.AssignMax, ["plots"] = c.Plots,
         };
         OccupancyTable table = OccupancyTable.Read(occCsv);
+        long[]? particles = null;
+        if (labels is not null)
+        {
+            // The labels' content, not their path: another k-means run written over the same file changes the counts.
+            classStamp["labels"] = $"{Path.GetFullPath(options.Labels!)} sha256:{Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(options.Labels!)))}";
+            classStamp["first_map_id"] = options.FirstMapId;
+            particles = ParticleSelection.ParticlesPerMap(labels, table.MapIds, occCsv, options.FirstMapId, options.Labels!);
+        }
         ClassifyResult? classes = null;
         stages.Add(Stage("classify", classFolder, classStamp, [Path.Combine(classFolder, "classes.csv"), Path.Combine(classFolder, "mixtures.csv")], summaries, log, () =>
         {
-            classes = Classifier.Run(table, c);
+            classes = Classifier.Run(table, c, particles);
             Classifier.Write(classFolder, table, classes, c);
         }));
         // A skipped classify is recomputed in memory (it is fast and deterministic) for the report.
-        classes ??= Classifier.Run(table, c);
+        classes ??= Classifier.Run(table, c, particles);
 
         string exemplar = maps[0].Path;
         if (blocks.Blocks.Count > 0)
@@ -337,17 +360,27 @@ public static class RunPipeline
         foreach (StageOutcome s in stages) r.Append(inv, $"| {s.Stage} | {(s.Skipped ? "skipped (up to date)" : "ran")} | {s.Seconds:F1} |\n");
 
         r.Append("\n## Blocks\n\nOccupancy per block: two-component Gaussian mixture with tied variance; a map is *high* when its posterior for the upper component exceeds ½.\n\n");
-        r.Append("| block | pass | voxels | mean low | mean high | maps high | fraction high | histogram |\n|---|---|---|---|---|---|---|---|\n");
+        bool weighed = classes.Particles is not null;
+        r.Append(weighed
+            ? "| block | pass | voxels | mean low | mean high | maps high | fraction high | particles high | fraction of particles high | histogram |\n|---|---|---|---|---|---|---|---|---|---|\n"
+            : "| block | pass | voxels | mean low | mean high | maps high | fraction high | histogram |\n|---|---|---|---|---|---|---|---|\n");
         var byName = classes.Mixtures.ToDictionary(m => m.Block);
         foreach (Block b in blocks.Blocks)
         {
             string name = $"block_{b.Id}";
             if (!byName.TryGetValue(name, out BlockMixture? m)) continue;
-            r.Append(inv, $"| {name} | {b.Pass} | {b.Voxels.Length} | {m.Fit.MeanLow:F3} | {m.Fit.MeanHigh:F3} | {m.HighCount} | {m.FractionHigh:F3} | [png]({ClassifyFolder}/mixture_{name}.png) |\n");
+            r.Append(inv, $"| {name} | {b.Pass} | {b.Voxels.Length} | {m.Fit.MeanLow:F3} | {m.Fit.MeanHigh:F3} | {m.HighCount} | {m.FractionHigh:F3} |");
+            if (weighed) r.Append(inv, $" {m.ParticlesHigh} | {m.FractionParticlesHigh:F3} |");
+            r.Append(inv, $" [png]({ClassifyFolder}/mixture_{name}.png) |\n");
         }
 
-        r.Append("\n## Classes\n\n| class | maps |\n|---|---|\n");
-        foreach (var g in classes.Classes.GroupBy(k => k).OrderBy(g => g.Key)) r.Append(inv, $"| {g.Key} | {g.Count()} |\n");
+        r.Append(weighed ? "\n## Classes\n\n| class | maps | particles |\n|---|---|---|\n" : "\n## Classes\n\n| class | maps |\n|---|---|\n");
+        foreach (var g in classes.Classes.Select((k, row) => (k, row)).GroupBy(x => x.k).OrderBy(g => g.Key))
+        {
+            r.Append(inv, $"| {g.Key} | {g.Count()} |");
+            if (weighed) r.Append(inv, $" {g.Sum(x => classes.Particles![x.row])} |");
+            r.Append('\n');
+        }
         if (c.Plots) r.Append(inv, $"\n![maps × blocks, dendrogram order]({ClassifyFolder}/heatmap.png)\n");
 
         r.Append(inv, $"\n## Files\n\n- blocks: `{BlockDetection.ExpandFolder}/block_<id>.mrc`, `{BlockDetection.ExpandFolder}/blocks.json` (seeds in `{BlockDetection.SketchFolder}/`)\n");

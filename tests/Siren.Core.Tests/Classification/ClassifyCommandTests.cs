@@ -41,6 +41,41 @@ public class ClassifyCommandTests
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
     }
 
+    /// <summary>
+    /// The paper compares the particles of the high maps with a state's true frequency (Figure 3D): with k-means
+    /// classes of unequal size the share of maps high is not that. Maps 0–29 (block 1 high) stand for 3 particles
+    /// each, maps 30–59 for 1, so 90 of 120 particles are high in block 1 while half the maps are.
+    /// </summary>
+    [Fact]
+    public void WithLabelsTheFractionHighCountsTheParticlesEachMapStandsFor()
+    {
+        string dir = TestPaths.NewTempDir();
+        string csv = Occupancies(dir, 2);
+        long[] labels = Enumerable.Range(0, 60).SelectMany(m => Enumerable.Repeat((long)m, m % 2 == 0 ? 3 : 1)).ToArray();
+        string pkl = Path.Combine(dir, "labels.pkl");
+        Siren.Core.Curation.NumpyPickle.WriteInt64(pkl, labels);
+
+        ClassifyResult result = ClassifyCommand.Run(csv, Path.Combine(dir, "out"), new ClassifyOptions { Classes = 2, Plots = false }, pkl);
+
+        BlockMixture block0 = result.Mixtures[0]; // high in the even maps, the ones of 3 particles
+        Assert.Equal(0.5, block0.FractionHigh, 12);
+        Assert.Equal(90, block0.ParticlesHigh);
+        Assert.Equal(0.75, block0.FractionParticlesHigh!.Value, 12);
+        Assert.Equal(0.25, result.Mixtures[1].FractionParticlesHigh!.Value, 12);
+        var mixtures = CsvTable.Read(Path.Combine(dir, "out", "mixtures.csv"));
+        Assert.Equal(["particles_high", "fraction_particles_high"], mixtures.Header[^2..]);
+        Assert.Equal(["90", "0.75"], mixtures.Rows[0][^2..]);
+        var classes = CsvTable.Read(Path.Combine(dir, "out", "classes.csv"));
+        Assert.Equal("particles", classes.Header[^1]);
+        Assert.Equal(["3", "1"], classes.Rows.Take(2).Select(r => r[^1]));
+
+        // cryoDRGN ≥ 3.5 numbering read as 0-based: class 59 would be map 59 + 1, past the table's last map.
+        string other = Path.Combine(dir, "other");
+        var e = Assert.Throws<SirenException>(() => ClassifyCommand.Run(csv, other, new ClassifyOptions { Classes = 2, Plots = false }, pkl, firstMapId: 1));
+        Assert.Contains("--first-map-id", e.Message);
+        Assert.False(Directory.Exists(other));
+    }
+
     /// <summary>60 maps over <paramref name="blocks"/> blocks: block b is high in the maps where m % blocks == b.</summary>
     private static string Occupancies(string dir, int blocks)
     {

@@ -71,6 +71,17 @@ public class SelectCommandTests
         Assert.Contains("ends at map 2", e.Message);
     }
 
+    [Fact]
+    public void ParticlesPerMapAreTheSizesOfTheirKmeansClassesInTableOrder()
+    {
+        long[] labels = [0, 0, 1, 2, 2, 2];
+        Assert.Equal([2L, 1, 3], ParticleSelection.ParticlesPerMap(labels, [0, 1, 2], "occupancies.csv", 0, "labels.pkl"));
+        Assert.Equal([3L, 2], ParticleSelection.ParticlesPerMap(labels, [3, 1], "occupancies.csv", 1, "labels.pkl"));
+        Assert.Equal([2L, 3], ParticleSelection.ParticlesPerMap(labels, [0, 2], "occupancies.csv", 0, "labels.pkl")); // map 1 dropped
+        var e = Assert.Throws<SirenException>(() => ParticleSelection.ParticlesPerMap(labels, [0, 1, 2, 3], "occupancies.csv", 0, "labels.pkl"));
+        Assert.Contains("classes 0–2", e.Message);
+    }
+
     /// <summary>classes.csv of maps 0–3 in classes 1, 1, 2, 2 and labels of two particles per map (particles 2k, 2k + 1 are map k).</summary>
     private static (string Classes, string Labels) TwoClasses(string dir)
     {

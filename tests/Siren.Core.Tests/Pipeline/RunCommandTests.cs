@@ -46,6 +46,41 @@ public class RunCommandTests
     }
 
     /// <summary>
+    /// With cryoDRGN's k-means labels the run counts particles, not only maps, in its mixtures, classes and
+    /// report; labels that do not number the maps are refused before any stage runs.
+    /// </summary>
+    [Fact]
+    public void RunWithLabelsCountsParticlesAndRedoesOnlyClassifyWhenTheyChange()
+    {
+        string maps = TestPaths.NewTempDir(), outdir = TestPaths.NewTempDir();
+        SimulationSetup setup = SimulationPresets.DemoSetup(seed: 4);
+        EnsembleSimulator.Run(setup.Model, setup.Spec, maps, seed: 4, maps: 60);
+        string[] run = ["run", "--voldir", maps, "--thresholds", Path.Combine(maps, EnsembleSimulator.ThresholdsFileName), "--outdir", outdir, "--classes", "2", "--device", "cpu"];
+        string pkl = Path.Combine(maps, "labels.pkl");
+        long[] labels = Enumerable.Range(0, 60).SelectMany(m => Enumerable.Repeat((long)m, m % 3 + 1)).ToArray(); // 120 particles
+        Siren.Core.Curation.NumpyPickle.WriteInt64(pkl, labels);
+
+        var wrong = SirenProcess.Run([.. run, "--labels", pkl, "--first-map-id", "1"]);
+        Assert.NotEqual(0, wrong.ExitCode);
+        Assert.Contains("--first-map-id", wrong.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(outdir, BlockDetection.ExpandFolder)));
+
+        var first = SirenProcess.Run([.. run, "--labels", pkl]);
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        var mixtures = Ensemble.CsvTable.Read(Path.Combine(outdir, "04_classify", "mixtures.csv"));
+        int high = mixtures.Column("particles_high"), fraction = mixtures.Column("fraction_particles_high");
+        Assert.All(mixtures.Rows, r => Assert.Equal(long.Parse(r[high]) / 120.0, double.Parse(r[fraction], System.Globalization.CultureInfo.InvariantCulture), 12));
+        string report = File.ReadAllText(Path.Combine(outdir, "report.md"));
+        Assert.Contains("| class | maps | particles |", report);
+        Assert.Contains("fraction of particles high", report);
+
+        var plain = SirenProcess.Run(run);
+        Assert.Contains("occupancy: outputs and stamp match, skipped", plain.Stderr);
+        Assert.Contains("classify: done", plain.Stderr);
+        Assert.DoesNotContain("particles", File.ReadAllText(Path.Combine(outdir, "04_classify", "mixtures.csv")));
+    }
+
+    /// <summary>
     /// sketch, expand, occupancy and classify into a run's folder replace what a run stage made: what the run
     /// derived from it goes (no report describes the replaced outputs) and the next run redoes the stage.
     /// </summary>
