@@ -38,6 +38,28 @@ public static class InputFile
         return current;
     }
 
+    /// <summary>
+    /// The file a path names, through any symbolic links: maps linked into a work folder are the usual case,
+    /// and the link's own size (a few bytes) or time says nothing about the map. A dangling link is an error.
+    /// </summary>
+    public static FileInfo Target(string path)
+    {
+        var info = new FileInfo(path);
+        if (info.LinkTarget is null) return info;
+        FileSystemInfo? target;
+        try
+        {
+            target = info.ResolveLinkTarget(returnFinalTarget: true);
+        }
+        catch (IOException e)
+        {
+            throw new SirenException($"cannot follow the link '{path}': {e.Message} Fix: point it at the file itself.", e);
+        }
+        if (target is not FileInfo { Exists: true } file)
+            throw new SirenException($"'{path}' is a link to '{info.LinkTarget}', which does not exist. Fix: recreate the link to the file, or copy the file in its place.");
+        return file;
+    }
+
     /// <param name="kind">What the file should be, after "not": "a CSV file", "a STAR file".</param>
     /// <param name="fix">What to pass instead, for the folder case: "pass the CSV file itself".</param>
     public static string[] ReadAllLines(string path, string kind, string fix)

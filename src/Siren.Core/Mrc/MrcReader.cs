@@ -59,7 +59,7 @@ public static class MrcReader
     {
         // A pipe or device named like a map reports length 0; opening a pipe would wait for a writer forever.
         if (Directory.Exists(path)) throw new SirenException($"'{path}' is a folder, not an MRC map. Fix: pass a map file (.mrc).");
-        var info = new FileInfo(path);
+        FileInfo info = IO.InputFile.Target(path);
         if (info.Exists && info.Length < MrcHeader.Size) throw MrcHeader.TooShort(path, info.Length);
         try
         {

@@ -324,8 +324,8 @@ public static class RunPipeline
         var sb = new StringBuilder(Path.GetFullPath(Path.GetDirectoryName(maps[0].Path)!)).Append('\n');
         foreach (VolumeFile m in maps)
         {
-            var info = new FileInfo(m.Path);
-            sb.Append(CultureInfo.InvariantCulture, $"{info.Name} {info.Length} {info.LastWriteTimeUtc.Ticks}\n");
+            FileInfo info = InputFile.Target(m.Path); // a linked map changes when its target does
+            sb.Append(CultureInfo.InvariantCulture, $"{Path.GetFileName(m.Path)} {info.Length} {info.LastWriteTimeUtc.Ticks}\n");
         }
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
     }

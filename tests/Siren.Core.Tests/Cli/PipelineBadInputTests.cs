@@ -88,6 +88,23 @@ public class PipelineBadInputTests
         AssertOneError(SirenProcess.Run("expand", "--outdir", outdir, "--device", "cpu"), maps, "binarize differently", "rerun siren sketch");
     }
 
+    /// <summary>Maps linked into a work folder are read through the links (the link's own size is a few bytes); a dangling link is one error.</summary>
+    [Fact]
+    public void MapsLinkedIntoAFolderAreReadThroughTheLinks()
+    {
+        string maps = Maps(), linked = TestPaths.NewTempDir(), direct = TestPaths.NewTempDir(), through = TestPaths.NewTempDir();
+        foreach (string m in Directory.GetFiles(maps, "*.mrc"))
+            File.CreateSymbolicLink(Path.Combine(linked, Path.GetFileName(m)), m);
+        Assert.Equal(0, Sketch(maps, direct).ExitCode);
+        var r = Sketch(linked, through);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        int[][] Seeds(string outdir) => BlockSet.Read(Path.Combine(outdir, BlockDetection.SketchFolder)).Blocks.Select(b => b.Voxels).ToArray();
+        Assert.Equal(Seeds(direct), Seeds(through));
+
+        File.Delete(Path.Combine(maps, "vol_003.mrc"));
+        AssertOneError(Sketch(linked, TestPaths.NewTempDir()), "vol_003.mrc", "does not exist", "Fix:");
+    }
+
     /// <summary>
     /// A plain expand after `sketch --cutoffs exact` used to expand with the reference cutoffs (the option's
     /// default) while its seeds came from the exact ones: expand keeps the sketch's statistics unless told.
