@@ -127,7 +127,7 @@ public static class OccupancyCalculator
         if (!VoxelSizes.IsSize(map)) return;
         foreach (OccupancyMask m in masks)
             if (m.VoxelSize is float size && !VoxelSizes.Same(size, map.X))
-                throw new SirenException($"mask '{m.Name}' has voxels of {size:G4} Å but the map '{Path.GetFileName(maps[0].Path)}' of {map.X:G4} Å. Fix: use masks made on the maps' grid (same box and voxel size), or resample them.");
+                throw new SirenException($"mask '{m.Name}' has voxels of {size:G4} Å but the map '{Path.GetFileName(maps[0].Path)}' of {map.X:G4} Å. Fix: use masks or blocks made on these maps' grid (same box and voxel size), or resample them.");
     }
 
     /// <summary>

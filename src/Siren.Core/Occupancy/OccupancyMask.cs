@@ -26,8 +26,8 @@ public sealed class OccupancyMask
     public int Box { get; }
 
     /// <summary>
-    /// Å per voxel from a mask file's header, to check against the maps'; null for blocks, whose size may be
-    /// sketch's --apix rather than what the maps' headers say (cryoDRGN writes 1 Å unless told otherwise).
+    /// Å per voxel from a mask file's header, to check against the maps'; for blocks that of their block MRCs
+    /// (the maps' header size), not blocks.json's, which may be sketch's --apix (cryoDRGN writes 1 Å unless told otherwise).
     /// </summary>
     public float? VoxelSize { get; }
 
@@ -54,12 +54,7 @@ public sealed class OccupancyMask
             VoxelSizes.IsSize(volume.VoxelSize) ? volume.VoxelSize.X : null);
     }
 
-    public static OccupancyMask FromBlock(Block block, int box)
-    {
-        var weights = new float[block.Voxels.Length];
-        Array.Fill(weights, 1f);
-        return new OccupancyMask($"block_{block.Id}", block.Voxels, weights, box);
-    }
+    public static OccupancyMask FromBlock(Block block, int box) => new($"block_{block.Id}", block.Voxels, Ones(block.Voxels.Length), box);
 
     /// <summary>Every .mrc or .map in <paramref name="maskdir"/>, in natural order, named by file stem.</summary>
     public static IReadOnlyList<OccupancyMask> ReadFolder(string maskdir)
@@ -100,12 +95,27 @@ public sealed class OccupancyMask
         }
     }
 
-    /// <summary>The blocks of a stage folder (OUT/02_expand) or blocks.json, one mask per block.</summary>
+    /// <summary>
+    /// The blocks of a stage folder (OUT/02_expand) or blocks.json, one mask per block. The stage's block
+    /// MRCs carry the header voxel size of the maps they were found in (blocks.json records the --apix used,
+    /// which may differ), so beside them the masks get that size and blocks of another ensemble are refused.
+    /// </summary>
     public static IReadOnlyList<OccupancyMask> FromBlocks(string blocksFolderOrFile)
     {
         BlockSet set = BlockSet.Read(blocksFolderOrFile);
         if (set.Blocks.Count == 0)
             throw new SirenException($"'{blocksFolderOrFile}' holds no blocks. Fix: rerun expand with looser p-values, or check the ensemble.");
-        return set.Blocks.Select(b => FromBlock(b, set.Box)).ToList();
+        string folder = Directory.Exists(blocksFolderOrFile) ? blocksFolderOrFile : Path.GetDirectoryName(Path.GetFullPath(blocksFolderOrFile))!;
+        string first = Path.Combine(folder, $"block_{set.Blocks[0].Id}.mrc");
+        float? voxelSize = null;
+        if (File.Exists(first) && MrcReader.ReadHeader(first).VoxelSize is { } size && VoxelSizes.IsSize(size)) voxelSize = size.X;
+        return set.Blocks.Select(b => new OccupancyMask($"block_{b.Id}", b.Voxels, Ones(b.Voxels.Length), set.Box, voxelSize)).ToList();
+    }
+
+    private static float[] Ones(int count)
+    {
+        var ones = new float[count];
+        Array.Fill(ones, 1f);
+        return ones;
     }
 }

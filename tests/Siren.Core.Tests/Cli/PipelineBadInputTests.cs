@@ -21,11 +21,21 @@ public class PipelineBadInputTests
         SirenProcess.Run(["sketch", "--voldir", voldir, "--outdir", outdir, "--threshold", "0.5", "--device", "cpu", .. extra]);
 
     /// <summary>One block of a box-8 ensemble written as expand writes it, so chimerax and occupancy have blocks without a detection run.</summary>
-    private static string Blocks(int box = 8)
+    private static string Blocks(int box = 8, float apix = 6.55f)
     {
         string folder = Path.Combine(TestPaths.NewTempDir(), "02_expand");
-        new BlockSet(box, 6.55, [new Block(0, [0, 1, 2, 3, 4, 5, 6])]).Write(folder, Vec3.All(6.55f), Vec3.All(0f)); // the grid of Maps()
+        new BlockSet(box, apix, [new Block(0, [0, 1, 2, 3, 4, 5, 6])]).Write(folder, Vec3.All(apix), Vec3.All(0f)); // by default the grid of Maps()
         return folder;
+    }
+
+    [Fact]
+    public void BlocksOfMapsWithAnotherVoxelSizeAreRefused()
+    {
+        string maps = Maps(4), csv = Path.Combine(TestPaths.NewTempDir(), "occ.csv");
+        var r = SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", Blocks(apix: 4f), "--threshold", "0.5", "--out", csv);
+        AssertOneError(r, "block_0", "4 Å", "6.55 Å", "Fix:");
+        Assert.False(File.Exists(csv));
+        Assert.Equal(0, SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", Blocks(), "--threshold", "0.5", "--out", csv).ExitCode);
     }
 
     [Fact]
