@@ -25,6 +25,7 @@ public static class OccupancyCommand
         var perVoxel = new Option<bool>("--per-voxel") { Description = "Normalize by the mask's voxel count (0–1 on binarized maps, as the paper normalizes blocks)." };
         var output = new Option<string>("--out") { Description = "Output CSV: vol_id, then one column per mask.", DefaultValueFactory = _ => "occupancies.csv" };
         var jobs = new Option<int>("--jobs") { Description = "Maps read in parallel (0: one per core).", DefaultValueFactory = _ => 0 };
+        var above = new Option<bool>("--above") { Description = "Binarize as sketch and expand do (occupied: value > level, as siren run measures blocks) instead of MAVEn's value >= level." };
 
         var command = new Command("occupancy",
             "Occupancy of each block or mask in each map (MAVEn calc_occupancy): Σ(mask × map), on raw or binarized maps, " +
@@ -32,13 +33,13 @@ public static class OccupancyCommand
             "Example: siren occupancy --voldir vols --blocks OUT/02_expand --thresholds thresholds.csv --per-voxel --out occupancies.csv\n" +
             "MAVEn parity: siren occupancy --voldir vols --maskdir masks --refdir refs --out occupancies.csv")
         {
-            voldir, blocks, maskdir, threshold, thresholds, refdir, perVoxel, output, jobs,
+            voldir, blocks, maskdir, threshold, thresholds, refdir, perVoxel, output, jobs, above,
         };
         command.SetAction(pr =>
         {
             var request = new OccupancyRequest(
                 pr.GetValue(voldir)!, pr.GetValue(blocks), pr.GetValue(maskdir), pr.GetValue(threshold), pr.GetValue(thresholds),
-                pr.GetValue(refdir), pr.GetValue(perVoxel), pr.GetValue(output)!, pr.GetValue(jobs));
+                pr.GetValue(refdir), pr.GetValue(perVoxel), pr.GetValue(output)!, pr.GetValue(jobs), pr.GetValue(above));
             Run(request);
             return 0;
         });
@@ -46,7 +47,7 @@ public static class OccupancyCommand
     }
 
     public sealed record OccupancyRequest(string VolDir, string? Blocks, string? MaskDir, double? Threshold, string? ThresholdsCsv,
-        string? RefDir, bool PerVoxel, string Out, int Jobs = 0);
+        string? RefDir, bool PerVoxel, string Out, int Jobs = 0, bool Above = false);
 
     /// <summary>One --threshold or --thresholds, or neither (raw maps); both is an error.</summary>
     public static Thresholds? ResolveThresholds(double? level, string? csv)
@@ -73,12 +74,16 @@ public static class OccupancyCommand
             Normalization = r.RefDir is not null ? OccupancyNormalization.Reference : r.PerVoxel ? OccupancyNormalization.PerVoxel : OccupancyNormalization.None,
             RefDir = r.RefDir,
             Parallelism = r.Jobs,
+            StrictlyAbove = r.Above,
         };
+        if (r.Above && options.Thresholds is null)
+            throw new SirenException("--above says how to binarize, but no --threshold or --thresholds was given. Fix: add a threshold, or drop --above to sum raw densities.");
         CliHost.Log($"occupancy: {maps.Count} maps × {masks.Count} masks, {(options.Thresholds is null ? "raw densities" : "binarized at " + options.Thresholds.Source)}, normalization {options.Normalization}");
         var manifest = new RunManifest("occupancy")
             .Parameter("voldir", Path.GetFullPath(r.VolDir))
             .Parameter("masks", Path.GetFullPath(r.Blocks ?? r.MaskDir!))
             .Parameter("thresholds", options.Thresholds?.Source)
+            .Parameter("occupied", options.Thresholds is null ? null : r.Above ? "value > level" : "value >= level")
             .Parameter("normalization", options.Normalization.ToString())
             .Parameter("refdir", r.RefDir is null ? null : Path.GetFullPath(r.RefDir));
         RunPipeline.LeaveStage(Path.GetDirectoryName(Path.GetFullPath(r.Out))!, CliHost.Log);

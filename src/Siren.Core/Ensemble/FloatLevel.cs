@@ -20,4 +20,7 @@ public static class FloatLevel
         float f = (float)t;
         return f > t ? MathF.BitDecrement(f) : f;
     }
+
+    /// <summary>The least float f &gt; t: for every float x, x ≥ f exactly when (double)x &gt; t.</summary>
+    public static float LeastAbove(double t) => MathF.BitIncrement(GreatestAtMost(t));
 }

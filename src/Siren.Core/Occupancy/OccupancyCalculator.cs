@@ -24,6 +24,9 @@ public sealed record OccupancyOptions
     /// <summary>Binarize each map at its level first (occupied: value ≥ level, as MAVEn); null sums raw densities.</summary>
     public Thresholds? Thresholds { get; init; }
 
+    /// <summary>Occupied: value &gt; level, as sketch and expand binarize (siren run measures its blocks so), not MAVEn's ≥.</summary>
+    public bool StrictlyAbove { get; init; }
+
     public OccupancyNormalization Normalization { get; init; } = OccupancyNormalization.None;
 
     /// <summary>Folder of reference maps named as the masks without "Mask_" (prots1_chainA.mrc); needed for <see cref="OccupancyNormalization.Reference"/>.</summary>
@@ -85,7 +88,8 @@ public static class OccupancyCalculator
     }
 
     /// <summary>Σ(mask × map) for every mask, on the binarized map when <paramref name="level"/> is given, divided by <paramref name="divisors"/>.</summary>
-    public static void Measure(ReadOnlySpan<float> map, IReadOnlyList<OccupancyMask> masks, double? level, double[] divisors, Span<double> result)
+    public static void Measure(ReadOnlySpan<float> map, IReadOnlyList<OccupancyMask> masks, double? level, double[] divisors, Span<double> result,
+        bool strictlyAbove = false)
     {
         for (int k = 0; k < masks.Count; k++)
         {
@@ -96,8 +100,8 @@ public static class OccupancyCalculator
             {
                 // Whether a voxel is occupied is close to a coin flip at block edges, so the select is written
                 // branch-free (the JIT emits a conditional move) and compared in float against the least float
-                // ≥ t, which decides exactly as (double)x ≥ t would.
-                float tf = FloatLevel.LeastAtLeast(t);
+                // ≥ t (or > t), which decides exactly as (double)x ≥ t (or > t) would.
+                float tf = strictlyAbove ? FloatLevel.LeastAbove(t) : FloatLevel.LeastAtLeast(t);
                 double s0 = 0, s1 = 0;
                 int i = 0;
                 for (; i + 1 < voxels.Length; i += 2)
@@ -176,7 +180,7 @@ public static class OccupancyCalculator
             // A NaN voxel binarizes as empty and turns a raw-density sum into NaN: neither may pass as an occupancy.
             Thresholding.MapNormalization.RequireFinite(map, $"'{file.Path}'");
             var row = new double[masks.Count];
-            Measure(map, masks, options.Thresholds?.For(file.MapId), divisors, row);
+            Measure(map, masks, options.Thresholds?.For(file.MapId), divisors, row, options.StrictlyAbove);
             rows[i] = row;
             buffers.Add(buffer);
         }));

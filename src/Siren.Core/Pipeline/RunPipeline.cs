@@ -120,15 +120,17 @@ public static class RunPipeline
         }));
         BlockSet blocks = BlockSet.Read(expandFolder);
 
-        // Occupancy as the paper measures blocks: each map binarized at its threshold, normalized by block size.
-        var occStamp = new JsonObject { ["after"] = detectStamp.DeepClone(), ["normalization"] = "per-voxel", ["binarized"] = true };
+        // Occupancy as the paper measures blocks: each map binarized at its threshold, normalized by block size;
+        // occupied as the blocks were found (value > level), or maps whose solvent sits exactly at the level
+        // would fill every block.
+        var occStamp = new JsonObject { ["after"] = detectStamp.DeepClone(), ["normalization"] = "per-voxel", ["binarized"] = "above" };
         string occCsv = Path.Combine(occFolder, OccupanciesFile);
         stages.Add(Stage("occupancy", occFolder, occStamp, [occCsv], [classFolder, .. summaries], log, () =>
         {
             if (blocks.Blocks.Count == 0)
                 throw new SirenException($"no blocks in '{expandFolder}', so there is nothing to measure. Fix: loosen --posp/--negp or check the maps and thresholds.");
             var masks = blocks.Blocks.Select(b => OccupancyMask.FromBlock(b, blocks.Box)).ToList();
-            var occOptions = new OccupancyOptions { Thresholds = d.Thresholds, Normalization = OccupancyNormalization.PerVoxel };
+            var occOptions = new OccupancyOptions { Thresholds = d.Thresholds, Normalization = OccupancyNormalization.PerVoxel, StrictlyAbove = true };
             OccupancyCalculator.WriteCsv(occCsv, maps, masks, occOptions, progress?.Invoke("occupancy"));
         }));
 
@@ -353,7 +355,7 @@ public static class RunPipeline
         P("exp_frac", d.ExpFrac.ToString(inv));
         P("passes", d.Passes.ToString().ToLowerInvariant());
         P("device", options.Device);
-        P("occupancy", "binarized at each map's threshold, divided by block size (0–1)");
+        P("occupancy", "binarized at each map's threshold (occupied: value > threshold, as the blocks), divided by block size (0–1)");
         P("classify", $"{c.Linkage.ToString().ToLowerInvariant()} linkage, " + (c.Distance is double dist ? $"cut at distance {dist.ToString(inv)}" : $"{c.Classes} classes") + $", GMM seed {c.Seed}, {c.Starts} starts");
 
         r.Append("\n## Stages\n\n| stage | status | seconds |\n|---|---|---|\n");

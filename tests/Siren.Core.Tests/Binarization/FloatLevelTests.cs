@@ -13,14 +13,16 @@ public class FloatLevelTests
     [InlineData(1e-30)]
     public void FloatLevelsDecideExactlyAsTheDoubleComparisons(double t)
     {
-        float least = FloatLevel.LeastAtLeast(t), greatest = FloatLevel.GreatestAtMost(t);
+        float least = FloatLevel.LeastAtLeast(t), greatest = FloatLevel.GreatestAtMost(t), above = FloatLevel.LeastAbove(t);
         Assert.True(least >= t && MathF.BitDecrement(least) < t);
         Assert.True(greatest <= t && MathF.BitIncrement(greatest) > t);
-        foreach (float f in new[] { least, greatest })
+        Assert.True(above > t && MathF.BitDecrement(above) <= t);
+        foreach (float f in new[] { least, greatest, above })
             foreach (float x in new[] { MathF.BitDecrement(f), f, MathF.BitIncrement(f) })
             {
                 Assert.Equal(x >= t, x >= least);
                 Assert.Equal(x > t, x > greatest);
+                Assert.Equal(x > t, x >= above);
             }
     }
 

@@ -1,3 +1,5 @@
+using Siren.Core.Occupancy;
+using Siren.Core.Pipeline;
 using Siren.Core.Blocks;
 using Siren.Core.Simulation;
 
@@ -43,6 +45,29 @@ public class RunCommandTests
         var given = SirenProcess.Run("run", "--voldir", other, "--thresholds", Path.Combine(other, EnsembleSimulator.ThresholdsFileName), "--outdir", outdir, "--classes", "2", "--device", "cpu");
         Assert.True(given.ExitCode == 0, given.Stderr);
         Assert.False(Directory.Exists(Path.Combine(outdir, "01_thresholds")));
+    }
+
+    /// <summary>
+    /// Masked maps (solvent exactly 0) at threshold 0: the blocks are found with value &gt; 0, and measured with
+    /// MAVEn's ≥ every block was full in every map and classify refused the table. The run measures as it found.
+    /// </summary>
+    [Fact]
+    public void RunMeasuresOccupancyWithTheRuleItFoundTheBlocksWith()
+    {
+        string maps = TestPaths.NewTempDir(), outdir = TestPaths.NewTempDir();
+        const int box = 12;
+        Synthetic.WriteEnsemble(maps, box, 120, Synthetic.Cube(box, 2, 2, 2, 4), [new Synthetic.Region(Synthetic.Cube(box, 7, 2, 2, 3), 0.3)], seed: 2, noise: 0f);
+        var r = SirenProcess.Run("run", "--voldir", maps, "--threshold", "0", "--outdir", outdir, "--classes", "2", "--device", "cpu");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var table = OccupancyTable.Read(Path.Combine(outdir, RunPipeline.OccupancyFolder, RunPipeline.OccupanciesFile));
+        Assert.Contains(table.Values, row => row.Any(v => v < 0.5));
+
+        string mavenRule = Path.Combine(TestPaths.NewTempDir(), "occ.csv"), above = Path.Combine(TestPaths.NewTempDir(), "occ.csv");
+        string blocks = Path.Combine(outdir, BlockDetection.ExpandFolder);
+        Assert.Equal(0, SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--threshold", "0", "--per-voxel", "--out", mavenRule).ExitCode);
+        Assert.All(OccupancyTable.Read(mavenRule).Values, row => Assert.All(row, v => Assert.Equal(1.0, v)));
+        Assert.Equal(0, SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--threshold", "0", "--per-voxel", "--above", "--out", above).ExitCode);
+        Assert.Equal(table.Values, OccupancyTable.Read(above).Values);
     }
 
     /// <summary>
