@@ -89,13 +89,18 @@ public static class DetectionOptionsCli
     /// </summary>
     public static DetectionOptions WithStatistics(this DetectionOptions o, DetectionArguments args, ParseResult parse)
     {
-        T GivenOr<T>(Option<T> option, T kept) => parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option)! : kept;
-        return o with
+        bool Given(Option option) => parse.GetResult(option) is { Implicit: false };
+        T GivenOr<T>(Option<T> option, T kept) => Given(option) ? parse.GetValue(option)! : kept;
+        DetectionOptions given = o with
         {
             PosP = GivenOr(args.PosP, o.PosP),
             NegP = GivenOr(args.NegP, o.NegP),
             Cutoffs = GivenOr(args.Cutoffs, o.Cutoffs),
             Passes = GivenOr(args.Pass, o.Passes),
         };
+        // A p that changes nothing would pass for a stricter or looser test (docs/method.md, reference mode).
+        if (given.Cutoffs == CutoffRule.Reference && (Given(args.PosP) || Given(args.NegP)))
+            CliHost.Log("warning: --posp/--negp do not change the reference cutoffs (the original's bootstrap level is the maximum of 1000 draws at any real test count). Fix: add --cutoffs exact for a Bonferroni bound at that p.");
+        return given;
     }
 }

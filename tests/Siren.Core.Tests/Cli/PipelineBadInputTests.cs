@@ -130,8 +130,11 @@ public class PipelineBadInputTests
         Assert.Equal(0, SirenProcess.Run("expand", "--outdir", outdir, "--device", "cpu").ExitCode);
         Assert.Equal(("exact", "0.001", "0.02", "both"), (Used("cutoffs"), Used("posp"), Used("negp"), Used("pass")));
 
-        Assert.Equal(0, SirenProcess.Run("expand", "--outdir", outdir, "--device", "cpu", "--cutoffs", "reference", "--posp", "0.01").ExitCode);
+        var reference = SirenProcess.Run("expand", "--outdir", outdir, "--device", "cpu", "--cutoffs", "reference", "--posp", "0.01");
+        Assert.Equal(0, reference.ExitCode);
         Assert.Equal(("reference", "0.01", "0.02", "both"), (Used("cutoffs"), Used("posp"), Used("negp"), Used("pass")));
+        Assert.Contains("warning: --posp/--negp do not change the reference cutoffs", reference.Stderr);
+        Assert.DoesNotContain("warning: --posp", SirenProcess.Run("expand", "--outdir", outdir, "--device", "cpu", "--posp", "0.01").Stderr);
     }
 
     [Fact]
