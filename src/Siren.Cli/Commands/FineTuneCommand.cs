@@ -23,7 +23,7 @@ public static class FineTuneCommand
         var epochs = new Option<int>("--epochs") { Description = "Full-batch Adam steps.", DefaultValueFactory = _ => 300 };
         var rate = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 1e-3 };
         var heldOut = new Option<double>("--held-out") { Description = "Fraction of labelled maps kept out of training to measure the error before and after.", DefaultValueFactory = _ => 0.25 };
-        var seed = new Option<int>("--seed") { Description = "Seed for the held-out split.", DefaultValueFactory = _ => 0 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed for the held-out split.", DefaultValueFactory = _ => 0UL };
         var cmd = new Command("fine-tune", """
             Fine-tune the output layer of the shipped threshold model's head (the MLP over its pooled
             features) on user-labelled maps, with the paper's soft enclosed-fraction loss: mean over voxels of
@@ -55,6 +55,8 @@ public static class FineTuneCommand
                 if (Path.GetFileName(statsPath) == Preprocess.StatsRawFile) CliHost.Log(FullBoxLevels.LinearFallbackWarning);
             }
 
+            var manifest = new RunManifest("fine-tune");
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             using var predictor = new ThresholdPredictor();
             var examples = new List<FineTuneExample>();
             // A chunk at a time, so only a chunk's full-box values are held.
@@ -73,14 +75,21 @@ public static class FineTuneCommand
                     examples.Add(new FineTuneExample(chunk[i].MapId, chunk[i].Normalized, features![i], target));
                 }
             }
-            var rng = new Random(pr.GetValue(seed));
-            var shuffled = examples.OrderBy(_ => rng.Next()).ToList();
+            manifest.Seconds("read_and_features", clock.Elapsed);
+            var rng = new SirenRandom(pr.GetValue(seed));
+            var shuffled = examples.ToList();
+            for (int i = shuffled.Count - 1; i > 0; i--)
+            {
+                int j = rng.NextInt(i + 1);
+                (shuffled[i], shuffled[j]) = (shuffled[j], shuffled[i]);
+            }
             // Any share above 0 keeps at least one map out, and one in, so the error is measured where asked.
             int held = heldOutShare == 0 ? 0 : Math.Clamp((int)Math.Round(shuffled.Count * heldOutShare), 1, shuffled.Count - 1);
             var heldSet = shuffled.Take(held).ToList();
             var trainSet = shuffled.Skip(held).ToList();
 
             var lossCsv = new StringBuilder("epoch,loss\n");
+            clock.Restart();
             var (head, report) = FineTuner.Train(ThresholdPredictor.ShippedHead(), trainSet, heldSet, total, learningRate, onEpoch: (e, loss) =>
             {
                 lossCsv.Append(CultureInfo.InvariantCulture, $"{e},{loss:R}\n");
@@ -90,6 +99,7 @@ public static class FineTuneCommand
             // than the shipped one, and predict-thresholds would only find out on its levels.
             if (report.TrainLossAfter > report.TrainLoss[0])
                 throw new SirenException($"the training loss rose from {report.TrainLoss[0]:0.000000} to {report.TrainLossAfter:0.000000} over {total} steps, so the head fits the labelled maps worse than the shipped one; no head written. Fix: give a smaller --lr (now {learningRate}; default 1e-3), or check that '{pr.GetValue(labels)}' holds levels in the maps' units.");
+            manifest.Seconds("train", clock.Elapsed);
             head.Write(Path.Combine(outRoot, "head.json"));
             AtomicFile.WriteAllText(Path.Combine(outRoot, "fine_tune_loss.csv"), lossCsv.ToString());
             CliHost.Log($"trained on {report.TrainMaps} maps, held out {report.HeldOutMaps}");
@@ -100,7 +110,7 @@ public static class FineTuneCommand
             if (report.HeldOutVolumeErrorAfter > report.HeldOutVolumeErrorBefore)
                 CliHost.Log("warning: the held-out error rose, so this head fits the labelled maps at the cost of others; label more maps, or try fewer --epochs or a smaller --lr, before using it.");
 
-            new RunManifest("fine-tune").Outputs(outputs)
+            manifest.Outputs(outputs)
                 .Parameter("voldir", Path.GetFullPath(pr.GetValue(voldir)!)).Parameter("labels", Path.GetFullPath(pr.GetValue(labels)!))
                 .Parameter("epochs", total).Parameter("lr", learningRate).Parameter("held_out", heldOutShare).Parameter("seed", pr.GetValue(seed))
                 .Result("train_maps", report.TrainMaps).Result("held_out_maps", report.HeldOutMaps)

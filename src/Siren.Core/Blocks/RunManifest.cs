@@ -22,8 +22,9 @@ public sealed class RunManifest
 
     public string Command { get; }
 
+    /// <summary>The version as `siren --version` prints it, with the commit it was built from: 0.1.0 alone names no code.</summary>
     public static string Version =>
-        typeof(RunManifest).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0] ?? "0.0.0";
+        typeof(RunManifest).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
 
     public RunManifest Parameter(string name, JsonNode? value) { _parameters[name] = value; return this; }
     public RunManifest Result(string name, JsonNode? value) { _results[name] = value; return this; }

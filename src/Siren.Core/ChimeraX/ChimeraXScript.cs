@@ -67,6 +67,8 @@ public static partial class ChimeraXScript
     /// <summary>The level to show a map at: a constant, or the map's own entry in a thresholds table.</summary>
     public static double LevelFor(string mapPath, Thresholds thresholds)
     {
+        // One level for all needs no map id: a consensus map (consensus.mrc) may show the blocks.
+        if (!thresholds.IsPerMap) return thresholds.For(0);
         int id = VolumeFolder.MapIdOf(mapPath);
         return thresholds.Has(id) ? thresholds.For(id)
             : throw new SirenException($"'{thresholds.Source}' has no level for map {id} ('{Path.GetFileName(mapPath)}'). Fix: pass --threshold, or the thresholds CSV of this map's ensemble.");

@@ -42,6 +42,21 @@ public class BadInputTests
         AssertOneError(SirenProcess.Run(args), $"{option} is empty", "Fix:");
     }
 
+    /// <summary>fine-tune read its seed as an int and took -1; every --seed is a whole number ≥ 0, refused at parsing.</summary>
+    [Theory]
+    [InlineData("sketch")]
+    [InlineData("run")]
+    [InlineData("classify")]
+    [InlineData("fine-tune")]
+    [InlineData("simulate")]
+    [InlineData("demo")]
+    public void ANegativeSeedIsRefusedByEveryCommand(string command)
+    {
+        var r = SirenProcess.Run(command, "--seed", "-1");
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("'-1' for option '--seed' as a whole number ≥ 0", r.Stderr);
+    }
+
     [Fact]
     public void ADeviceGivenAsAnInputFileEndsWithOneLine()
     {

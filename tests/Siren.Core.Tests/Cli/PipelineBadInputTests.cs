@@ -206,6 +206,14 @@ public class PipelineBadInputTests
         File.WriteAllBytes(Path.Combine(maps, "vol_002.mrc"), File.ReadAllBytes(Path.Combine(maps, "vol_002.mrc"))[..1500]);
         AssertOneError(SirenProcess.Run("chimerax", "--map", Path.Combine(maps, "vol_002.mrc"), "--threshold", "0.5", "--blocks", blocks, "--out", out_), "vol_002.mrc", "truncated");
         Assert.False(File.Exists(out_));
+
+        // One level for all needs no map id: the blocks drawn on a consensus map.
+        string consensus = Path.Combine(TestPaths.NewTempDir(), "consensus.mrc");
+        File.Copy(Path.Combine(maps, "vol_000.mrc"), consensus);
+        var r = SirenProcess.Run("chimerax", "--map", consensus, "--threshold", "0.5", "--blocks", blocks, "--out", out_);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("level 0.5", File.ReadAllText(out_));
+        AssertOneError(SirenProcess.Run("chimerax", "--map", consensus, "--thresholds", csv, "--blocks", blocks, "--out", out_), "consensus.mrc");
     }
 
     [Fact]
