@@ -84,7 +84,39 @@ public sealed class StarFile
         if (particles.Labels is null) particles = loops.FirstOrDefault(l => l.Labels.Contains("_rlnImageName"));
         if (particles.Labels is null)
             throw new SirenException($"'{path}' has no particle loop (a loop with _rlnImageName). Fix: pass the particles STAR file used to train cryoDRGN.");
+        // A row cut short (an interrupted copy, a hand edit) would be copied into the selection as it is and
+        // fail in RELION, far from here.
+        foreach (int row in particles.Rows)
+        {
+            int fields = CountFields(bytes.AsSpan(lineStarts[row], lineStarts[row + 1] - lineStarts[row]));
+            if (fields != particles.Labels.Count)
+                throw new SirenException($"'{path}' line {row + 1} has {fields} fields but the particle loop has {particles.Labels.Count} columns. Fix: repair or re-export the STAR file.");
+        }
         return new StarFile(path, bytes, lineStarts, particles.Block, particles.Rows.ToArray(), hasOptics);
+    }
+
+    /// <summary>Whitespace-separated values of a data row; a value in 'single' or "double" quotes (STAR) is one field.</summary>
+    private static int CountFields(ReadOnlySpan<byte> line)
+    {
+        int fields = 0, i = 0;
+        static bool Space(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or (byte)'\v' or (byte)'\f';
+        while (i < line.Length)
+        {
+            if (Space(line[i])) { i++; continue; }
+            fields++;
+            if (line[i] is (byte)'\'' or (byte)'"')
+            {
+                // The value ends at the same quote followed by whitespace or the end of the line.
+                byte quote = line[i++];
+                while (i < line.Length && !(line[i] == quote && (i + 1 == line.Length || Space(line[i + 1])))) i++;
+                i++;
+            }
+            else
+            {
+                while (i < line.Length && !Space(line[i])) i++;
+            }
+        }
+        return fields;
     }
 
     /// <summary>

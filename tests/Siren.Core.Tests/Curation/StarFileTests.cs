@@ -94,6 +94,17 @@ public class StarFileTests
     }
 
     [Fact]
+    public void ARowWithMissingFieldsIsRefusedNamingItsLine()
+    {
+        string ragged = Relion30.Replace("2@a.mrcs 11000", "2@a.mrcs");
+        var e = Assert.Throws<SirenException>(() => StarFile.Parse("p.star", Encoding.UTF8.GetBytes(ragged)));
+        Assert.Contains("line 8 has 1 fields but the particle loop has 2 columns", e.Message);
+        // A quoted value with a space is one field.
+        string quoted = Relion30.Replace("2@a.mrcs 11000", "'2@my stack.mrcs' 11000").Replace("3@a.mrcs 12000", "\"3@x y.mrcs\" 12000");
+        Assert.Equal(3, StarFile.Parse("p.star", Encoding.UTF8.GetBytes(quoted)).ParticleCount);
+    }
+
+    [Fact]
     public void IndexOutsideTheFileIsAUserError()
     {
         StarFile star = StarFile.Parse("p.star", Encoding.UTF8.GetBytes(Relion30));
