@@ -45,7 +45,8 @@ public static class MrcWriter
         Encoding.ASCII.GetBytes("MAP ").CopyTo(h, 208);
         h[212] = 0x44; h[213] = 0x44;
         F(216, (float)Math.Sqrt(Math.Max(0, sumSq / v.Data.Length - mean * mean)));
-        string text = label ?? $"Siren.Native {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC";
+        // No time stamp: the same inputs give the same bytes (the manifest beside the outputs records when).
+        string text = label ?? "Siren.Native";
         I(220, 1);
         Encoding.ASCII.GetBytes(text.Length > 80 ? text[..80] : text).CopyTo(h, 224);
         return h;

@@ -88,5 +88,11 @@ public class PreprocessTests
         var table = Ensemble.CsvTable.Read(Path.Combine(norm, Preprocess.LabelsFile));
         double normalized = double.Parse(table.Rows[1][table.Column("normalized_label")], CultureInfo.InvariantCulture);
         Assert.Equal(2 * (0.2 - maps[1].Stats.Min) / (maps[1].Stats.Max - maps[1].Stats.Min) - 1, normalized, 12);
+
+        // The same maps give the same bytes (the map header once carried the time it was written).
+        string again = Path.Combine(dir, "again");
+        Preprocess.Run(vols, again, Path.Combine(dir, "labels.csv"));
+        foreach (string f in new[] { "vol_000.mrc", "vol_001.mrc", Path.Combine("downsampled", "vol_001.mrc") })
+            Assert.Equal(File.ReadAllBytes(Path.Combine(norm, f)), File.ReadAllBytes(Path.Combine(again, "normalized", f)));
     }
 }
