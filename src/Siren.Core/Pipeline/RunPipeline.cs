@@ -117,7 +117,7 @@ public static class RunPipeline
         {
             DetectionResult r = BlockDetection.Run(d, outdir, backend, log, progress);
             log?.Invoke($"run: {r.Expand.Blocks.Blocks.Count} blocks from {r.Ensemble.Kept.Count} maps");
-        }));
+        }, alsoRecorded: ["block_*.mrc"]));
         BlockSet blocks = BlockSet.Read(expandFolder);
 
         // Occupancy as the paper measures blocks: each map binarized at its threshold, normalized by block size;
@@ -248,11 +248,17 @@ public static class RunPipeline
     /// assignments.csv, must not survive) and the <paramref name="derived"/> outputs of later stages, so a run
     /// that fails here leaves nothing that describes the previous inputs.
     /// </summary>
-    private static StageOutcome Stage(string name, string folder, JsonObject stamp, string[] outputs, string[] derived, Action<string>? log, Action work)
+    /// <summary>
+    /// Runs <paramref name="work"/> unless stage.json in <paramref name="folder"/> records this stamp and the
+    /// SHA-256 of every output as it is now. The digests cover <paramref name="outputs"/> and the folder's files
+    /// matching <paramref name="alsoRecorded"/> (a stage's block MRCs): a deleted or truncated output would
+    /// otherwise be skipped as current and fail a later stage with an error about a file the user never wrote.
+    /// </summary>
+    private static StageOutcome Stage(string name, string folder, JsonObject stamp, string[] outputs, string[] derived, Action<string>? log, Action work,
+        string[]? alsoRecorded = null)
     {
         string stampPath = Path.Combine(folder, StampFile);
-        string wanted = stamp.ToJsonString();
-        if (outputs.All(File.Exists) && File.Exists(stampPath) && StampMatches(stampPath, wanted))
+        if (outputs.All(File.Exists) && File.Exists(stampPath) && StampMatches(stampPath, stamp))
         {
             log?.Invoke($"run: {name}: outputs and stamp match, skipped");
             return new StageOutcome(name, true, 0);
@@ -260,9 +266,18 @@ public static class RunPipeline
         foreach (string path in derived.Prepend(folder)) Remove(path);
         var sw = Stopwatch.StartNew();
         work();
-        AtomicFile.WriteAllText(stampPath, wanted);
+        var digests = new JsonObject();
+        foreach (string file in outputs.Concat((alsoRecorded ?? []).SelectMany(p => Directory.EnumerateFiles(folder, p))).Distinct().Order(StringComparer.Ordinal))
+            digests[Path.GetRelativePath(folder, file)] = Digest(file);
+        AtomicFile.WriteAllText(stampPath, new JsonObject { ["stamp"] = stamp.DeepClone(), ["outputs_sha256"] = digests }.ToJsonString());
         log?.Invoke($"run: {name}: done in {sw.Elapsed.TotalSeconds:F1} s");
         return new StageOutcome(name, false, Math.Round(sw.Elapsed.TotalSeconds, 3));
+    }
+
+    private static string Digest(string file)
+    {
+        using FileStream stream = File.OpenRead(file);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
     /// <summary>
@@ -314,10 +329,22 @@ public static class RunPipeline
         Remove(folder);
     }
 
-    private static bool StampMatches(string path, string wanted)
+    private static bool StampMatches(string path, JsonObject wanted)
     {
-        try { return JsonNode.DeepEquals(JsonNode.Parse(File.ReadAllText(path)), JsonNode.Parse(wanted)); }
-        catch (Exception e) when (e is JsonException or ArgumentException) { return false; } // ArgumentException: a key twice
+        try
+        {
+            if (JsonNode.Parse(File.ReadAllText(path)) is not JsonObject recorded || !JsonNode.DeepEquals(recorded["stamp"], wanted)
+                || recorded["outputs_sha256"] is not JsonObject digests)
+                return false;
+            string folder = Path.GetDirectoryName(path)!;
+            foreach (var (file, digest) in digests)
+            {
+                string output = Path.Combine(folder, file);
+                if (!File.Exists(output) || digest?.GetValue<string>() != Digest(output)) return false;
+            }
+            return true;
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException) { return false; } // ArgumentException: a key twice; InvalidOperationException: a digest not a string
     }
 
     /// <summary>Names, sizes and modification times of the maps: a changed, added or removed map reruns everything.</summary>

@@ -62,6 +62,27 @@ public class RunPipelineTests
         Assert.Equal(2, reclassified.Classes.Classes.Max());
     }
 
+    /// <summary>A stage whose outputs were deleted or damaged since it ran is redone, not skipped as current.</summary>
+    [Fact]
+    public void ADamagedOrMissingOutputRedoesItsStage()
+    {
+        var (_, outdir, options) = DemoEnsemble(new ClassifyOptions { Classes = 2, Plots = false });
+        using var backend = new CpuCooccurrenceBackend();
+        RunResult first = RunPipeline.Run(options, outdir, backend);
+
+        File.Delete(Path.Combine(outdir, BlockDetection.ExpandFolder, $"block_{first.Blocks.Blocks[0].Id}.mrc"));
+        RunResult missing = RunPipeline.Run(options, outdir, backend);
+        Assert.Equal([false, false, false], missing.Stages.Select(s => s.Skipped));
+        Assert.True(File.Exists(Path.Combine(outdir, BlockDetection.ExpandFolder, $"block_{first.Blocks.Blocks[0].Id}.mrc")));
+
+        string occ = Path.Combine(outdir, RunPipeline.OccupancyFolder, RunPipeline.OccupanciesFile);
+        File.WriteAllLines(occ, File.ReadAllLines(occ)[..10]);
+        RunResult truncated = RunPipeline.Run(options, outdir, backend);
+        Assert.Equal([true, false, false], truncated.Stages.Select(s => s.Skipped));
+        Assert.Equal(121, File.ReadAllLines(occ).Length);
+        Assert.All(RunPipeline.Run(options, outdir, backend).Stages, s => Assert.True(s.Skipped, s.Stage));
+    }
+
     /// <summary>The simulator's demo ensemble (120 maps, its true thresholds) and run options on it, with an output folder.</summary>
     private static (string Maps, string Outdir, RunOptions Options) DemoEnsemble(ClassifyOptions classify)
     {
