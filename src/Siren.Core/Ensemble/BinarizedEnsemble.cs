@@ -75,6 +75,7 @@ public sealed class BinarizedEnsemble
         {
             VolumeFile f = candidates[m];
             MrcVolume vol = MrcReader.Read(f.Path);
+            thresholds.RequirePredictedFor(f.MapId, vol.Data, vol.Nx, f.Path);
             // The original compares the float32 map with its float64 threshold; so does this, in float.
             float level = FloatLevel.GreatestAtMost(thresholds.For(f.MapId));
             var bits = new ulong[mapWords];
@@ -110,13 +111,17 @@ public sealed class BinarizedEnsemble
         if (empty > EmptyMapsNamed)
             log?.Invoke($"warning: dropping {empty - EmptyMapsNamed} more maps with no voxel above their thresholds" +
                         (kept.Count > 0 ? $" (all {empty} are listed under dropped_maps in the manifest)" : ""));
-        // A level below a map's minimum occupies its whole box, which puts every voxel in the union (and
-        // the pair counts grow with its square): almost always a threshold in other units than the map's.
-        string[] full = candidates.Where((_, m) => occupied[m] == voxelCount).Select(f => Path.GetFileName(f.Path)).ToArray();
-        if (full.Length > 0)
-            log?.Invoke($"warning: every voxel of {full.Length} map(s) is above its threshold ({string.Join(", ", full.Take(EmptyMapsNamed))}{(full.Length > EmptyMapsNamed ? ", …" : "")}), so the union is the whole box. Fix: check those maps' thresholds, or drop outliers with --filter.");
+        // A molecule at its contour fills a fraction of its box; a level below the solvent occupies most of it,
+        // which puts the solvent in the union (and the pair counts grow with its square): almost always a
+        // threshold in other units than the map's, or another map's.
+        string[] filled = Enumerable.Range(0, candidates.Count).Where(m => occupied[m] * 2 > voxelCount)
+            .Select(m => string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(candidates[m].Path)}: {100.0 * occupied[m] / voxelCount:F0} %")).ToArray();
+        if (filled.Length > 0)
+            log?.Invoke($"warning: more than half the voxels of {filled.Length} map(s) are above their threshold ({string.Join(", ", filled.Take(EmptyMapsNamed))}{(filled.Length > EmptyMapsNamed ? ", …" : "")}), so the solvent joins the union. Fix: check those maps' thresholds, or drop outliers with --filter.");
         if (kept.Count == 0)
             throw new SirenException($"no map in '{voldir}' has any voxel above its threshold. Fix: check the thresholds (--threshold/--thresholds) against the maps' values.");
+        if (kept.Count == 1)
+            throw new SirenException($"only one map ('{Path.GetFileName(kept[0].Path)}') is left to analyse in '{voldir}': co-occupancy needs an ensemble (SIREn's are hundreds of maps). Fix: pass a folder of the ensemble's maps{(dropped.Count > 0 ? $"; {dropped.Count} other(s) were dropped, see the warnings" : "")}.");
 
         OccupancyMatrix occupancy = Transpose(keptBits, box, mapWords);
         return new BinarizedEnsemble(all, kept, dropped, box, voxelSize, origin, occupancy);

@@ -7,10 +7,11 @@ public sealed class Thresholds
 {
     private readonly double? _constant;
     private readonly IReadOnlyDictionary<int, double>? _perMap;
+    private readonly IReadOnlyDictionary<int, Thresholding.MapStats>? _recordedStats;
 
-    private Thresholds(double? constant, IReadOnlyDictionary<int, double>? perMap, string source)
+    private Thresholds(double? constant, IReadOnlyDictionary<int, double>? perMap, string source, IReadOnlyDictionary<int, Thresholding.MapStats>? recordedStats = null)
     {
-        _constant = constant; _perMap = perMap; Source = source;
+        _constant = constant; _perMap = perMap; Source = source; _recordedStats = recordedStats;
     }
 
     /// <summary>"constant 0.05" or the CSV path, for manifests.</summary>
@@ -28,13 +29,16 @@ public sealed class Thresholds
 
     /// <summary>
     /// Reads a predictions CSV with the original's columns <c>vol_id</c> and <c>denormalized_predictions</c>
-    /// (other columns, such as pandas' unnamed index, are ignored).
+    /// (other columns, such as pandas' unnamed index, are ignored). Its <c>vol_min</c> and <c>vol_max</c>, when
+    /// present, are kept to recognise the maps the levels were predicted for (<see cref="RequirePredictedFor"/>).
     /// </summary>
     public static Thresholds FromCsv(string path)
     {
         var table = CsvTable.Read(path);
         int idCol = table.Column("vol_id");
         int levelCol = table.Column("denormalized_predictions");
+        int minCol = Array.IndexOf(table.Header, "vol_min"), maxCol = Array.IndexOf(table.Header, "vol_max");
+        var stats = minCol >= 0 && maxCol >= 0 ? new Dictionary<int, Thresholding.MapStats>() : null;
         var levels = new Dictionary<int, double>();
         for (int r = 0; r < table.Rows.Count; r++)
         {
@@ -47,8 +51,34 @@ public sealed class Thresholds
                 throw new SirenException($"'{path}' line {line}: threshold '{row[levelCol]}' for map {id} is not a finite number. Fix: correct or re-predict that row.");
             if (!levels.TryAdd(id, level))
                 throw new SirenException($"'{path}' lists map {id} twice (line {line}). Fix: keep one row per vol_id.");
+            if (stats is not null && double.TryParse(row[minCol], NumberStyles.Float, CultureInfo.InvariantCulture, out double min)
+                    && double.TryParse(row[maxCol], NumberStyles.Float, CultureInfo.InvariantCulture, out double max) && double.IsFinite(min) && double.IsFinite(max))
+                stats[id] = new Thresholding.MapStats(min, max);
         }
-        return new Thresholds(null, levels, Path.GetFullPath(path));
+        return new Thresholds(null, levels, Path.GetFullPath(path), stats);
+    }
+
+    /// <summary>
+    /// A predictions CSV records each map's range (vol_min, vol_max: the positive range after clipping). For a
+    /// map at the model's box that range is the map's own, so a map whose range differs is not the map the
+    /// level was predicted for: thresholds of another ensemble (or of these maps before they were rescaled)
+    /// would binarize without complaint and give another union and other blocks. Maps of other boxes were
+    /// cropped before their range was taken, and are not checked.
+    /// </summary>
+    public void RequirePredictedFor(int mapId, ReadOnlySpan<float> data, int box, string path)
+    {
+        if (_recordedStats is null || box != Thresholding.Preprocess.ModelBox || !_recordedStats.TryGetValue(mapId, out Thresholding.MapStats recorded)) return;
+        Thresholding.MapNormalization.RequireFinite(data, $"'{path}'");
+        Thresholding.MapStats? actual;
+        try { actual = Thresholding.MapNormalization.Range(data, $"'{path}'"); }
+        catch (SirenException) { actual = null; } // no positive range: not the map a level was predicted for either
+        // The CSV holds the numbers as written (round-trip), so the same map gives them back exactly; the
+        // tolerance admits other writers' rounding (the original's float32 percentiles), not other maps.
+        double tolerance = 1e-5 * Math.Abs(recorded.Max - recorded.Min);
+        if (actual is { } a && Math.Abs(a.Min - recorded.Min) <= tolerance && Math.Abs(a.Max - recorded.Max) <= tolerance) return;
+        string seen = actual is { } b ? string.Create(CultureInfo.InvariantCulture, $"{b.Min:G6} to {b.Max:G6}") : "no positive range";
+        throw new SirenException(string.Create(CultureInfo.InvariantCulture,
+            $"'{Source}' does not describe '{path}': its level for map {mapId} was predicted for a map of range {recorded.Min:G6} to {recorded.Max:G6} (vol_min, vol_max), and this map's is {seen}. Fix: predict thresholds for these maps (siren predict-thresholds --voldir {Path.GetDirectoryName(path)}), or pass the CSV made for them."));
     }
 
     /// <summary>

@@ -179,6 +179,7 @@ public static class OccupancyCalculator
             ReadOnlySpan<float> map = MapStreamReader.Read(file.Path, box, ref buffer);
             // A NaN voxel binarizes as empty and turns a raw-density sum into NaN: neither may pass as an occupancy.
             Thresholding.MapNormalization.RequireFinite(map, $"'{file.Path}'");
+            options.Thresholds?.RequirePredictedFor(file.MapId, map, box, file.Path);
             var row = new double[masks.Count];
             Measure(map, masks, options.Thresholds?.For(file.MapId), divisors, row, options.StrictlyAbove);
             rows[i] = row;
