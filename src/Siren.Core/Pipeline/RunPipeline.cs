@@ -113,12 +113,18 @@ public static class RunPipeline
         if (summaries.Length > 0 && (d.Thresholds.IsPerMap ? InputFile.RealPath(d.Thresholds.Source) : d.Thresholds.Source)
                 != InputFile.RealPath(Path.Combine(predicted, Thresholding.ThresholdPredictor.PredictionsFile)))
             RemovePredictedThresholds(outdir);
-        stages.Add(Stage("sketch+expand", expandFolder, detectStamp, [Path.Combine(expandFolder, BlockSet.FileName)], DerivedFromBlocks(outdir), log, () =>
+        string sketchManifest = Path.Combine(outdir, BlockDetection.SketchFolder, RunManifest.FileName);
+        stages.Add(Stage("sketch+expand", expandFolder, detectStamp, [Path.Combine(expandFolder, BlockSet.FileName), sketchManifest], DerivedFromBlocks(outdir), log, () =>
         {
             DetectionResult r = BlockDetection.Run(d, outdir, backend, log, progress);
             log?.Invoke($"run: {r.Expand.Blocks.Blocks.Count} blocks from {r.Ensemble.Kept.Count} maps");
         }, alsoRecorded: ["block_*.mrc"]));
         BlockSet blocks = BlockSet.Read(expandFolder);
+        // The maps the blocks were found in: --filter's outliers and empty maps are left out of block detection,
+        // and measured at an outlying level they would be classified and counted as if sound.
+        IReadOnlyList<VolumeFile> analysed = KeptBySketch(sketchManifest, maps);
+        if (analysed.Count < maps.Count)
+            log?.Invoke($"run: occupancy and classes over the {analysed.Count} maps block detection kept ({maps.Count - analysed.Count} left out: {sketchManifest} lists why)");
 
         // Occupancy as the paper measures blocks: each map binarized at its threshold, normalized by block size;
         // occupied as the blocks were found (value > level), or maps whose solvent sits exactly at the level
@@ -131,7 +137,7 @@ public static class RunPipeline
                 throw new SirenException($"no blocks in '{expandFolder}', so there is nothing to measure. Fix: loosen --posp/--negp or check the maps and thresholds.");
             var masks = blocks.Blocks.Select(b => OccupancyMask.FromBlock(b, blocks.Box)).ToList();
             var occOptions = new OccupancyOptions { Thresholds = d.Thresholds, Normalization = OccupancyNormalization.PerVoxel, StrictlyAbove = true };
-            OccupancyCalculator.WriteCsv(occCsv, maps, masks, occOptions, progress?.Invoke("occupancy"));
+            OccupancyCalculator.WriteCsv(occCsv, analysed, masks, occOptions, progress?.Invoke("occupancy"));
         }));
 
         ClassifyOptions c = options.Classify;
@@ -158,13 +164,13 @@ public static class RunPipeline
         // A skipped classify is recomputed in memory (it is fast and deterministic) for the report.
         classes ??= Classifier.Run(table, c, particles);
 
-        string exemplar = maps[0].Path;
+        string exemplar = analysed[0].Path;
         if (blocks.Blocks.Count > 0)
         {
             // The script is a convenience: a path it cannot quote costs the script, not the run's results.
             try
             {
-                AtomicFile.WriteAllText(cxc, ChimeraXScript.Build(exemplar, d.Thresholds.For(maps[0].MapId), ChimeraXScript.BlockMasks(expandFolder)));
+                AtomicFile.WriteAllText(cxc, ChimeraXScript.Build(exemplar, d.Thresholds.For(analysed[0].MapId), ChimeraXScript.BlockMasks(expandFolder)));
             }
             catch (SirenException e)
             {
@@ -175,7 +181,7 @@ public static class RunPipeline
             if (File.Exists(chimeraxManifest)) File.Delete(chimeraxManifest);
         }
 
-        AtomicFile.WriteAllText(report, Report(options, maps, blocks, table, classes, stages, outdir, exemplar));
+        AtomicFile.WriteAllText(report, Report(options, maps, analysed, blocks, table, classes, stages, outdir, exemplar));
         var manifest = new RunManifest("run");
         foreach (var (key, value) in classStamp) manifest.Parameter(key, value?.DeepClone());
         manifest.Parameter("device", options.Device).Parameter("backend", backend.Name)
@@ -361,7 +367,23 @@ public static class RunPipeline
 
     private static string ThresholdsFingerprint(Thresholds t) => $"{t.Source} levels-sha256:{t.Digest()}";
 
-    private static string Report(RunOptions options, IReadOnlyList<VolumeFile> maps, BlockSet blocks, OccupancyTable table, ClassifyResult classes,
+    /// <summary>The maps of <paramref name="maps"/> that the sketch's manifest lists as kept, in folder order.</summary>
+    private static IReadOnlyList<VolumeFile> KeptBySketch(string sketchManifest, IReadOnlyList<VolumeFile> maps)
+    {
+        string folder = Path.GetDirectoryName(sketchManifest)!;
+        HashSet<string> kept;
+        try
+        {
+            kept = RunManifest.ReadResults(folder)["kept_maps"]!.AsArray().Select(n => n!.GetValue<string>()).ToHashSet(StringComparer.Ordinal);
+        }
+        catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException)
+        {
+            throw new SirenException($"'{sketchManifest}' lists no kept maps ({e.Message}). Fix: remove '{folder}' and run again.", e);
+        }
+        return maps.Where(m => kept.Contains(Path.GetFileName(m.Path))).ToList();
+    }
+
+    private static string Report(RunOptions options, IReadOnlyList<VolumeFile> maps, IReadOnlyList<VolumeFile> analysed, BlockSet blocks, OccupancyTable table, ClassifyResult classes,
         IReadOnlyList<StageOutcome> stages, string outdir, string exemplar)
     {
         var inv = CultureInfo.InvariantCulture;
@@ -369,7 +391,10 @@ public static class RunPipeline
         ClassifyOptions c = options.Classify;
         var r = new StringBuilder();
         r.Append("# Siren.Native run\n\n");
-        r.Append(inv, $"{maps.Count} maps from `{Path.GetFullPath(d.VolDir)}`; {blocks.Blocks.Count} structural blocks; {classes.Classes.Max()} classes of maps. Siren.Native {RunManifest.Version}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.\n\n");
+        string leftOut = analysed.Count < maps.Count
+            ? $" ({maps.Count - analysed.Count} of the folder's {maps.Count} left out of block detection by --filter or as empty, and so of the occupancies and classes; `{BlockDetection.SketchFolder}/{RunManifest.FileName}` lists them)"
+            : "";
+        r.Append(inv, $"{analysed.Count} maps from `{Path.GetFullPath(d.VolDir)}`{leftOut}; {blocks.Blocks.Count} structural blocks; {classes.Classes.Max()} classes of maps. Siren.Native {RunManifest.Version}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.\n\n");
 
         r.Append("## Parameters\n\n| parameter | value |\n|---|---|\n");
         void P(string k, object? v) => r.Append(inv, $"| {k} | {v} |\n");

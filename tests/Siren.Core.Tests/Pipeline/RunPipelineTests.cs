@@ -62,6 +62,31 @@ public class RunPipelineTests
         Assert.Equal(2, reclassified.Classes.Classes.Max());
     }
 
+    /// <summary>
+    /// A map --filter leaves out of block detection (an outlying threshold) is left out of the occupancies and
+    /// classes too; the report said "120 maps" and classified it at its outlying level.
+    /// </summary>
+    [Fact]
+    public void MapsTheFilterDropsAreNotMeasuredOrClassified()
+    {
+        var (maps, outdir, options) = DemoEnsemble(new ClassifyOptions { Classes = 2, Plots = false });
+        string csv = Path.Combine(maps, EnsembleSimulator.ThresholdsFileName);
+        string[] lines = File.ReadAllLines(csv);
+        string[] first = lines[1].Split(',');
+        first[1] = "1000";
+        lines[1] = string.Join(',', first);
+        string edited = Path.Combine(Path.GetDirectoryName(outdir)!, "thresholds.csv");
+        File.WriteAllLines(edited, lines);
+        using var backend = new CpuCooccurrenceBackend();
+        RunPipeline.Run(options with { Detection = options.Detection with { Thresholds = Thresholds.FromCsv(edited), Filter = true } }, outdir, backend);
+
+        var table = Siren.Core.Occupancy.OccupancyTable.Read(Path.Combine(outdir, RunPipeline.OccupancyFolder, RunPipeline.OccupanciesFile));
+        Assert.Equal(119, table.Rows);
+        Assert.DoesNotContain(int.Parse(first[0]), table.MapIds);
+        Assert.Contains("119 maps from", File.ReadAllText(Path.Combine(outdir, RunPipeline.ReportFile)));
+        Assert.Contains("1 of the folder's 120 left out", File.ReadAllText(Path.Combine(outdir, RunPipeline.ReportFile)));
+    }
+
     /// <summary>A stage whose outputs were deleted or damaged since it ran is redone, not skipped as current.</summary>
     [Fact]
     public void ADamagedOrMissingOutputRedoesItsStage()
