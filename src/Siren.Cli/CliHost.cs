@@ -34,6 +34,13 @@ public static class CliHost
             Console.Error.WriteLine($"error: {name} {comma}: a comma in a number. Fix: write it with a decimal point and no thousands separator ({name} {comma.Replace(',', '.')} if that is what you meant).");
             return 2;
         }
+        int code = Invoke(parsed);
+        if (code != 0) Siren.Core.IO.AtomicFile.RemoveCreatedIfEmpty();
+        return code;
+    }
+
+    private static int Invoke(ParseResult parsed)
+    {
         try
         {
             return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

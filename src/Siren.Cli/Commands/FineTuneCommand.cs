@@ -97,8 +97,12 @@ public static class FineTuneCommand
             });
             // A step too large for the labels overshoots and the loss climbs: that head fits the labelled maps worse
             // than the shipped one, and predict-thresholds would only find out on its levels.
+            // A rate too small to move the head leaves the loss where it was, up to rounding (either way): no
+            // overshoot, and no fine-tuning either.
+            if (Math.Abs(report.TrainLossAfter - report.TrainLoss[0]) <= 1e-6 * report.TrainLoss[0])
+                throw new SirenException($"the training loss did not change ({report.TrainLoss[0]:G6} → {report.TrainLossAfter:G6}) over {total} steps, so the head is still the shipped one; no head written. Fix: give a larger --lr (now {learningRate}; default 1e-3), or use the shipped model as it is.");
             if (report.TrainLossAfter > report.TrainLoss[0])
-                throw new SirenException($"the training loss rose from {report.TrainLoss[0]:0.000000} to {report.TrainLossAfter:0.000000} over {total} steps, so the head fits the labelled maps worse than the shipped one; no head written. Fix: give a smaller --lr (now {learningRate}; default 1e-3), or check that '{pr.GetValue(labels)}' holds levels in the maps' units.");
+                throw new SirenException($"the training loss rose from {report.TrainLoss[0]:G6} to {report.TrainLossAfter:G6} over {total} steps, so the head fits the labelled maps worse than the shipped one; no head written. Fix: give a smaller --lr (now {learningRate}; default 1e-3), or check that '{pr.GetValue(labels)}' holds levels in the maps' units.");
             manifest.Seconds("train", clock.Elapsed);
             head.Write(Path.Combine(outRoot, "head.json"));
             AtomicFile.WriteAllText(Path.Combine(outRoot, "fine_tune_loss.csv"), lossCsv.ToString());

@@ -31,18 +31,18 @@ public sealed record BlockSet(int Box, double Apix, IReadOnlyList<Block> Blocks)
         {
             using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(path));
             JsonElement root = doc.RootElement;
-            int box = root.GetProperty("box").GetInt32();
-            double apix = root.GetProperty("apix").GetDouble();
+            int box = Field(root, "box").GetInt32();
+            double apix = Field(root, "apix").GetDouble();
             // Voxels index a box³ array and ids name occupancy columns: a hand-edited file must fail here, not as an index error or a repeated column later.
             if (box is < 1 or > 1290) throw new FormatException($"box {box} is not a map's box (1 to 1290, whose voxels an int still indexes)");
             if (!(apix > 0 && double.IsFinite(apix))) throw new FormatException($"apix {apix} is not a voxel size in Å");
             long voxelCount = (long)box * box * box;
             var blocks = new List<Block>();
             var ids = new HashSet<int>();
-            foreach (JsonElement b in root.GetProperty("blocks").EnumerateArray())
+            foreach (JsonElement b in Field(root, "blocks").EnumerateArray())
             {
-                int[] voxels = b.GetProperty("voxels").EnumerateArray().Select(v => v.GetInt32()).ToArray();
-                int id = b.GetProperty("id").GetInt32();
+                int[] voxels = Field(b, "voxels").EnumerateArray().Select(v => v.GetInt32()).ToArray();
+                int id = Field(b, "id").GetInt32();
                 int outside = Array.FindIndex(voxels, v => v < 0 || v >= voxelCount);
                 if (outside >= 0) throw new FormatException($"block {id} has voxel {voxels[outside]}, outside the {box}³ box");
                 if (!ids.Add(id)) throw new FormatException($"block id {id} appears twice");
@@ -51,11 +51,16 @@ public sealed record BlockSet(int Box, double Apix, IReadOnlyList<Block> Blocks)
             }
             return new BlockSet(box, apix, blocks);
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
             throw new SirenException($"'{path}' is not a valid blocks file: {e.Message} Fix: regenerate it with siren sketch/expand.", e);
         }
     }
+
+    /// <summary>A field the file must have; .NET's KeyNotFoundException would not say which.</summary>
+    private static JsonElement Field(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out JsonElement value) ? value
+            : throw new FormatException(element.ValueKind == JsonValueKind.Object ? $"no \"{name}\" field" : $"{element.ValueKind.ToString().ToLowerInvariant()} where an object with \"{name}\" belongs");
 
     /// <summary>Writes blocks.json and one block_&lt;id&gt;.mrc per block into <paramref name="folder"/>, replacing stale block files.</summary>
     public void Write(string folder, Vec3 voxelSize, Vec3 origin)

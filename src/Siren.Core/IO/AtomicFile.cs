@@ -6,6 +6,34 @@ namespace Siren.Core.IO;
 /// </summary>
 public static class AtomicFile
 {
+    /// <summary>Folders this process created for outputs, newest last: a command that fails removes those still empty.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentStack<string> Created = new();
+
+    /// <summary>Creates <paramref name="dir"/> and any missing parents, remembering which were new.</summary>
+    private static void CreateDirectory(string dir)
+    {
+        var missing = new Stack<string>();
+        for (string? d = dir; d is not null && !Directory.Exists(d); d = Path.GetDirectoryName(d)) missing.Push(d);
+        Directory.CreateDirectory(dir);
+        foreach (string d in missing) Created.Push(d); // parents first, so the deepest is popped first
+    }
+
+    /// <summary>
+    /// After a failed command: removes the output folders it created and left empty, so a refused run leaves
+    /// no trace (an empty out/ looks like a run that wrote nothing). Folders holding anything stay.
+    /// </summary>
+    public static void RemoveCreatedIfEmpty()
+    {
+        while (Created.TryPop(out string? dir))
+        {
+            try
+            {
+                if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // left as it is: removing it was a courtesy
+        }
+    }
+
     public static void Write(string path, Action<Stream> write)
     {
         string full = Path.GetFullPath(path);
@@ -13,7 +41,7 @@ public static class AtomicFile
         string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{ThisHost}.{Guid.NewGuid():N}.tmp");
         try
         {
-            Directory.CreateDirectory(dir);
+            CreateDirectory(dir);
             foreach (string abandoned in Abandoned(dir, Path.GetFileName(full), Directory.EnumerateFiles)) TryDelete(abandoned);
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
@@ -145,7 +173,7 @@ public static class AtomicFile
             throw new SirenException($"'{full}' is a file, not a folder. Fix: choose a folder for {option}.");
         try
         {
-            Directory.CreateDirectory(full);
+            CreateDirectory(full);
             string probe = Path.Combine(full, $".siren-write-probe-{Environment.ProcessId}-{Guid.NewGuid():N}");
             File.WriteAllBytes(probe, []);
             File.Delete(probe);

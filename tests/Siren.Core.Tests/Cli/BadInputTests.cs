@@ -57,6 +57,22 @@ public class BadInputTests
         Assert.Contains("'-1' for option '--seed' as a whole number ≥ 0", r.Stderr);
     }
 
+    /// <summary>A refused command left the output folder it had created, empty, looking like a run that wrote nothing.</summary>
+    [Fact]
+    public void ARefusedCommandLeavesNoEmptyOutputFolder()
+    {
+        string bad = TestPaths.NewTempDir(); // no maps in it
+        string outdir = Path.Combine(TestPaths.NewTempDir(), "new", "out");
+        AssertOneError(SirenProcess.Run("sketch", "--voldir", bad, "--threshold", "0.5", "--outdir", outdir), "holds no .mrc");
+        Assert.False(Directory.Exists(Path.GetDirectoryName(outdir)));
+        AssertOneError(SirenProcess.Run("run", "--voldir", GoodMaps(), "--threshold", "0.5", "--outdir", outdir, "--classes", "1000"), "--classes");
+        Assert.False(Directory.Exists(Path.GetDirectoryName(outdir)));
+
+        string existing = TestPaths.NewTempDir(); // the user's folder stays, empty or not
+        AssertOneError(SirenProcess.Run("sketch", "--voldir", bad, "--threshold", "0.5", "--outdir", existing), "holds no .mrc");
+        Assert.True(Directory.Exists(existing));
+    }
+
     [Fact]
     public void ADeviceGivenAsAnInputFileEndsWithOneLine()
     {

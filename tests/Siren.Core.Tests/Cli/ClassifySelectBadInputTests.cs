@@ -104,6 +104,15 @@ public class ClassifySelectBadInputTests
     }
 
     [Fact]
+    public void NegativeMapId()
+    {
+        string csv = Occupancies(l => { l[5] = "-3" + l[5][1..]; return l; });
+        string outdir = Path.Combine(TestPaths.NewTempDir(), "out");
+        AssertOneError(Classify(csv, outdir), "occupancies.csv", "line 6", "'-3'", "Fix:");
+        AssertNothingWritten(outdir);
+    }
+
+    [Fact]
     public void RepeatedBlockColumn()
     {
         string csv = Occupancies(l => { l[0] = "vol_id,block_1,block_1"; return l; });

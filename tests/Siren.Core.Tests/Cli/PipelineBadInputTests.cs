@@ -98,6 +98,30 @@ public class PipelineBadInputTests
         AssertOneError(SirenProcess.Run("expand", "--outdir", outdir, "--device", "cpu"), maps, "binarize differently", "rerun siren sketch");
     }
 
+    /// <summary>
+    /// predict-thresholds records each map's range (vol_min, vol_max); levels of other maps (another ensemble,
+    /// or these maps rescaled since) binarized without complaint. Sketch and occupancy now name the map.
+    /// </summary>
+    [Fact]
+    public void ThresholdsPredictedForOtherMapsAreRefused()
+    {
+        string maps = TestPaths.NewTempDir(), thr = TestPaths.NewTempDir();
+        Assert.Equal(0, SirenProcess.Run("simulate", "--preset", "demo", "--n", "6", "--seed", "2", "--outdir", maps).ExitCode);
+        Assert.Equal(0, SirenProcess.Run("predict-thresholds", "--voldir", maps, "--outdir", thr).ExitCode);
+        string csv = Path.Combine(thr, "predictions.csv");
+        var same = SirenProcess.Run("sketch", "--voldir", maps, "--thresholds", csv, "--outdir", TestPaths.NewTempDir(), "--device", "cpu");
+        Assert.True(same.ExitCode == 0, same.Stderr);
+
+        string path = Path.Combine(maps, "vol_004.mrc");
+        MrcVolume v = MrcReader.Read(path);
+        for (int i = 0; i < v.Data.Length; i++) v.Data[i] *= 1.5f;
+        MrcWriter.Write(path, v);
+        AssertOneError(SirenProcess.Run("sketch", "--voldir", maps, "--thresholds", csv, "--outdir", TestPaths.NewTempDir(), "--device", "cpu"),
+            "vol_004.mrc", "map 4", "vol_min, vol_max", "siren predict-thresholds");
+        AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", Blocks(64, v.VoxelSize.X), "--thresholds", csv, "--out", Path.Combine(TestPaths.NewTempDir(), "o.csv")),
+            "vol_004.mrc", "map 4");
+    }
+
     /// <summary>Maps linked into a work folder are read through the links (the link's own size is a few bytes); a dangling link is one error.</summary>
     [Fact]
     public void MapsLinkedIntoAFolderAreReadThroughTheLinks()
@@ -273,13 +297,22 @@ public class PipelineBadInputTests
     }
 
     [Fact]
-    public void AThresholdBelowAMapsMinimumIsAWarningNamingTheMap()
+    public void AThresholdBelowTheSolventIsAWarningNamingTheMap()
     {
         string maps = Maps(4), csv = Path.Combine(TestPaths.NewTempDir(), "thr.csv");
         File.WriteAllText(csv, "vol_id,denormalized_predictions\n0,0.5\n1,-1000\n2,0.5\n3,0.5\n");
         var r = SirenProcess.Run("sketch", "--voldir", maps, "--outdir", TestPaths.NewTempDir(), "--thresholds", csv, "--device", "cpu");
         Assert.True(r.ExitCode == 0, r.Stderr);
-        Assert.Contains("warning: every voxel of 1 map(s) is above its threshold (vol_001.mrc)", r.Stderr);
+        Assert.Contains("warning: more than half the voxels of 1 map(s) are above their threshold (vol_001.mrc: 100 %)", r.Stderr);
+    }
+
+    [Fact]
+    public void OneMapIsNotAnEnsemble()
+    {
+        AssertOneError(Sketch(Maps(1), TestPaths.NewTempDir()), "only one map", "vol_000.mrc", "Fix:");
+        string maps = Maps(2), csv = Path.Combine(TestPaths.NewTempDir(), "thr.csv");
+        File.WriteAllText(csv, "vol_id,denormalized_predictions\n0,0.5\n1,1000\n");
+        AssertOneError(SirenProcess.Run("sketch", "--voldir", maps, "--outdir", TestPaths.NewTempDir(), "--thresholds", csv, "--device", "cpu"), "only one map", "1 other(s) were dropped");
     }
 
     [Fact]
@@ -324,6 +357,10 @@ public class PipelineBadInputTests
         AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--out", out_), "blocks.json", "voxel 600", "8³");
         File.WriteAllText(json, good.Replace("\"blocks\":[", "\"blocks\":[{\"id\":0,\"pass\":\"positive\",\"size\":1,\"voxels\":[1]},"));
         AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--out", out_), "block id 0 appears twice");
+        File.WriteAllText(json, good.Replace("\"box\":8,", ""));
+        AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--out", out_), "blocks.json", "no \"box\" field");
+        File.WriteAllText(json, "[]");
+        AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--out", out_), "blocks.json", "array where an object with \"box\" belongs");
 
         string outdir = TestPaths.NewTempDir();
         Assert.Equal(0, Sketch(Maps(), outdir).ExitCode);

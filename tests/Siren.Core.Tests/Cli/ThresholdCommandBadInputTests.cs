@@ -339,6 +339,10 @@ public class ThresholdCommandBadInputTests
         var r = SirenProcess.Run("fine-tune", "--voldir", maps, "--labels", labels, "--outdir", outdir, "--lr", "1", "--epochs", "20", "--held-out", "0");
         AssertOneError(r, "training loss rose", "--lr", "labels.csv");
         Assert.False(File.Exists(Path.Combine(outdir, "head.json")));
+
+        r = SirenProcess.Run("fine-tune", "--voldir", maps, "--labels", labels, "--outdir", outdir, "--lr", "1e-12", "--epochs", "5", "--held-out", "0");
+        AssertOneError(r, "did not change", "--lr (now 1E-12");
+        Assert.False(File.Exists(Path.Combine(outdir, "head.json")));
     }
 
     [Fact]
