@@ -90,8 +90,10 @@ public static class SelectCommand
         if (r.Labels is not null)
         {
             labels = NumpyPickle.ReadInt64(r.Labels);
-            particles = ParticleSelection.ParticlesOfMaps(labels, maps, r.FirstMapId, r.Labels);
-            manifest.Parameter("labels", Path.GetFullPath(r.Labels)).Result("particles", particles.Length).Result("particles_total", labels.Length);
+            particles = ParticleSelection.ParticlesOfMaps(labels, maps, r.FirstMapId, r.Labels, out long unlisted);
+            if (ParticleSelection.UnlistedWarning(unlisted, labels.Length, maps.Source) is { } warning) CliHost.Log(warning);
+            manifest.Parameter("labels", Path.GetFullPath(r.Labels)).Result("particles", particles.Length).Result("particles_total", labels.Length)
+                .Result("particles_without_map", unlisted);
             if (r.Star is not null)
             {
                 StarFile star = StarFile.Read(r.Star);

@@ -66,12 +66,12 @@ public static class ParticleSelection
     /// <summary>
     /// Particles whose k-means class (cryoDRGN labels.pkl) is one of the kept maps: the map sampled at a
     /// k-means centre stands for every particle of that class. Map id − <paramref name="firstMapId"/> is
-    /// the class (cryoDRGN ≥ 3.5 numbers volumes from 1: pass 1). Returns ascending 0-based indices.
-    /// Labels and table must describe the same k-means run: no class beyond the table's last map, every map a class.
+    /// the class (cryoDRGN ≥ 3.5 numbers volumes from 1: pass 1). Returns ascending 0-based indices;
+    /// <paramref name="unlisted"/> counts the particles whose map the table does not list (see <see cref="RequireSameNumbering"/>).
     /// </summary>
-    public static long[] ParticlesOfMaps(IReadOnlyList<long> labels, MapSelection maps, int firstMapId, string labelsSource)
+    public static long[] ParticlesOfMaps(IReadOnlyList<long> labels, MapSelection maps, int firstMapId, string labelsSource, out long unlisted)
     {
-        RequireSameNumbering(labels, maps.All, maps.Source, firstMapId, labelsSource);
+        unlisted = RequireSameNumbering(labels, maps.All, maps.Source, firstMapId, labelsSource);
         var keptClasses = maps.Kept.Select(id => (long)id - firstMapId).ToHashSet();
         var indices = new List<long>();
         for (int i = 0; i < labels.Count; i++)
@@ -83,13 +83,17 @@ public static class ParticleSelection
     /// How many particles each map of <paramref name="mapIds"/> stands for (the size of its k-means class), in
     /// that order: what weighs a map's low/high label when the paper counts particles (Figure 3D).
     /// </summary>
-    public static long[] ParticlesPerMap(IReadOnlyList<long> labels, int[] mapIds, string mapsSource, int firstMapId, string labelsSource)
+    public static long[] ParticlesPerMap(IReadOnlyList<long> labels, int[] mapIds, string mapsSource, int firstMapId, string labelsSource, out long unlisted)
     {
-        RequireSameNumbering(labels, mapIds, mapsSource, firstMapId, labelsSource);
+        unlisted = RequireSameNumbering(labels, mapIds, mapsSource, firstMapId, labelsSource);
         var perClass = new long[labels.Max() + 1];
         foreach (long k in labels) perClass[k]++;
         return mapIds.Select(id => perClass[id - firstMapId]).ToArray();
     }
+
+    /// <summary>The warning for particles whose maps a table does not list, or null when there are none.</summary>
+    public static string? UnlistedWarning(long unlisted, long total, string mapsSource) => unlisted == 0 ? null
+        : $"warning: {unlisted} of {total} particles belong to k-means classes with no map in '{mapsSource}' (maps --filter or the empty-map check left out): they are not counted.";
 
     /// <summary>Checked by the commands before they read anything, and again wherever labels meet maps.</summary>
     public static void RequireFirstMapId(int firstMapId)
@@ -98,24 +102,21 @@ public static class ParticleSelection
             throw new SirenException($"--first-map-id {firstMapId} is negative. Fix: pass 0 for vol_000 numbering or 1 for cryoDRGN ≥ 3.5 (vol_001 is class 0).");
     }
 
-    private static void RequireSameNumbering(IReadOnlyList<long> labels, int[] mapIds, string mapsSource, int firstMapId, string labelsSource)
+    /// <summary>
+    /// Labels and table must describe the same k-means run: every map of the table a class of the labels (an
+    /// off-by-one numbering puts the first or the last map outside them). Maps may be missing from the table —
+    /// --filter or the empty-map check left them out — and their particles are returned as the count not
+    /// listed; when that is most of the particles the two files are of different runs.
+    /// </summary>
+    private static long RequireSameNumbering(IReadOnlyList<long> labels, int[] mapIds, string mapsSource, int firstMapId, string labelsSource)
     {
         const string fix = "Fix: set --first-map-id (1 for cryoDRGN ≥ 3.5 volume numbering, else 0) or pass the labels.pkl that made these maps.";
         RequireFirstMapId(firstMapId);
         if (labels.Count == 0)
             throw new SirenException($"'{labelsSource}' labels no particles. Fix: pass cryoDRGN's k-means labels.pkl.");
-        // A map missing inside the table's range may have been dropped (sketch --filter) and its particles
-        // are simply not counted; a class beyond the last map means the numbering of the two files disagrees.
-        int lastMap = mapIds.Max();
         for (int i = 0; i < labels.Count; i++)
-        {
-            long k = labels[i];
-            if (k < 0)
-                throw new SirenException($"'{labelsSource}' puts particle {i} in k-means class {k}, but classes count from 0. Fix: pass cryoDRGN's k-means labels.pkl.");
-            long id = k + firstMapId;
-            if (id > lastMap)
-                throw new SirenException($"'{labelsSource}' puts particle {i} in k-means class {k}, map {id} with --first-map-id {firstMapId}, but '{mapsSource}' ends at map {lastMap}. {fix}");
-        }
+            if (labels[i] < 0)
+                throw new SirenException($"'{labelsSource}' puts particle {i} in k-means class {labels[i]}, but classes count from 0. Fix: pass cryoDRGN's k-means labels.pkl.");
         long classes = labels.Max() + 1;
         foreach (int id in mapIds)
         {
@@ -123,5 +124,14 @@ public static class ParticleSelection
             if (k < 0 || k >= classes)
                 throw new SirenException($"'{mapsSource}' has map {id}, k-means class {k} with --first-map-id {firstMapId}, but '{labelsSource}' has classes 0–{classes - 1}. {fix}");
         }
+        var listed = mapIds.Select(id => (long)id - firstMapId).ToHashSet();
+        long unlisted = labels.LongCount(k => !listed.Contains(k));
+        long classesWithoutMap = classes - listed.Count;
+        if (unlisted * 2 > labels.Count || classesWithoutMap * 2 > classes)
+        {
+            int example = Enumerable.Range(0, labels.Count).First(i => !listed.Contains(labels[i]));
+            throw new SirenException($"{unlisted} of {labels.Count} particles in '{labelsSource}' belong to k-means classes with no map in '{mapsSource}' (particle {example} is in class {labels[example]}; {classes} classes, {mapIds.Length} maps): more than --filter leaves out. {fix}");
+        }
+        return unlisted;
     }
 }

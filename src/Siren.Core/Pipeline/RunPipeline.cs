@@ -92,7 +92,7 @@ public static class RunPipeline
         if (options.Labels is string labelsPath)
         {
             labels = NumpyPickle.ReadInt64(labelsPath);
-            ParticleSelection.ParticlesPerMap(labels, maps.Select(m => m.MapId).ToArray(), d.VolDir, options.FirstMapId, labelsPath);
+            ParticleSelection.ParticlesPerMap(labels, maps.Select(m => m.MapId).ToArray(), d.VolDir, options.FirstMapId, labelsPath, out _);
         }
         var stages = new List<StageOutcome>();
 
@@ -125,6 +125,8 @@ public static class RunPipeline
         IReadOnlyList<VolumeFile> analysed = KeptBySketch(sketchManifest, maps);
         if (analysed.Count < maps.Count)
             log?.Invoke($"run: occupancy and classes over the {analysed.Count} maps block detection kept ({maps.Count - analysed.Count} left out: {sketchManifest} lists why)");
+        if (options.Classify.Distance is null && options.Classify.Classes > analysed.Count)
+            throw new SirenException($"cannot cut the {analysed.Count} maps block detection kept into {options.Classify.Classes} classes. Fix: choose --classes between 1 and {analysed.Count}.");
 
         // Occupancy as the paper measures blocks: each map binarized at its threshold, normalized by block size;
         // occupied as the blocks were found (value > level), or maps whose solvent sits exactly at the level
@@ -153,7 +155,8 @@ public static class RunPipeline
             // The labels' content, not their path: another k-means run written over the same file changes the counts.
             classStamp["labels"] = $"{Path.GetFullPath(options.Labels!)} sha256:{Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(options.Labels!)))}";
             classStamp["first_map_id"] = options.FirstMapId;
-            particles = ParticleSelection.ParticlesPerMap(labels, table.MapIds, occCsv, options.FirstMapId, options.Labels!);
+            particles = ParticleSelection.ParticlesPerMap(labels, table.MapIds, occCsv, options.FirstMapId, options.Labels!, out long unlisted);
+            if (ParticleSelection.UnlistedWarning(unlisted, labels.Length, occCsv) is { } warning) log?.Invoke(warning);
         }
         ClassifyResult? classes = null;
         stages.Add(Stage("classify", classFolder, classStamp, [Path.Combine(classFolder, "classes.csv"), Path.Combine(classFolder, "mixtures.csv")], summaries, log, () =>

@@ -62,23 +62,29 @@ public class SelectCommandTests
     }
 
     [Fact]
-    public void ParticlesOfAMapDroppedFromTheTableAreNotKeptButClassesBeyondItAreAnError()
+    public void ParticlesOfMapsDroppedFromTheTableAreCountedApartButMostClassesMissingIsAnError()
     {
         // Map 1 was dropped (sketch --filter): its particles (1 and 3) are simply not selected.
         var maps = new MapSelection(Kept: [2], All: [0, 2], Source: "occupancies.csv");
-        Assert.Equal([2L], ParticleSelection.ParticlesOfMaps([0, 1, 2, 1], maps, 0, "labels.pkl"));
-        var e = Assert.Throws<Siren.Core.SirenException>(() => ParticleSelection.ParticlesOfMaps([0, 1, 2, 3], maps, 0, "labels.pkl"));
-        Assert.Contains("ends at map 2", e.Message);
+        Assert.Equal([2L], ParticleSelection.ParticlesOfMaps([0, 1, 2, 1], maps, 0, "labels.pkl", out long unlisted));
+        Assert.Equal(2, unlisted);
+        // So was the last map, 3 (run leaves such maps out of its table).
+        Assert.Equal([2L, 5], ParticleSelection.ParticlesOfMaps([0, 1, 2, 3, 0, 2], maps, 0, "labels.pkl", out unlisted));
+        Assert.Equal(2, unlisted);
+        // Labels of another k-means run: most of their classes have no map here.
+        var e = Assert.Throws<Siren.Core.SirenException>(() => ParticleSelection.ParticlesOfMaps([0, 1, 2, 3, 4, 5, 6, 0, 2], maps, 0, "labels.pkl", out _));
+        Assert.Contains("particle 1 is in class 1", e.Message);
     }
 
     [Fact]
     public void ParticlesPerMapAreTheSizesOfTheirKmeansClassesInTableOrder()
     {
         long[] labels = [0, 0, 1, 2, 2, 2];
-        Assert.Equal([2L, 1, 3], ParticleSelection.ParticlesPerMap(labels, [0, 1, 2], "occupancies.csv", 0, "labels.pkl"));
-        Assert.Equal([3L, 2], ParticleSelection.ParticlesPerMap(labels, [3, 1], "occupancies.csv", 1, "labels.pkl"));
-        Assert.Equal([2L, 3], ParticleSelection.ParticlesPerMap(labels, [0, 2], "occupancies.csv", 0, "labels.pkl")); // map 1 dropped
-        var e = Assert.Throws<SirenException>(() => ParticleSelection.ParticlesPerMap(labels, [0, 1, 2, 3], "occupancies.csv", 0, "labels.pkl"));
+        Assert.Equal([2L, 1, 3], ParticleSelection.ParticlesPerMap(labels, [0, 1, 2], "occupancies.csv", 0, "labels.pkl", out _));
+        Assert.Equal([3L, 2], ParticleSelection.ParticlesPerMap(labels, [3, 1], "occupancies.csv", 1, "labels.pkl", out _));
+        Assert.Equal([2L, 3], ParticleSelection.ParticlesPerMap(labels, [0, 2], "occupancies.csv", 0, "labels.pkl", out long unlisted)); // map 1 dropped
+        Assert.Equal(1, unlisted);
+        var e = Assert.Throws<SirenException>(() => ParticleSelection.ParticlesPerMap(labels, [0, 1, 2, 3], "occupancies.csv", 0, "labels.pkl", out _));
         Assert.Contains("classes 0–2", e.Message);
     }
 

@@ -64,7 +64,8 @@ public class RunPipelineTests
 
     /// <summary>
     /// A map --filter leaves out of block detection (an outlying threshold) is left out of the occupancies and
-    /// classes too; the report said "120 maps" and classified it at its outlying level.
+    /// classes too; the report said "120 maps" and classified it at its outlying level. With labels, the
+    /// particles of the dropped map (here the last: its class lies past the table's last map) are not counted.
     /// </summary>
     [Fact]
     public void MapsTheFilterDropsAreNotMeasuredOrClassified()
@@ -72,17 +73,23 @@ public class RunPipelineTests
         var (maps, outdir, options) = DemoEnsemble(new ClassifyOptions { Classes = 2, Plots = false });
         string csv = Path.Combine(maps, EnsembleSimulator.ThresholdsFileName);
         string[] lines = File.ReadAllLines(csv);
-        string[] first = lines[1].Split(',');
-        first[1] = "1000";
-        lines[1] = string.Join(',', first);
+        string[] last = lines[^1].Split(',');
+        last[1] = "1000";
+        lines[^1] = string.Join(',', last);
         string edited = Path.Combine(Path.GetDirectoryName(outdir)!, "thresholds.csv");
         File.WriteAllLines(edited, lines);
+        string labels = Path.Combine(Path.GetDirectoryName(outdir)!, "labels.pkl");
+        Siren.Core.Curation.NumpyPickle.WriteInt64(labels, Enumerable.Range(0, 240).Select(i => (long)(i / 2)).ToArray());
         using var backend = new CpuCooccurrenceBackend();
-        RunPipeline.Run(options with { Detection = options.Detection with { Thresholds = Thresholds.FromCsv(edited), Filter = true } }, outdir, backend);
+        var log = new List<string>();
+        RunResult result = RunPipeline.Run(options with { Detection = options.Detection with { Thresholds = Thresholds.FromCsv(edited), Filter = true }, Labels = labels },
+            outdir, backend, log.Add);
 
         var table = Siren.Core.Occupancy.OccupancyTable.Read(Path.Combine(outdir, RunPipeline.OccupancyFolder, RunPipeline.OccupanciesFile));
         Assert.Equal(119, table.Rows);
-        Assert.DoesNotContain(int.Parse(first[0]), table.MapIds);
+        Assert.DoesNotContain(int.Parse(last[0]), table.MapIds);
+        Assert.Equal(238, result.Classes.Particles!.Sum());
+        Assert.Contains(log, l => l.StartsWith("warning: 2 of 240 particles belong to k-means classes with no map"));
         Assert.Contains("119 maps from", File.ReadAllText(Path.Combine(outdir, RunPipeline.ReportFile)));
         Assert.Contains("1 of the folder's 120 left out", File.ReadAllText(Path.Combine(outdir, RunPipeline.ReportFile)));
     }
