@@ -34,8 +34,9 @@ public static class CliHost
             Console.Error.WriteLine($"error: {name} {comma}: a comma in a number. Fix: write it with a decimal point and no thousands separator ({name} {comma.Replace(',', '.')} if that is what you meant).");
             return 2;
         }
+        using var created = Siren.Core.IO.AtomicFile.TrackCreatedFolders();
         int code = Invoke(parsed);
-        if (code != 0) Siren.Core.IO.AtomicFile.RemoveCreatedIfEmpty();
+        if (code != 0) created.RemoveEmpty();
         return code;
     }
 

@@ -22,11 +22,12 @@ public static class RunCommand
         var particleLabels = new ParticleLabelArguments(ParticleLabelArguments.ClassifyUse);
         var command = new Command("run", """
             Run the whole analysis over a folder of maps: sketch → expand (blocks) → occupancy of every block in every
-            map (binarized at each map's threshold, normalized by block size) → classify (low/high mixtures per block,
-            hierarchical classes of maps) → OUT/blocks.cxc (ChimeraX) and OUT/report.md with the parameters, block
-            table, plots and file list. Resumable: each stage writes stage.json; a stage whose outputs exist and whose
-            stamp matches the current parameters and inputs is skipped, so rerunning after an interruption or with a
-            changed late option only redoes what changed. Thresholds: --threshold or --thresholds (e.g. the CSV of
+            map block detection kept (binarized as the blocks were, value > each map's threshold; normalized by block
+            size) → classify (low/high mixtures per block, hierarchical classes of maps; with --labels also counted in
+            particles) → OUT/blocks.cxc (ChimeraX) and OUT/report.md with the parameters, block table, plots and file
+            list. Resumable: each stage writes stage.json; a stage whose stamp matches the current parameters and
+            inputs and whose outputs are those it wrote (by SHA-256) is skipped, so rerunning after an interruption or
+            with a changed late option only redoes what changed. Thresholds: --threshold or --thresholds (e.g. the CSV of
             siren predict-thresholds or siren simulate); with neither, the shipped threshold model predicts them into
             OUT/01_thresholds/predictions.csv, a stage of its own (redone when the maps' folder, names, sizes or times,
             or the model, change). A stage that runs first removes its folder and what later stages made from it.

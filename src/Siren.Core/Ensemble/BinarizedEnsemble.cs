@@ -75,7 +75,6 @@ public sealed class BinarizedEnsemble
         {
             VolumeFile f = candidates[m];
             MrcVolume vol = MrcReader.Read(f.Path);
-            thresholds.RequirePredictedFor(f.MapId, vol.Data, vol.Nx, f.Path);
             // The original compares the float32 map with its float64 threshold; so does this, in float.
             float level = FloatLevel.GreatestAtMost(thresholds.For(f.MapId));
             var bits = new ulong[mapWords];
@@ -88,6 +87,7 @@ public sealed class BinarizedEnsemble
                 if (!float.IsFinite(x)) Thresholding.MapNormalization.RequireFinite(data, $"'{f.Path}'");
                 if (x > level) { bits[i >> 6] |= 1UL << (i & 63); count++; }
             }
+            thresholds.RequirePredictedFor(f.MapId, data, vol.Nx, f.Path); // after the loop above found every voxel finite
             mapBits[m] = bits;
             occupied[m] = count;
             progress?.Report((double)Interlocked.Increment(ref done) / candidates.Count);
@@ -117,7 +117,7 @@ public sealed class BinarizedEnsemble
         string[] filled = Enumerable.Range(0, candidates.Count).Where(m => occupied[m] * 2 > voxelCount)
             .Select(m => string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(candidates[m].Path)}: {100.0 * occupied[m] / voxelCount:F0} %")).ToArray();
         if (filled.Length > 0)
-            log?.Invoke($"warning: more than half the voxels of {filled.Length} map(s) are above their threshold ({string.Join(", ", filled.Take(EmptyMapsNamed))}{(filled.Length > EmptyMapsNamed ? ", …" : "")}), so the solvent joins the union. Fix: check those maps' thresholds, or drop outliers with --filter.");
+            log?.Invoke($"warning: more than half the voxels of {filled.Length} map(s) are above their threshold ({string.Join(", ", filled.Take(EmptyMapsNamed))}{(filled.Length > EmptyMapsNamed ? ", …" : "")}): unless the molecule fills its box, the level is below the solvent, which then joins the union. Fix: check those maps' thresholds, or drop outliers with --filter.");
         if (kept.Count == 0)
             throw new SirenException($"no map in '{voldir}' has any voxel above its threshold. Fix: check the thresholds (--threshold/--thresholds) against the maps' values.");
         if (kept.Count == 1)

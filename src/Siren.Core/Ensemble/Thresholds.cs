@@ -65,20 +65,27 @@ public sealed class Thresholds
     /// would binarize without complaint and give another union and other blocks. Maps of other boxes were
     /// cropped before their range was taken, and are not checked.
     /// </summary>
+    /// <param name="data">The map's values, already checked finite by the caller.</param>
     public void RequirePredictedFor(int mapId, ReadOnlySpan<float> data, int box, string path)
     {
         if (_recordedStats is null || box != Thresholding.Preprocess.ModelBox || !_recordedStats.TryGetValue(mapId, out Thresholding.MapStats recorded)) return;
-        Thresholding.MapNormalization.RequireFinite(data, $"'{path}'");
         Thresholding.MapStats? actual;
+        // The callers have checked that the map is finite, so the one refusal left is a map without a positive
+        // range: not the map a level was predicted for either.
         try { actual = Thresholding.MapNormalization.Range(data, $"'{path}'"); }
-        catch (SirenException) { actual = null; } // no positive range: not the map a level was predicted for either
+        catch (SirenException) { actual = null; }
         // The CSV holds the numbers as written (round-trip), so the same map gives them back exactly; the
-        // tolerance admits other writers' rounding (the original's float32 percentiles), not other maps.
-        double tolerance = 1e-5 * Math.Abs(recorded.Max - recorded.Min);
+        // tolerance admits other writers' rounding (the original's float32 percentiles, a few float32 steps of
+        // the values themselves, which dominate for maps on a large offset), not other maps.
+        double scale = Math.Max(Math.Abs(recorded.Min), Math.Abs(recorded.Max));
+        double tolerance = Math.Max(1e-5 * Math.Abs(recorded.Max - recorded.Min), 4 * scale * MathF.Pow(2, -23));
         if (actual is { } a && Math.Abs(a.Min - recorded.Min) <= tolerance && Math.Abs(a.Max - recorded.Max) <= tolerance) return;
         string seen = actual is { } b ? string.Create(CultureInfo.InvariantCulture, $"{b.Min:G6} to {b.Max:G6}") : "no positive range";
+        string fix = Thresholding.MapNormalization.LooksNormalized(data)
+            ? "Fix: this looks like a map siren preprocess normalized; pass the maps in map units (the folder preprocess read), which the levels are in."
+            : $"Fix: predict thresholds for these maps (siren predict-thresholds --voldir \"{Path.GetDirectoryName(path)}\"), or pass the CSV made for them.";
         throw new SirenException(string.Create(CultureInfo.InvariantCulture,
-            $"'{Source}' does not describe '{path}': its level for map {mapId} was predicted for a map of range {recorded.Min:G6} to {recorded.Max:G6} (vol_min, vol_max), and this map's is {seen}. Fix: predict thresholds for these maps (siren predict-thresholds --voldir {Path.GetDirectoryName(path)}), or pass the CSV made for them."));
+            $"'{Source}' does not describe '{path}': its level for map {mapId} was predicted for a map of range {recorded.Min:G6} to {recorded.Max:G6} (vol_min, vol_max), and this map's is {seen}. {fix}"));
     }
 
     /// <summary>

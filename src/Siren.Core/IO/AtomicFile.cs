@@ -6,8 +6,12 @@ namespace Siren.Core.IO;
 /// </summary>
 public static class AtomicFile
 {
-    /// <summary>Folders this process created for outputs, newest last: a command that fails removes those still empty.</summary>
-    private static readonly System.Collections.Concurrent.ConcurrentStack<string> Created = new();
+    /// <summary>
+    /// The output folders created within one command (<see cref="TrackCreatedFolders"/>), newest last. Async-local,
+    /// so commands run side by side in one process (tests, a host embedding the CLI) each see only their own,
+    /// while the parallel loops inside a command share it.
+    /// </summary>
+    private static readonly AsyncLocal<System.Collections.Concurrent.ConcurrentStack<string>?> Created = new();
 
     /// <summary>Creates <paramref name="dir"/> and any missing parents, remembering which were new.</summary>
     private static void CreateDirectory(string dir)
@@ -15,23 +19,37 @@ public static class AtomicFile
         var missing = new Stack<string>();
         for (string? d = dir; d is not null && !Directory.Exists(d); d = Path.GetDirectoryName(d)) missing.Push(d);
         Directory.CreateDirectory(dir);
-        foreach (string d in missing) Created.Push(d); // parents first, so the deepest is popped first
+        if (Created.Value is { } created)
+            foreach (string d in missing) created.Push(d); // parents first, so the deepest is popped first
     }
 
-    /// <summary>
-    /// After a failed command: removes the output folders it created and left empty, so a refused run leaves
-    /// no trace (an empty out/ looks like a run that wrote nothing). Folders holding anything stay.
-    /// </summary>
-    public static void RemoveCreatedIfEmpty()
+    /// <summary>Starts recording the folders the current command creates; disposing the scope stops it.</summary>
+    public static CreatedFolders TrackCreatedFolders() => new();
+
+    public sealed class CreatedFolders : IDisposable
     {
-        while (Created.TryPop(out string? dir))
+        private readonly System.Collections.Concurrent.ConcurrentStack<string>? _outer = Created.Value;
+        private readonly System.Collections.Concurrent.ConcurrentStack<string> _mine = new();
+
+        internal CreatedFolders() => Created.Value = _mine;
+
+        /// <summary>
+        /// After a failed command: removes the output folders it created and left empty, so a refused run leaves
+        /// no trace (an empty out/ looks like a run that wrote nothing). Folders holding anything stay.
+        /// </summary>
+        public void RemoveEmpty()
         {
-            try
+            while (_mine.TryPop(out string? dir))
             {
-                if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir);
+                try
+                {
+                    if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // left as it is: removing it was a courtesy
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // left as it is: removing it was a courtesy
         }
+
+        public void Dispose() => Created.Value = _outer;
     }
 
     public static void Write(string path, Action<Stream> write)
@@ -89,6 +107,7 @@ public static class AtomicFile
             if (File.Exists(full))
                 throw new SirenException($"'{full}' is a file, where the output folder goes. Fix: move it away or choose another --outdir.");
             RecoverAbandoned(full);
+            CreateDirectory(Path.GetDirectoryName(full)!);
             Directory.CreateDirectory(staged);
             fill(staged);
             if (Directory.Exists(full)) Directory.Move(full, previous);

@@ -131,7 +131,7 @@ public static class OccupancyCalculator
         if (!VoxelSizes.IsSize(map)) return;
         foreach (OccupancyMask m in masks)
             if (m.VoxelSize is float size && !VoxelSizes.Same(size, map.X))
-                throw new SirenException($"mask '{m.Name}' has voxels of {size:G4} Å but the map '{Path.GetFileName(maps[0].Path)}' of {map.X:G4} Å. Fix: use masks or blocks made on these maps' grid (same box and voxel size), or resample them.");
+                throw new SirenException($"mask '{m.Name}' has voxels of {size:G4} Å but the map '{Path.GetFileName(maps[0].Path)}' of {map.X:G4} Å. Fix: use masks or blocks made on these maps' grid (same box and voxel size), resample them, or correct the header whose voxel size is wrong (cryoDRGN writes 1 Å unless told).");
     }
 
     /// <summary>
@@ -168,6 +168,9 @@ public static class OccupancyCalculator
         return done;
     }
 
+    /// <summary>Occupancy checks a thresholds CSV's recorded ranges on every so many maps (<see cref="Thresholds.RequirePredictedFor"/>).</summary>
+    public const int PredictedForEvery = 64;
+
     private static void MeasureBatch(IReadOnlyList<VolumeFile> maps, int start, int count, int box, IReadOnlyList<OccupancyMask> masks,
         OccupancyOptions options, double[] divisors, int workers, System.Collections.Concurrent.ConcurrentBag<byte[]> buffers, double[][] rows,
         CancellationToken cancel)
@@ -179,7 +182,9 @@ public static class OccupancyCalculator
             ReadOnlySpan<float> map = MapStreamReader.Read(file.Path, box, ref buffer);
             // A NaN voxel binarizes as empty and turns a raw-density sum into NaN: neither may pass as an occupancy.
             Thresholding.MapNormalization.RequireFinite(map, $"'{file.Path}'");
-            options.Thresholds?.RequirePredictedFor(file.MapId, map, box, file.Path);
+            // One map in 64 is enough to catch levels predicted for another ensemble, and keeps the range
+            // (about as costly as reading and measuring a map) out of the stream's cost.
+            if ((start + i) % PredictedForEvery == 0) options.Thresholds?.RequirePredictedFor(file.MapId, map, box, file.Path);
             var row = new double[masks.Count];
             Measure(map, masks, options.Thresholds?.For(file.MapId), divisors, row, options.StrictlyAbove);
             rows[i] = row;

@@ -118,8 +118,17 @@ public class PipelineBadInputTests
         MrcWriter.Write(path, v);
         AssertOneError(SirenProcess.Run("sketch", "--voldir", maps, "--thresholds", csv, "--outdir", TestPaths.NewTempDir(), "--device", "cpu"),
             "vol_004.mrc", "map 4", "vol_min, vol_max", "siren predict-thresholds");
+        // Occupancy streams many maps and checks one in 64, the first included.
+        string first = Path.Combine(maps, "vol_000.mrc");
+        File.Copy(path, first, overwrite: true);
         AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", Blocks(64, v.VoxelSize.X), "--thresholds", csv, "--out", Path.Combine(TestPaths.NewTempDir(), "o.csv")),
-            "vol_004.mrc", "map 4");
+            "vol_000.mrc", "map 0");
+
+        // preprocess's normalized maps are not the maps the levels are in: the fix says so.
+        string normalized = TestPaths.NewTempDir();
+        Assert.Equal(0, SirenProcess.Run("preprocess", "--voldir", maps, "--outdir", normalized).ExitCode);
+        AssertOneError(SirenProcess.Run("sketch", "--voldir", Path.Combine(normalized, "normalized"), "--thresholds", csv, "--outdir", TestPaths.NewTempDir(), "--device", "cpu"),
+            "map units");
     }
 
     /// <summary>Maps linked into a work folder are read through the links (the link's own size is a few bytes); a dangling link is one error.</summary>

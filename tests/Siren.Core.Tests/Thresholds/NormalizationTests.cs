@@ -149,4 +149,27 @@ public class NormalizationTests
         var e = Assert.Throws<SirenException>(() => MapNormalization.Normalize(new float[1000], "'x.mrc'"));
         Assert.Contains("x.mrc", e.Message);
     }
+    /// <summary>
+    /// A predictions CSV from the original (float32 percentiles, written as float32) records a map's range to
+    /// a few float32 steps of its values: on a map on a large offset that is more than 1e-5 of its range, and
+    /// must still be taken as that map's; a map rescaled by 0.1 % is not.
+    /// </summary>
+    [Fact]
+    public void RecordedRangesMatchTheirMapToFloat32RoundingAndNoFurther()
+    {
+        var rng = new Random(3);
+        var data = new float[64 * 64 * 64];
+        for (int i = 0; i < data.Length; i++) data[i] = 500 + (float)rng.NextDouble();
+        MapStats stats = MapNormalization.Range(data);
+        string csv = Path.Combine(TestPaths.NewTempDir(), "predictions.csv");
+        float lo = MathF.BitIncrement(MathF.BitIncrement((float)stats.Min)), hi = MathF.BitDecrement((float)stats.Max);
+        File.WriteAllText(csv, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"vol_id,denormalized_predictions,vol_min,vol_max\n0,500.5,{lo},{hi}\n"));
+        Assert.True(Math.Abs(lo - stats.Min) > 1e-5 * (stats.Max - stats.Min));
+        var thresholds = Ensemble.Thresholds.FromCsv(csv);
+        thresholds.RequirePredictedFor(0, data, 64, "vol_000.mrc");
+
+        var rescaled = data.Select(x => x * 1.001f).ToArray();
+        Assert.Throws<SirenException>(() => thresholds.RequirePredictedFor(0, rescaled, 64, "vol_000.mrc"));
+        thresholds.RequirePredictedFor(0, rescaled, 72, "vol_000.mrc"); // another box: cropped before its range was taken, not checked
+    }
 }

@@ -89,7 +89,9 @@ public class PreprocessTests
         double normalized = double.Parse(table.Rows[1][table.Column("normalized_label")], CultureInfo.InvariantCulture);
         Assert.Equal(2 * (0.2 - maps[1].Stats.Min) / (maps[1].Stats.Max - maps[1].Stats.Min) - 1, normalized, 12);
 
-        // The same maps give the same bytes (the map header once carried the time it was written).
+        // The same maps give the same bytes: the header's first label once carried the time it was written.
+        byte[] header = File.ReadAllBytes(Path.Combine(norm, "vol_000.mrc"))[..1024];
+        Assert.Equal("Siren.Native", System.Text.Encoding.ASCII.GetString(header, 224, 80).TrimEnd('\0', ' '));
         string again = Path.Combine(dir, "again");
         Preprocess.Run(vols, again, Path.Combine(dir, "labels.csv"));
         foreach (string f in new[] { "vol_000.mrc", "vol_001.mrc", Path.Combine("downsampled", "vol_001.mrc") })
