@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The closing-note figures for simulated ground truth: runs `siren demo` (built-in complex) and the SIREn
 # paper's uL2 titration on the 50S model — C-terminal deletions of 73/136/213/271 residues at 25/50/75 %
-# intact, plus the 100 % intact homogeneous control — each end to end (simulate, sketch, expand with the
-# simulator's true thresholds and --filter, score), and prints one row per dataset: regions found, the best
+# intact, plus the 100 % intact homogeneous control — each end to end (simulate, predict thresholds with the
+# shipped model, sketch, expand with --filter, score), and prints one row per dataset: regions found, the best
 # block's Jaccard with each true region, best block and region sizes, false blocks, and wall times from
 # each run's manifest.json.
 # Usage: benchmarks/simulated/run-titration.sh [OUTDIR]   (env: MODEL=…/ecoli50s_model, N=maps per dataset, SEED,

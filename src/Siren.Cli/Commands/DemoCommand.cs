@@ -18,7 +18,7 @@ public static class DemoCommand
 {
     public static Command Create()
     {
-        var outdir = new Option<string>("--outdir") { Description = "Output folder (maps/, 00_sketch/, 02_expand/, score.json).", DefaultValueFactory = _ => "siren_demo" };
+        var outdir = new Option<string>("--outdir") { Description = "Output folder (maps/, 01_thresholds/ with --thresholds-from model, 00_sketch/, 02_expand/, score.json, manifest.json).", DefaultValueFactory = _ => "siren_demo" };
         var seed = new Option<ulong>("--seed") { Description = "Seed for the simulation and the sketch.", DefaultValueFactory = _ => 0UL };
         var count = new Option<int?>("--n") { Description = "Number of maps (default: the preset's; demo 300, ul2-titration 500)." };
         var device = new Option<string>("--device") { Description = "Co-occupancy backend: auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };

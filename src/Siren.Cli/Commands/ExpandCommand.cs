@@ -16,7 +16,8 @@ public static class ExpandCommand
         var args = new DetectionArguments();
         var command = new Command("expand", """
             Expand seed blocks (SIREn step 2). Reads OUT/00_sketch (seeds, and the maps, thresholds, filter,
-            cutoffs, p-values and pass recorded in its manifest; those options given here override the sketch's),
+            cutoffs, p-values and pass recorded in its manifest; --cutoffs, --posp, --negp and --pass given here
+            override the sketch's),
             tests every union voxel against every voxel of each seed block with its own cutoff tables (with
             --cutoffs exact, Bonferroni over N·Σ|seed block| tests; locality factor from the voxel's distance to the
             block's median voxel) and adds the voxel to each block it is related to in at least --exp-frac of the

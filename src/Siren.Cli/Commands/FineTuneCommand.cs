@@ -17,7 +17,7 @@ public static class FineTuneCommand
 {
     public static Command Create()
     {
-        var voldir = new Option<string>("--voldir") { Description = "Maps (raw, any cubic box, or a siren preprocess folder).", Required = true };
+        var voldir = new Option<string>("--voldir") { Description = "Maps (raw, any cubic box, or OUTDIR/normalized of siren preprocess).", Required = true };
         var labels = new Option<string>("--labels") { Description = "CSV with vol_id, contour_level: your levels for maps of --voldir, in their units.", Required = true };
         var outdir = new Option<string>("--outdir") { Description = "Output folder for head.json and fine_tune_loss.csv.", Required = true };
         var epochs = new Option<int>("--epochs") { Description = "Full-batch Adam steps.", DefaultValueFactory = _ => 300 };
@@ -27,8 +27,8 @@ public static class FineTuneCommand
         var cmd = new Command("fine-tune", """
             Fine-tune the output layer of the shipped threshold model's head (the MLP over its pooled
             features) on user-labelled maps, with the paper's soft enclosed-fraction loss: mean over voxels of
-            (σ(10(v − p)) − σ(10(v − t)))², p predicted and t labelled (normalized levels). Prints the loss per
-            step and the held-out loss and median volume error |log(V(p)/V(t))| before and after; writes
+            (σ(10(v − p)) − σ(10(v − t)))², p predicted and t labelled (normalized levels). Prints the loss at
+            step 1, every tenth of the steps and the last (all steps in fine_tune_loss.csv), and the held-out loss and median volume error |log(V(p)/V(t))| before and after; writes
             OUTDIR/head.json for siren predict-thresholds --head.
             Example: siren fine-tune --voldir maps/ --labels labels.csv --outdir ft/
             """)

@@ -20,7 +20,7 @@ public static class OccupancyCommand
         var blocks = new Option<string?>("--blocks") { Description = "Blocks to measure: a stage folder (OUT/02_expand) or its blocks.json; columns block_<id>." };
         var maskdir = new Option<string?>("--maskdir") { Description = "Folder of MRC masks instead (e.g. MAVEn's Mask_prots1_chainA.mrc); columns are the file stems." };
         var threshold = new Option<double?>("--threshold") { Description = "Binarize every map at this level first (occupied: value >= level, or > with --above). Without a threshold the raw densities are summed." };
-        var thresholds = new Option<string?>("--thresholds") { Description = "Per-map levels: CSV with vol_id and denormalized_predictions (siren thresholds output)." };
+        var thresholds = new Option<string?>("--thresholds") { Description = "Per-map levels: CSV with vol_id and denormalized_predictions (siren predict-thresholds output)." };
         var refdir = new Option<string?>("--refdir") { Description = "Normalize by Σ of each mask's reference map (MAVEn naming: Mask_X.mrc ↔ refdir/X.mrc)." };
         var perVoxel = new Option<bool>("--per-voxel") { Description = "Normalize by the mask's voxel count (0–1 on binarized maps, as the paper normalizes blocks)." };
         var output = new Option<string>("--out") { Description = "Output CSV: vol_id, then one column per mask.", DefaultValueFactory = _ => "occupancies.csv" };

@@ -19,7 +19,7 @@ public static class PredictThresholdsCommand
 
     public static Command Create()
     {
-        var voldir = new Option<string>("--voldir") { Description = "Folder of raw maps of any cubic box (or one .mrc file), or a folder written by siren preprocess (normalized maps + map_stats_downsampled.csv).", Required = true };
+        var voldir = new Option<string>("--voldir") { Description = "Folder of raw maps of any cubic box (or one .mrc file), or OUTDIR/normalized of siren preprocess (normalized maps + map_stats_downsampled.csv).", Required = true };
         var outdir = new Option<string>("--outdir") { Description = "Output folder for predictions.csv.", Required = true };
         var model = new Option<string?>("--model") { Description = "ONNX model with input 'map' [N,1,64,64,64] and output 'threshold' [N,1] (default: the shipped model; see training/convert_original.py for the original's weights)." };
         var head = new Option<string?>("--head") { Description = "head.json from siren fine-tune, replacing the model's last layers." };

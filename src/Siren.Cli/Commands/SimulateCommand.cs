@@ -30,7 +30,7 @@ public static class SimulateCommand
             "Simulate a cryo-EM volume ensemble with known compositional and conformational heterogeneity: molmap-like density " +
             "(Gaussian per atom, weight = atomic number, sigma = 0.225 x resolution), per-map resolution, scale, offset, low-pass noise, " +
             "partial occupancy and junk maps. Writes vol_NNN.mrc, thresholds.csv (true thresholds, vol_id,denormalized_predictions), " +
-            "truth.json (per-map truth and each variable region's voxels) and manifest.json.\n\n" +
+            "truth.json (per-map truth and each variable region's voxels), spec.json (the spec used) and manifest.json.\n\n" +
             "Examples:\n  siren simulate --preset demo --outdir sim/demo\n" +
             "  siren simulate --preset ul2-titration --model ../shared/data/ecoli50s_model --deletion 271 --intact 0.5 --outdir sim/d271_i50\n" +
             "  siren simulate --spec my_spec.json --model my_model.pdb --n 200 --seed 1 --outdir sim/mine")
