@@ -252,16 +252,13 @@ public static class RunPipeline
         || RunManifest.CommandIn(outdir) == "run";
 
     /// <summary>
-    /// Runs <paramref name="work"/> unless its outputs exist and its stamp matches. A stage that runs first
-    /// removes its own files from its folder (<see cref="Remove"/>: outputs of other options, such as
-    /// assignments.csv, must not survive) and the <paramref name="derived"/> outputs of later stages, so a run
-    /// that fails here leaves nothing that describes the previous inputs.
-    /// </summary>
-    /// <summary>
     /// Runs <paramref name="work"/> unless stage.json in <paramref name="folder"/> records this stamp and the
     /// SHA-256 of every output as it is now. The digests cover <paramref name="outputs"/> and the folder's files
     /// matching <paramref name="alsoRecorded"/> (a stage's block MRCs): a deleted or truncated output would
     /// otherwise be skipped as current and fail a later stage with an error about a file the user never wrote.
+    /// A stage that runs first removes its own files from its folder (<see cref="Remove"/>: outputs of other
+    /// options, such as assignments.csv, must not survive) and the <paramref name="derived"/> outputs of later
+    /// stages, so a run that fails here leaves nothing that describes the previous inputs.
     /// </summary>
     private static StageOutcome Stage(string name, string folder, JsonObject stamp, string[] outputs, string[] derived, Action<string>? log, Action work,
         string[]? alsoRecorded = null)
