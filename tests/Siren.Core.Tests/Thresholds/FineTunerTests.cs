@@ -20,7 +20,8 @@ public class FineTunerTests
         Assert.Equal(150, report.TrainLoss.Count);
         Assert.True(report.TrainLoss[^1] < 0.7 * report.TrainLoss[0], $"train loss {report.TrainLoss[0]} → {report.TrainLoss[^1]}");
         Assert.True(report.HeldOutLossAfter < report.HeldOutLossBefore, $"held-out loss {report.HeldOutLossBefore} → {report.HeldOutLossAfter}");
-        Assert.Equal(report.TrainLoss[^1], FineTuner.MeanLoss(head, train), 2);
+        // The last step's loss is taken before its update, so the head's loss after it is a step further down.
+        Assert.InRange(FineTuner.MeanLoss(head, train), 0.5 * report.TrainLoss[^1], report.TrainLoss[^1]);
         Assert.Equal(FineTuner.MeanLoss(head, train), report.TrainLossAfter);
     }
 
