@@ -7,6 +7,9 @@ public static class SirenProcess
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
+    /// <summary>Far above any command the tests run (the slowest take seconds), on a loaded 2-core machine.</summary>
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(10);
+
     public static Result Run(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
@@ -19,7 +22,13 @@ public static class SirenProcess
         using Process p = Process.Start(start)!;
         Task<string> stdout = p.StandardOutput.ReadToEndAsync();
         Task<string> stderr = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
+        // A command that hangs (reading a pipe or device it was given) fails its test, not the whole suite.
+        if (!p.WaitForExit(Limit))
+        {
+            p.Kill(entireProcessTree: true);
+            p.WaitForExit();
+            Assert.Fail($"siren {string.Join(' ', args)} ran past {Limit.TotalMinutes} min and was killed; its stderr:\n{stderr.Result}");
+        }
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
     }
 }

@@ -82,3 +82,12 @@ public sealed class SharedDataFactAttribute : FactAttribute
         if (TestPaths.SharedData is null) Skip = "../shared/data is absent beside the repository; shared-data tests skipped.";
     }
 }
+
+/// <summary>A test of Unix devices or named pipes; skipped, with the reason, where there are none.</summary>
+public sealed class UnixFactAttribute : FactAttribute
+{
+    public UnixFactAttribute()
+    {
+        if (OperatingSystem.IsWindows() || !File.Exists("/dev/zero")) Skip = "needs Unix devices and named pipes (/dev/zero, mkfifo); skipped on this system.";
+    }
+}

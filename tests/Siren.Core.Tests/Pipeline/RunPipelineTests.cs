@@ -35,13 +35,20 @@ public class RunPipelineTests
         Assert.All(first.Stages, s => Assert.False(s.Skipped));
         var table = Siren.Core.Occupancy.OccupancyTable.Read(Path.Combine(outdir, RunPipeline.OccupancyFolder, "occupancies.csv"));
         var truthById = sim.Truth.Maps.ToDictionary(m => m.Id);
-        int matched = 0;
+        // Every primary region (a subunit, an arm pose) present in at most half the maps is found. Overlaps of
+        // poses need not be (the score's rule), nor regions present in more (docs/method.md: the positive pass
+        // cannot relate voxels occupied in more than about 57 % of the maps; D and E are here near 60 %).
+        var missed = new List<string>();
+        int expected = sim.Truth.Regions.Count(r => r.Primary && r.PresentFraction <= 0.5);
         foreach (TruthRegion region in sim.Truth.Regions)
         {
             var voxels = new HashSet<int>(region.Voxels);
             Block best = first.Blocks.Blocks.MaxBy(b => Synthetic.Jaccard(b.Voxels, voxels))!;
-            if (Synthetic.Jaccard(best.Voxels, voxels) < 0.5) continue;
-            matched++;
+            if (Synthetic.Jaccard(best.Voxels, voxels) < 0.5)
+            {
+                if (region.Primary && region.PresentFraction <= 0.5) missed.Add(region.Name);
+                continue;
+            }
             // A map truly has the region when its subunit is present or its arm sits in that pose.
             bool Present(int id) => region.Poses is int[] poses ? poses.Contains(truthById[id].Poses[region.Group]) : truthById[id].Occupancies[region.Group] > 0.5;
             BlockMixture mixture = first.Classes.Mixtures.Single(m => m.Block == $"block_{best.Id}");
@@ -50,7 +57,8 @@ public class RunPipelineTests
             Assert.InRange(mixture.FractionHigh, region.PresentFraction - 0.1, region.PresentFraction + 0.1);
             Assert.Contains($"block_{best.Id}", File.ReadAllText(Path.Combine(outdir, "report.md")));
         }
-        Assert.True(matched >= 2, $"only {matched} of {sim.Truth.Regions.Count} true regions found as blocks");
+        Assert.True(missed.Count == 0, $"primary regions not found as blocks: {string.Join(", ", missed)}");
+        Assert.Equal(3, expected); // the arm's three poses
         foreach (string f in new[] { "report.md", "blocks.cxc", "manifest.json", "04_classify/heatmap.png", "04_classify/classes.csv" })
             Assert.True(File.Exists(Path.Combine(outdir, f)), f);
 
