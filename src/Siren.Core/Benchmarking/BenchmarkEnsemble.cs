@@ -37,7 +37,7 @@ public static class BenchmarkEnsemble
             presence[m][2] = presence[m][1];
         }
         int done = 0;
-        Parallel.For(0, maps, m =>
+        SirenException.Unwrapped(() => Parallel.For(0, maps, m =>
         {
             var noise = new SirenRandom(seed * 1_000_003UL + (ulong)m + 1);
             var vol = MrcVolume.Zeros(box, Vec3.All(apix), Vec3.All(0));
@@ -47,7 +47,7 @@ public static class BenchmarkEnsemble
             for (int i = 0; i < vol.Data.Length; i++) vol.Data[i] += 0.15f * (float)noise.NextGaussian();
             MrcWriter.Write(Path.Combine(dir, $"vol_{m:D3}.mrc"), vol);
             progress?.Report((double)Interlocked.Increment(ref done) / maps);
-        });
+        }));
     }
 
     private static int[] Ball(int box, double fx, double fy, double fz, double radius)

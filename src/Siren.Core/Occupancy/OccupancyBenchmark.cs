@@ -98,14 +98,14 @@ public static class OccupancyBenchmark
         if (missing == 0) return files;
         IO.ResourceBudget.RequireDisk(dir, (double)missing * IO.ResourceBudget.MapFileBytes(box), $"bench-occupancy: {missing} maps of {box}³", "lower --distinct or --box, or point --dir at a larger disk");
         log?.Invoke($"bench-occupancy: writing {missing} maps of {box}³ to {dir}");
-        Parallel.For(0, distinct, i =>
+        SirenException.Unwrapped(() => Parallel.For(0, distinct, i =>
         {
             if (File.Exists(files[i]) && MrcReader.ReadHeader(files[i]).Columns == box) return;
             var rng = new Random(unchecked((int)seed) * 7919 + i);
             var v = MrcVolume.Zeros(box, Vec3.All(6.55f), Vec3.All(0f));
             for (int k = 0; k < v.Data.Length; k++) v.Data[k] = (float)rng.NextDouble();
             MrcWriter.Write(files[i], v);
-        });
+        }));
         return files;
     }
 

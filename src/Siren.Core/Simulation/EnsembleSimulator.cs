@@ -79,14 +79,15 @@ public static class EnsembleSimulator
         int digits = Math.Max(3, (n - 1).ToString(CultureInfo.InvariantCulture).Length);
         var thresholds = new double[n];
         int done = 0;
-        Parallel.For(0, n, () => (Map: new float[grid.VoxelCount], Noise: new float[grid.VoxelCount], Temp: new float[grid.VoxelCount]), (i, _, buffers) =>
+        // A map that cannot be written (a full disk) is the caller's one error, not an AggregateException.
+        SirenException.Unwrapped(() => Parallel.For(0, n, () => (Map: new float[grid.VoxelCount], Noise: new float[grid.VoxelCount], Temp: new float[grid.VoxelCount]), (i, _, buffers) =>
         {
             var rng = SirenRandom.ForStream(seed, (ulong)i, purpose: 1);
             thresholds[i] = Compose(buffers.Map, buffers.Noise, buffers.Temp, levels, spec.Variation, draws[i], rng, grid, model.MolecularVolume);
             MrcWriter.Write(Path.Combine(outFull, MapFileName(i, digits)), grid.NewVolume(buffers.Map), label: $"{MapLabel} {spec.Name} map {i}");
             progress?.Report(Interlocked.Increment(ref done) / (double)n);
             return buffers;
-        }, _ => { });
+        }, _ => { }));
 
         IReadOnlyList<TruthRegion> regions = Regions(plan, reference, draws, log);
         var truth = new SimulationTruth(spec.Name, seed, grid.Box, grid.Apix, [grid.Origin.X, grid.Origin.Y, grid.Origin.Z], ThresholdRule,

@@ -103,6 +103,26 @@ public class ClassifySelectBadInputTests
         AssertOneError(SelectByRule(csv, outdir), "occupancies.csv", "map 12 twice");
     }
 
+    /// <summary>--linkage and --assign as typed reach the clustering (manifest, assignments.csv); an unknown one is one line.</summary>
+    [Fact]
+    public void LinkageAndAssignFromTheCommandLine()
+    {
+        string csv = Occupancies(), outdir = Path.Combine(TestPaths.NewTempDir(), "out");
+        var r = Classify(csv, outdir, "--linkage", "average", "--assign", "max", "--classes", "2");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(outdir, "manifest.json")))!;
+        Assert.Equal(("average", "max"), (manifest["parameters"]!["linkage"]!.GetValue<string>(), manifest["parameters"]!["assign"]!.GetValue<string>()));
+        string[] assignments = File.ReadAllLines(Path.Combine(outdir, "assignments.csv"));
+        Assert.Equal(Maps + 1, assignments.Length);
+        Assert.StartsWith("0,block_1,", assignments[1]); // maps 0–29 have block_1 high
+        Assert.StartsWith($"{Maps - 1},block_2,", assignments[^1]);
+
+        string other = Path.Combine(TestPaths.NewTempDir(), "out");
+        AssertOneError(Classify(csv, other, "--linkage", "single"), "--linkage 'single'", "ward, average or complete");
+        AssertOneError(Classify(csv, other, "--assign", "min"), "--assign 'min'", "max or none");
+        AssertNothingWritten(other);
+    }
+
     [Fact]
     public void NegativeMapId()
     {

@@ -57,8 +57,10 @@ public class RunCommandTests
         string maps = TestPaths.NewTempDir(), outdir = TestPaths.NewTempDir();
         const int box = 12;
         Synthetic.WriteEnsemble(maps, box, 120, Synthetic.Cube(box, 2, 2, 2, 4), [new Synthetic.Region(Synthetic.Cube(box, 7, 2, 2, 3), 0.3)], seed: 2, noise: 0f);
-        var r = SirenProcess.Run("run", "--voldir", maps, "--threshold", "0", "--outdir", outdir, "--classes", "2", "--device", "cpu");
+        var r = SirenProcess.Run("run", "--voldir", maps, "--threshold", "0", "--outdir", outdir, "--classes", "2", "--device", "cpu", "--linkage", "complete", "--assign-max");
         Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("complete linkage", File.ReadAllText(Path.Combine(outdir, RunPipeline.ReportFile)));
+        Assert.Equal(121, File.ReadAllLines(Path.Combine(outdir, RunPipeline.ClassifyFolder, "assignments.csv")).Length);
         var table = OccupancyTable.Read(Path.Combine(outdir, RunPipeline.OccupancyFolder, RunPipeline.OccupanciesFile));
         Assert.Contains(table.Values, row => row.Any(v => v < 0.5));
 

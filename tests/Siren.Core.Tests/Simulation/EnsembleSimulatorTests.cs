@@ -185,7 +185,7 @@ public class EnsembleSimulatorTests
         File.Delete(Path.Combine(outdir, "vol_003.mrc"));
         Directory.CreateDirectory(Path.Combine(outdir, "vol_003.mrc"));
 
-        Assert.ThrowsAny<Exception>(() => EnsembleSimulator.Run(complex.Model, spec, outdir, seed: 2, maps: 6));
+        Assert.Contains("vol_003.mrc", Assert.Throws<SirenException>(() => EnsembleSimulator.Run(complex.Model, spec, outdir, seed: 2, maps: 6)).Message);
 
         Assert.NotEmpty(Directory.GetFiles(outdir, "vol_*.mrc"));
         foreach (string earlier in new[] { SimulationTruth.FileName, EnsembleSimulator.ThresholdsFileName, EnsembleSimulator.SpecFileName, RunManifest.FileName })
