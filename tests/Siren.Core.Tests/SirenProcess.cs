@@ -10,13 +10,17 @@ public static class SirenProcess
     /// <summary>Far above any command the tests run (the slowest take seconds), on a loaded 2-core machine.</summary>
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(10);
 
-    public static Result Run(params string[] args)
+    public static Result Run(params string[] args) => Run(new Dictionary<string, string>(), args);
+
+    /// <summary>With <paramref name="environment"/> set in the child (DOTNET_EnableAVX512=0 and the like).</summary>
+    public static Result Run(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "siren.dll"));
         foreach (string a in args) start.ArgumentList.Add(a);
         using Process p = Process.Start(start)!;
