@@ -54,7 +54,8 @@ public sealed class OccupancyMask
             VoxelSizes.IsSize(volume.VoxelSize) ? volume.VoxelSize.X : null);
     }
 
-    public static OccupancyMask FromBlock(Block block, int box) => new($"block_{block.Id}", block.Voxels, Ones(block.Voxels.Length), box);
+    public static OccupancyMask FromBlock(Block block, int box, float? voxelSize = null) =>
+        new($"block_{block.Id}", block.Voxels, Ones(block.Voxels.Length), box, voxelSize);
 
     /// <summary>Every .mrc or .map in <paramref name="maskdir"/>, in natural order, named by file stem.</summary>
     public static IReadOnlyList<OccupancyMask> ReadFolder(string maskdir)
@@ -109,7 +110,7 @@ public sealed class OccupancyMask
         string first = Path.Combine(folder, $"block_{set.Blocks[0].Id}.mrc");
         float? voxelSize = null;
         if (File.Exists(first) && MrcReader.ReadHeader(first).VoxelSize is { } size && VoxelSizes.IsSize(size)) voxelSize = size.X;
-        return set.Blocks.Select(b => new OccupancyMask($"block_{b.Id}", b.Voxels, Ones(b.Voxels.Length), set.Box, voxelSize)).ToList();
+        return set.Blocks.Select(b => FromBlock(b, set.Box, voxelSize)).ToList();
     }
 
     private static float[] Ones(int count)
