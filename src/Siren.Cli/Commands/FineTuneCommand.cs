@@ -77,14 +77,10 @@ public static class FineTuneCommand
             }
             manifest.Seconds("read_and_features", clock.Elapsed);
             var rng = new SirenRandom(pr.GetValue(seed));
-            var shuffled = examples.ToList();
-            for (int i = shuffled.Count - 1; i > 0; i--)
-            {
-                int j = rng.NextInt(i + 1);
-                (shuffled[i], shuffled[j]) = (shuffled[j], shuffled[i]);
-            }
+            FineTuneExample[] shuffled = examples.ToArray();
+            rng.Shuffle(shuffled);
             // Any share above 0 keeps at least one map out, and one in, so the error is measured where asked.
-            int held = heldOutShare == 0 ? 0 : Math.Clamp((int)Math.Round(shuffled.Count * heldOutShare), 1, shuffled.Count - 1);
+            int held = heldOutShare == 0 ? 0 : Math.Clamp((int)Math.Round(shuffled.Length * heldOutShare), 1, shuffled.Length - 1);
             var heldSet = shuffled.Take(held).ToList();
             var trainSet = shuffled.Skip(held).ToList();
 

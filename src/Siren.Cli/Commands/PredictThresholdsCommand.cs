@@ -61,7 +61,7 @@ public static class PredictThresholdsCommand
             RunManifest.RequireOwnOutputs(outRoot, "predict-thresholds", outputs, runStage: File.Exists(Path.Combine(outRoot, RunPipeline.StampFile)), manifestName);
             manifest.Parameter("model", predictor.ModelSource).Parameter("model_sha256", predictor.ModelSha256)
                 .Parameter("head", pr.GetValue(head) is { } hp ? Path.GetFullPath(hp) : null)
-                .Parameter("head_sha256", pr.GetValue(head) is { } hs ? Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(hs))) : null);
+                .Parameter("head_sha256", pr.GetValue(head) is { } hs ? Siren.Core.IO.InputFile.Sha256(hs) : null);
 
             var maps = ThresholdPredictor.Reader(pr.GetValue(voldir)!, scale);
             if (maps.StatsPath is { } stats)

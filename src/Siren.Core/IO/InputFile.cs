@@ -60,6 +60,13 @@ public static class InputFile
         return file;
     }
 
+    /// <summary>SHA-256 (lower-case hex) of a file's bytes, read as a stream: what stamps and manifests record.</summary>
+    public static string Sha256(string path)
+    {
+        using FileStream stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+    }
+
     /// <param name="kind">What the file should be, after "not": "a CSV file", "a STAR file".</param>
     /// <param name="fix">What to pass instead, for the folder case: "pass the CSV file itself".</param>
     public static string[] ReadAllLines(string path, string kind, string fix)

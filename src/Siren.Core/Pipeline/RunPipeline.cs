@@ -153,7 +153,7 @@ public static class RunPipeline
         if (labels is not null)
         {
             // The labels' content, not their path: another k-means run written over the same file changes the counts.
-            classStamp["labels"] = $"{Path.GetFullPath(options.Labels!)} sha256:{Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(options.Labels!)))}";
+            classStamp["labels"] = $"{Path.GetFullPath(options.Labels!)} sha256:{InputFile.Sha256(options.Labels!)}";
             classStamp["first_map_id"] = options.FirstMapId;
             particles = ParticleSelection.ParticlesPerMap(labels, table.MapIds, occCsv, options.FirstMapId, options.Labels!, out long unlisted);
             if (ParticleSelection.UnlistedWarning(unlisted, labels.Length, occCsv) is { } warning) log?.Invoke(warning);
@@ -274,17 +274,12 @@ public static class RunPipeline
         work();
         var digests = new JsonObject();
         foreach (string file in outputs.Concat((alsoRecorded ?? []).SelectMany(p => Directory.EnumerateFiles(folder, p))).Distinct().Order(StringComparer.Ordinal))
-            digests[Path.GetRelativePath(folder, file)] = Digest(file);
+            digests[Path.GetRelativePath(folder, file)] = InputFile.Sha256(file);
         AtomicFile.WriteAllText(stampPath, new JsonObject { ["stamp"] = stamp.DeepClone(), ["outputs_sha256"] = digests }.ToJsonString());
         log?.Invoke($"run: {name}: done in {sw.Elapsed.TotalSeconds:F1} s");
         return new StageOutcome(name, false, Math.Round(sw.Elapsed.TotalSeconds, 3));
     }
 
-    private static string Digest(string file)
-    {
-        using FileStream stream = File.OpenRead(file);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
-    }
 
     /// <summary>
     /// The files each stage folder's stage writes (patterns), which a rerun of it may remove; anything else in
@@ -346,7 +341,7 @@ public static class RunPipeline
             foreach (var (file, digest) in digests)
             {
                 string output = Path.Combine(folder, file);
-                if (!File.Exists(output) || digest?.GetValue<string>() != Digest(output)) return false;
+                if (!File.Exists(output) || digest?.GetValue<string>() != InputFile.Sha256(output)) return false;
             }
             return true;
         }
