@@ -4,7 +4,7 @@
 # intact, plus the 100 % intact homogeneous control — each end to end (simulate, predict thresholds with the
 # shipped model, sketch, expand with --filter, score), and prints one row per dataset: regions found, the best
 # block's Jaccard with each true region, best block and region sizes, false blocks, and wall times from
-# each run's manifest.json.
+# each run's manifest.json (simulate, predict thresholds, sketch+expand).
 # Usage: benchmarks/simulated/run-titration.sh [OUTDIR]   (env: MODEL=…/ecoli50s_model, N=maps per dataset, SEED,
 #        PASS=positive|complement|both, the block-detection pass; default positive, the paper's method)
 # Needs jq. Takes ~13 × 20 s on 2 cores.
@@ -30,12 +30,12 @@ row() { # dataset folder
      (if ($r | length) == 0 then "-" else ($r | map(.jaccard | fmt) | join(",")) end),
      (if ($r | length) == 0 then "-" else ($r | map("\(.best_block_size)/\(.region_size)") | join(",")) end),
      "\($s.false_blocks)/\($s.blocks_total)",
-     ($m.results.simulate_seconds | tostring), ($m.results.detect_seconds | tostring)] | @tsv' \
+     ($m.seconds.simulate | tostring), ($m.seconds.thresholds | tostring), ($m.seconds.sketch_expand | tostring)] | @tsv' \
     "$dir/score.json" "$dir/manifest.json"
 }
 
 {
-  printf 'dataset\tfound\tJaccard\tblock/region voxels\tfalse/blocks\tsimulate_s\tdetect_s\n'
+  printf 'dataset\tfound\tJaccard\tblock/region voxels\tfalse/blocks\tsimulate_s\tthresholds_s\tsketch_expand_s\n'
   "$SIREN" demo --n "$N" --seed "$SEED" --pass "$PASS" --outdir "$OUT/demo" >/dev/null 2>&1
   row demo "$OUT/demo"
   for d in 73 136 213 271; do

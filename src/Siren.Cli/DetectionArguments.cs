@@ -15,16 +15,34 @@ public sealed class DetectionArguments
     public Option<double?> Threshold { get; } = new("--threshold", "--bin") { Description = "One binarization threshold for every map (occupied: value > threshold)." };
     public Option<string?> ThresholdsCsv { get; } = new("--thresholds") { Description = "Per-map thresholds CSV with columns vol_id, denormalized_predictions (siren predict-thresholds output)." };
     public Option<bool> Filter { get; } = new("--filter") { Description = "Drop maps whose threshold lies outside mean ± 2σ of all thresholds." };
-    public Option<string> OutDir { get; } = new("--outdir") { Description = "Output folder; stages write OUT/00_sketch and OUT/02_expand.", DefaultValueFactory = _ => "." };
+    /// <summary>Each command describes what it reads and writes there.</summary>
+    public Option<string> OutDir { get; } = new("--outdir") { DefaultValueFactory = _ => "." };
     public Option<int> Subsample { get; } = new("--subsample") { Description = "Sketch tests all pairs among 1/subsample of the union voxels, chosen at random.", DefaultValueFactory = _ => 2 };
-    public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed for voxel sampling and label-propagation ties.", DefaultValueFactory = _ => 0UL };
+    public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed for the random sample of union voxels the sketch tests (--subsample); nothing else is random.", DefaultValueFactory = _ => 0UL };
     public Option<double> PosP { get; } = new("--posp") { Description = "p for positive co-occupancy before Bonferroni correction (used by --cutoffs exact; the reference level does not depend on it).", DefaultValueFactory = _ => DetectionOptions.DefaultPosP };
     public Option<double> NegP { get; } = new("--negp") { Description = "p for negative co-occupancy before Bonferroni correction (used by --cutoffs exact; the reference level does not depend on it).", DefaultValueFactory = _ => DetectionOptions.DefaultNegP };
     public Option<CutoffRule> Cutoffs { get; } = new("--cutoffs") { Description = "reference: the original's bootstrap level (≈ max of 1000 draws); exact: binomial quantile at 1 − p/m.", DefaultValueFactory = _ => DetectionOptions.DefaultCutoffs };
     public Option<double?> Apix { get; } = new("--apix") { Description = "Å per voxel for the locality factor (default: the maps' header)." };
     public Option<double> ExpFrac { get; } = new("--exp-frac") { Description = "Fraction of a seed block a voxel must be related to in order to join it.", DefaultValueFactory = _ => DetectionOptions.DefaultExpFrac };
     public Option<PassSelection> Pass { get; } = new("--pass") { Description = "positive (the paper's method), complement (co-absence), or both.", DefaultValueFactory = _ => DetectionOptions.DefaultPasses };
-    public Option<string> Device { get; } = new("--device") { Description = "Co-occupancy backend: cuda (the GPU, or an error saying why not), cpu, or auto (cuda when the driver, a GPU and the kernels load, else cpu; logs which and why).", DefaultValueFactory = _ => "auto" };
+    public Option<string> Device { get; } = DeviceOption();
+
+    /// <summary>--device for every command that counts co-occupancy (sketch, expand, run, demo, bench).</summary>
+    public static Option<string> DeviceOption() => new("--device") { Description = "Co-occupancy backend: cuda (the GPU, or an error saying why not), cpu, or auto (cuda when the driver, a GPU and the kernels load, else cpu; logs which and why).", DefaultValueFactory = _ => "auto" };
+
+    /// <summary>
+    /// For expand: --posp, --negp, --cutoffs and --pass default to the values the sketch recorded, so help
+    /// must not show the sketch's own defaults as expand's.
+    /// </summary>
+    public void DefaultStatisticsToSketch()
+    {
+        PosP.DefaultValueFactory = null;
+        NegP.DefaultValueFactory = null;
+        Cutoffs.DefaultValueFactory = null;
+        Pass.DefaultValueFactory = null;
+        foreach (Option option in new Option[] { PosP, NegP, Cutoffs, Pass })
+            option.Description += " Default: the sketch's (its manifest).";
+    }
 
     public void AddEnsembleOptions(Command command)
     {
@@ -47,18 +65,18 @@ public sealed class DetectionArguments
         command.Options.Add(Device);
     }
 
-    public Thresholds ReadThresholds(ParseResult parse)
+    public Thresholds ReadThresholds(ParseResult parse) =>
+        ReadThresholds(parse.GetValue(Threshold), parse.GetValue(ThresholdsCsv))
+        ?? throw new SirenException("no binarization threshold. Fix: pass --threshold X for all maps or --thresholds predictions.csv (siren predict-thresholds).");
+
+    /// <summary>--threshold (one level for all maps) or --thresholds (a per-map CSV), for every command that takes them; null when neither is given, an error when both are.</summary>
+    public static Thresholds? ReadThresholds(double? level, string? csv) => (level, csv) switch
     {
-        double? constant = parse.GetValue(Threshold);
-        string? csv = parse.GetValue(ThresholdsCsv);
-        return (constant, csv) switch
-        {
-            (not null, not null) => throw new SirenException("give either --threshold or --thresholds, not both. Fix: drop one (a per-map CSV overrides one level for all)."),
-            (null, null) => throw new SirenException("no binarization threshold. Fix: pass --threshold X for all maps or --thresholds predictions.csv (siren predict-thresholds)."),
-            (double c, null) => Thresholds.Constant(c),
-            _ => Thresholds.FromCsv(csv!),
-        };
-    }
+        (not null, not null) => throw new SirenException("give either --threshold or --thresholds, not both. Fix: drop one (a per-map CSV overrides one level for all)."),
+        (double l, null) => Thresholds.Constant(l),
+        (null, string c) => Thresholds.FromCsv(c),
+        _ => null,
+    };
 
     /// <summary>Whether --threshold or --thresholds was given.</summary>
     public bool HasThresholds(ParseResult parse) => parse.GetValue(Threshold) is not null || parse.GetValue(ThresholdsCsv) is not null;

@@ -19,7 +19,7 @@ public static class BenchCommand
         var maps = new Option<int>("--maps") { Description = "Maps per ensemble.", DefaultValueFactory = _ => 500 };
         var repeats = new Option<int>("--repeats") { Description = "Runs per size; the fastest is reported.", DefaultValueFactory = _ => 3 };
         var workdir = new Option<string>("--workdir") { Description = "Folder for the generated maps (kept between runs).", DefaultValueFactory = _ => Path.Combine(Path.GetTempPath(), "siren-bench") };
-        var device = new Option<string>("--device") { Description = "Co-occupancy backend: auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
+        var device = DetectionArguments.DeviceOption();
         var seed = new Option<ulong>("--seed") { Description = "Seed of the generated ensembles and of sampling.", DefaultValueFactory = _ => 1UL };
         var command = new Command("bench", """
             Time sketch+expand end to end (reading and binarizing the maps included) on a generated ensemble at each

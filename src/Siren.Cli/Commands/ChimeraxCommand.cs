@@ -29,7 +29,7 @@ public static class ChimeraxCommand
         };
         command.SetAction(pr =>
         {
-            Thresholds t = OccupancyCommand.ResolveThresholds(pr.GetValue(threshold), pr.GetValue(thresholds))
+            Thresholds t = DetectionArguments.ReadThresholds(pr.GetValue(threshold), pr.GetValue(thresholds))
                 ?? throw new SirenException("the map needs a contour level. Fix: pass --threshold or --thresholds.");
             Write(pr.GetValue(map)!, t, pr.GetValue(blocks)!, pr.GetValue(output)!);
             return 0;

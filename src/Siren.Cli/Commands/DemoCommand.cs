@@ -21,7 +21,7 @@ public static class DemoCommand
         var outdir = new Option<string>("--outdir") { Description = "Output folder (maps/, 01_thresholds/ with --thresholds-from model, 00_sketch/, 02_expand/, score.json, manifest.json).", DefaultValueFactory = _ => "siren_demo" };
         var seed = new Option<ulong>("--seed") { Description = "Seed for the simulation and the sketch.", DefaultValueFactory = _ => 0UL };
         var count = new Option<int?>("--n") { Description = "Number of maps (default: the preset's; demo 300, ul2-titration 500)." };
-        var device = new Option<string>("--device") { Description = "Co-occupancy backend: auto, cpu or cuda.", DefaultValueFactory = _ => "auto" };
+        var device = DetectionArguments.DeviceOption();
         var preset = new Option<string?>("--preset") { Description = "Ensemble to run end to end: demo (default), or ul2-titration (with --model, --deletion, --intact)." };
         var spec = new Option<string?>("--spec") { Description = "Instead of a preset: a heterogeneity spec (see siren simulate --help) with --model or --builtin." };
         var builtin = new Option<bool>("--builtin") { Description = "With --spec: simulate the built-in pseudo-complex." };
@@ -60,12 +60,13 @@ public static class DemoCommand
             if (pr.GetValue(levels) != "model") RunPipeline.RemovePredictedThresholds(dir);
             new RunManifest("demo").Parameter("preset", setup.Spec.Name).Parameter("seed", seedValue).Parameter("maps", run.Simulation.Truth.Maps.Count).Parameter("backend", backend.Name).Parameter("pass", pr.GetValue(pass).ToString().ToLowerInvariant()).Parameter("thresholds_from", pr.GetValue(levels))
                 .Result("found", run.Score.Found).Result("regions", run.Score.Regions.Count).Result("false_blocks", run.Score.FalseBlocks)
-                .Result("simulate_seconds", Math.Round(run.SimulateSeconds, 3)).Result("detect_seconds", Math.Round(run.DetectSeconds, 3))
+                .Seconds("simulate", TimeSpan.FromSeconds(run.SimulateSeconds)).Seconds("thresholds", TimeSpan.FromSeconds(run.ThresholdSeconds))
+                .Seconds("sketch_expand", TimeSpan.FromSeconds(run.DetectSeconds)).Seconds("score", TimeSpan.FromSeconds(run.ScoreSeconds))
                 .Write(dir);
             Console.WriteLine(run.Score.FormatTable());
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"demo: {run.Simulation.Truth.Maps.Count} maps ({run.Detection.Ensemble.Kept.Count} kept by --filter); simulate {run.SimulateSeconds:F1} s, " +
-                $"sketch+expand {run.DetectSeconds:F1} s; blocks in {Path.Combine(dir, BlockDetection.ExpandFolder)}, report in {Path.Combine(dir, ScoreReport.FileName)}"));
+                $"thresholds {run.ThresholdSeconds:F1} s, sketch+expand {run.DetectSeconds:F1} s; blocks in {Path.Combine(dir, BlockDetection.ExpandFolder)}, report in {Path.Combine(dir, ScoreReport.FileName)}"));
             return 0;
         });
         return command;

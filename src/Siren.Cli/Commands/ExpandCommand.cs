@@ -24,7 +24,9 @@ public static class ExpandCommand
             block's voxels. Blocks may overlap. Writes OUT/02_expand.
             Example: siren expand --outdir out/ --exp-frac 0.25
             """);
+        args.DefaultStatisticsToSketch();
         args.AddStatisticsOptions(command);
+        args.OutDir.Description = "Folder holding the sketch's 00_sketch; expand writes OUT/02_expand beside it.";
         command.Options.Add(args.ExpFrac);
         command.Options.Add(args.OutDir);
         command.SetAction(parse =>

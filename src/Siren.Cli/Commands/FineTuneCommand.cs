@@ -49,11 +49,7 @@ public static class FineTuneCommand
             var reader = new PreparedMapReader(pr.GetValue(voldir)!, include: labelled.ContainsKey);
             if (reader.Files.Count < 2)
                 throw new SirenException($"'{pr.GetValue(labels)}' labels {reader.Files.Count} map(s) of --voldir; fine-tuning needs at least 2 (20–40 recommended). Fix: label more maps (vol_id = number after the last '_').");
-            if (reader.StatsPath is { } statsPath)
-            {
-                CliHost.Log($"'{reader.Folder}' is a preprocessed folder; levels use {Path.GetFileName(statsPath)}.");
-                if (Path.GetFileName(statsPath) == Preprocess.StatsRawFile) CliHost.Log(FullBoxLevels.LinearFallbackWarning);
-            }
+            reader.LogSource(LevelScale.FullBox, CliHost.Log);
 
             var manifest = new RunManifest("fine-tune");
             var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -49,15 +49,6 @@ public static class OccupancyCommand
     public sealed record OccupancyRequest(string VolDir, string? Blocks, string? MaskDir, double? Threshold, string? ThresholdsCsv,
         string? RefDir, bool PerVoxel, string Out, int Jobs = 0, bool Above = false);
 
-    /// <summary>One --threshold or --thresholds, or neither (raw maps); both is an error.</summary>
-    public static Thresholds? ResolveThresholds(double? level, string? csv)
-    {
-        if (level is not null && csv is not null)
-            throw new SirenException("both --threshold and --thresholds given. Fix: pass one level for all maps or a per-map CSV, not both.");
-        if (level is double l) return Thresholds.Constant(l);
-        return csv is null ? null : Thresholds.FromCsv(csv);
-    }
-
     public static int Run(OccupancyRequest r)
     {
         if ((r.Blocks is null) == (r.MaskDir is null))
@@ -70,7 +61,7 @@ public static class OccupancyCommand
         var masks = r.Blocks is not null ? OccupancyMask.FromBlocks(r.Blocks) : OccupancyMask.ReadFolder(r.MaskDir!);
         var options = new OccupancyOptions
         {
-            Thresholds = ResolveThresholds(r.Threshold, r.ThresholdsCsv),
+            Thresholds = DetectionArguments.ReadThresholds(r.Threshold, r.ThresholdsCsv),
             Normalization = r.RefDir is not null ? OccupancyNormalization.Reference : r.PerVoxel ? OccupancyNormalization.PerVoxel : OccupancyNormalization.None,
             RefDir = r.RefDir,
             Parallelism = r.Jobs,

@@ -64,12 +64,7 @@ public static class PredictThresholdsCommand
                 .Parameter("head_sha256", pr.GetValue(head) is { } hs ? Siren.Core.IO.InputFile.Sha256(hs) : null);
 
             var maps = ThresholdPredictor.Reader(pr.GetValue(voldir)!, scale);
-            if (maps.StatsPath is { } stats)
-            {
-                CliHost.Log($"'{maps.Folder}' is a preprocessed folder; levels use {Path.GetFileName(stats)}.");
-                if (scale == LevelScale.FullBox && Path.GetFileName(stats) == Preprocess.StatsRawFile)
-                    CliHost.Log(FullBoxLevels.LinearFallbackWarning);
-            }
+            maps.LogSource(scale, CliHost.Log);
             // Labels are checked before the work, not after it.
             var labelled = pr.GetValue(labels) is { } labelsPath ? Preprocess.ReadLabels(labelsPath, maps.Files) : null;
             var batches = new List<(int Maps, TimeSpan Time)>();

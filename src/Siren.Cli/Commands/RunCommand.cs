@@ -36,6 +36,7 @@ public static class RunCommand
         args.AddEnsembleOptions(command);
         args.AddStatisticsOptions(command);
         command.Options.Add(args.ExpFrac);
+        args.OutDir.Description = "Output folder: 00_sketch, 01_thresholds (when predicted), 02_expand, 03_occupancy, 04_classify, blocks.cxc, report.md and manifest.json.";
         command.Options.Add(args.OutDir);
         command.Options.Add(classes);
         command.Options.Add(distance);

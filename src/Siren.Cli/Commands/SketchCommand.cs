@@ -17,13 +17,15 @@ public static class SketchCommand
         var command = new Command("sketch", """
             Sketch seed blocks (SIREn step 1). Binarizes every map at its threshold, keeps voxels occupied in
             more than 1% of maps, samples 1/subsample of them, tests every pair for significant co-occupancy
-            (exact binomial null, Bonferroni over C(n,2) tests, locality factor on positive co-occupancy) and
+            (cutoffs: by default the original's bootstrap level; with --cutoffs exact the binomial null's
+            quantile, Bonferroni over C(n,2) tests; locality factor on positive co-occupancy) and
             clusters the graph by semi-synchronous label propagation; communities of more than 5 voxels are
             written to OUT/00_sketch as block_<id>.mrc, blocks.json and manifest.json.
             Example: siren sketch --voldir maps/ --thresholds predictions.csv --outdir out/ --seed 1
             """);
         args.AddEnsembleOptions(command);
         args.AddStatisticsOptions(command);
+        args.OutDir.Description = "Output folder; the sketch writes OUT/00_sketch (siren expand reads it there).";
         command.Options.Add(args.OutDir);
         command.SetAction(parse =>
         {

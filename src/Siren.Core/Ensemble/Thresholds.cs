@@ -97,7 +97,7 @@ public sealed class Thresholds
         var text = new System.Text.StringBuilder();
         if (_constant is { } c) text.Append(CultureInfo.InvariantCulture, $"constant {c:R}");
         else foreach (var (id, level) in _perMap!.OrderBy(kv => kv.Key)) text.Append(CultureInfo.InvariantCulture, $"{id} {level:R}\n");
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString())));
+        return IO.InputFile.Sha256OfText(text.ToString());
     }
 
     public double For(int mapId) => _constant ?? _perMap![mapId];

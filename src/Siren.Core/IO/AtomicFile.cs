@@ -168,7 +168,7 @@ public static class AtomicFile
 
     /// <summary>This machine's name as 8 hex digits (a name may hold dots, which separate the parts above).</summary>
     internal static readonly string ThisHost =
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Environment.MachineName)))[..8];
+        InputFile.Sha256OfText(Environment.MachineName)[..8];
 
     private static bool IsRunning(int pid)
     {

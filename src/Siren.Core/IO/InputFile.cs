@@ -67,6 +67,12 @@ public static class InputFile
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
     }
 
+    /// <summary>SHA-256 (lower-case hex) of bytes already in memory (a model), in the same form as <see cref="Sha256(string)"/>.</summary>
+    public static string Sha256(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+
+    /// <summary>SHA-256 (lower-case hex) of a text's UTF-8 bytes: the digests stamps compare (levels, the maps' names and sizes).</summary>
+    public static string Sha256OfText(string text) => Sha256(System.Text.Encoding.UTF8.GetBytes(text));
+
     /// <param name="kind">What the file should be, after "not": "a CSV file", "a STAR file".</param>
     /// <param name="fix">What to pass instead, for the folder case: "pass the CSV file itself".</param>
     public static string[] ReadAllLines(string path, string kind, string fix)

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -357,7 +356,7 @@ public static class RunPipeline
             FileInfo info = InputFile.Target(m.Path); // a linked map changes when its target does
             sb.Append(CultureInfo.InvariantCulture, $"{Path.GetFileName(m.Path)} {info.Length} {info.LastWriteTimeUtc.Ticks}\n");
         }
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
+        return InputFile.Sha256OfText(sb.ToString());
     }
 
     private static string ThresholdsFingerprint(Thresholds t) => $"{t.Source} levels-sha256:{t.Digest()}";

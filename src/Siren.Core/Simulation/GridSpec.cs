@@ -11,9 +11,6 @@ namespace Siren.Core.Simulation;
 /// </summary>
 public readonly record struct GridSpec(int Box, double Apix, Vector3 Origin)
 {
-    /// <summary>The grid of the 50S model and the EMPIAR-10076 maps in ../shared/data.</summary>
-    public static GridSpec Ecoli50S => new(64, 6.55, Vector3.Zero);
-
     public int VoxelCount => Box * Box * Box;
 
     public double VoxelVolume => Apix * Apix * Apix;

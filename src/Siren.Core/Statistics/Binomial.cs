@@ -19,8 +19,6 @@ public sealed class Binomial
         for (int i = 2; i <= n; i++) _logFactorial[i] = _logFactorial[i - 1] + Math.Log(i);
     }
 
-    public int Trials => _n;
-
     /// <summary>log P(X = k).</summary>
     public double LogPmf(int k, double p)
     {

@@ -78,6 +78,18 @@ public sealed class PreparedMapReader
 
     public bool IsPreprocessed => _stats is not null;
 
+    /// <summary>
+    /// Says when the folder is one siren preprocess wrote, and warns when <paramref name="levels"/> are full-box
+    /// levels that, without the full-box maps, can only follow the original's linear rule.
+    /// </summary>
+    public void LogSource(LevelScale levels, Action<string>? log)
+    {
+        if (StatsPath is null) return;
+        log?.Invoke($"'{Folder}' is a preprocessed folder; levels use {Path.GetFileName(StatsPath)}.");
+        if (levels == LevelScale.FullBox && Path.GetFileName(StatsPath) == Preprocess.StatsRawFile)
+            log?.Invoke(FullBoxLevels.LinearFallbackWarning);
+    }
+
     public bool KeepFullBox { get; }
 
     /// <summary>

@@ -47,7 +47,7 @@ public sealed class ThresholdPredictor : IDisposable
         if (modelPath is not null && IsPyTorchCheckpoint(model))
             throw new SirenException($"'{modelPath}' is a PyTorch checkpoint (the original's weights.pth), not an ONNX model. Fix: python3 training/convert_original.py {modelPath} original.onnx, then pass --model original.onnx.");
         // Levels are only comparable between runs of the same model: the manifest records which.
-        ModelSha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(model));
+        ModelSha256 = InputFile.Sha256(model);
         try
         {
             _session = new InferenceSession(model, options);
@@ -216,7 +216,7 @@ public sealed class ThresholdPredictor : IDisposable
         IProgress<double>? progress = null, Action<string>? log = null)
     {
         var reader = Reader(voldir, levels);
-        if (reader.StatsPath is { } stats) log?.Invoke($"'{voldir}' is a preprocessed folder; levels use {Path.GetFileName(stats)}.");
+        reader.LogSource(levels, log);
         return Predict(reader, batchSize, levels, progress, log: log);
     }
 

@@ -9,12 +9,12 @@ namespace Siren.Core.Thresholding;
 
 /// <summary>
 /// Simulated maps with known contour levels for training and evaluating the threshold model, made with
-/// the simulation library: atoms (real or pseudo-residues) rendered by <see cref="Molmap"/>, drawn from
+/// the simulation library: atoms (real or pseudo-atoms) rendered by <see cref="Molmap"/>, drawn from
 /// <see cref="SirenRandom"/>, labelled by <see cref="Molmap.ThresholdForVolume(ReadOnlySpan{float}, double, double)"/>.
 /// </summary>
 /// <remarks>
 /// Shapes: the 50S chains in ../shared, the simulation library's built-in pseudo-complex
-/// (<see cref="Simulation.PseudoComplex"/>) and synthetic shapes filled uniformly with pseudo-residues.
+/// (<see cref="Simulation.PseudoComplex"/>) and synthetic shapes filled uniformly with pseudo-atoms.
 /// A synthetic shape is one region (a union of parts is filled once, so overlapping parts do not double
 /// the density there: a real molecule has one density).
 /// Maps are rendered directly at box 64 on the coarse grid a Fourier crop to 64 would produce: the voxel

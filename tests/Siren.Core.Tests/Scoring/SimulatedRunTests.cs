@@ -34,6 +34,10 @@ public class SimulatedRunTests
         Assert.True(rescored.Found == 5 && rescored.FalseBlocks == 0, rescored.FormatTable());
         Assert.True(File.Exists(Path.Combine(outdir, ScoreReport.FileName)));
         Assert.True(File.Exists(Path.Combine(outdir, "01_thresholds", "predictions.csv")));
+        // Predicting the levels is timed apart from sketch and expand, which the README's speed claims are about.
+        var seconds = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(outdir, "manifest.json")))!["seconds"]!;
+        foreach (string step in new[] { "simulate", "thresholds", "sketch_expand", "score" })
+            Assert.True(seconds[step]!.GetValue<double>() >= 0, step);
 
         // Again on the simulator's true levels: the model's levels of the first run do not stay beside it.
         var truthRun = SirenProcess.Run("demo", "--n", "60", "--outdir", outdir, "--thresholds-from", "truth");
