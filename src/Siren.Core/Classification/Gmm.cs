@@ -26,9 +26,14 @@ public sealed record TwoComponentFit(double MeanLow, double MeanHigh, double Sig
 /// <summary>
 /// Two-component Gaussian mixture with tied variance fitted by EM, as the paper splits block occupancies
 /// into low and high classes (sklearn GaussianMixture(2, covariance_type='tied')). Several starts from
-/// seeded random pairs of data points; the fit with the highest log-likelihood wins, so the result is a
-/// function of the data and the seed only.
+/// seeded random pairs of distinct data values; the fit with the highest log-likelihood wins, so the result
+/// is a function of the data and the seed only.
 /// </summary>
+/// <remarks>
+/// A start with two equal means never separates (every posterior stays ½, so both means stay the overall
+/// mean), and ties are the rule here: a block of a rare state is empty, occupancy 0, in most maps. Starts
+/// therefore take distinct values. A block whose occupancy never varies has one component: every map low.
+/// </remarks>
 public static class Gmm
 {
     public static TwoComponentFit FitTwoComponent(IReadOnlyList<double> x, ulong seed, int starts = 10, int maxIterations = 500, double tolerance = 1e-10)
@@ -39,13 +44,17 @@ public static class Gmm
         double variance = x.Sum(v => (v - mean) * (v - mean)) / n;
         // A regularizing floor (sklearn's reg_covar is 1e-6) keeps a constant block from a zero variance.
         double floor = 1e-6 + 1e-6 * variance;
+        double min = x.Min(), max = x.Max();
+        if (min == max) return new TwoComponentFit(min, max, Math.Sqrt(floor), 0, ConstantLogLikelihood(n, floor), 0);
         var rng = new Random(unchecked((int)(seed ^ (seed >> 32))));
         TwoComponentFit? best = null;
         var resp = new double[n];
         for (int s = 0; s < starts; s++)
         {
             double a = x[rng.Next(n)], b = x[rng.Next(n)];
+            for (int redraw = 0; b == a && redraw < 64; redraw++) b = x[rng.Next(n)];
             if (s == 0) { a = Quantile(x, 0.25); b = Quantile(x, 0.75); }
+            if (a == b) { a = min; b = max; }
             var fit = Run(x, Math.Min(a, b), Math.Max(a, b), Math.Sqrt(variance + floor), 0.5, floor, maxIterations, tolerance, resp);
             if (best is null || fit.LogLikelihood > best.LogLikelihood + 1e-12) best = fit;
         }
@@ -90,6 +99,9 @@ public static class Gmm
             ? new TwoComponentFit(mu0, mu1, sigma, w1, logLik, it)
             : new TwoComponentFit(mu1, mu0, sigma, 1 - w1, logLik, it);
     }
+
+    /// <summary>Log-likelihood of n equal values under one Gaussian of variance <paramref name="variance"/> at their value.</summary>
+    private static double ConstantLogLikelihood(int n, double variance) => -0.5 * n * Math.Log(2 * Math.PI * variance);
 
     private static double Quantile(IReadOnlyList<double> x, double q)
     {

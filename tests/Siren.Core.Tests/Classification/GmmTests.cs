@@ -45,4 +45,33 @@ public class GmmTests
         Assert.True(fit.IsHigh(0.6));
         Assert.False(fit.IsHigh(0.4));
     }
+
+    [Theory]
+    [InlineData(0.80)]
+    [InlineData(0.90)]
+    [InlineData(0.95)]
+    public void SplitsABlockEmptyInMostMapsFromEveryStart(double emptyShare)
+    {
+        // A rare state's block: occupancy exactly 0 in most maps, so Q1 = Q3 and most random pairs of data
+        // points tie; a start from two equal means never separates, and once decided on rounding noise.
+        var rng = new Random(4);
+        int n = 500, empty = (int)(emptyShare * n);
+        var x = Enumerable.Range(0, n).Select(i => i < empty ? 0 : 0.6 + 0.4 * rng.NextDouble()).ToArray();
+        for (ulong seed = 0; seed < 40; seed++)
+            foreach (int starts in new[] { 1, 10 })
+            {
+                TwoComponentFit fit = Gmm.FitTwoComponent(x, seed, starts);
+                Assert.True(x.Count(fit.IsHigh) == n - empty, $"seed {seed}, {starts} starts: {x.Count(fit.IsHigh)} high, {n - empty} occupied");
+            }
+    }
+
+    [Fact]
+    public void AnUnvaryingBlockHasOneComponentWithEveryMapLow()
+    {
+        TwoComponentFit fit = Gmm.FitTwoComponent(Enumerable.Repeat(0.7, 50).ToArray(), seed: 3);
+        Assert.Equal(0, fit.WeightHigh);
+        Assert.Equal(0.7, fit.MeanLow);
+        Assert.False(fit.IsHigh(0.7));
+        Assert.True(double.IsFinite(fit.LogLikelihood));
+    }
 }
