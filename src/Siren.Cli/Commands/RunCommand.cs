@@ -68,7 +68,7 @@ public static class RunCommand
             };
             using ICooccurrenceBackend backend = args.CreateBackend(parse);
             RunResult result = RunPipeline.Run(options, parse.GetValue(args.OutDir)!, backend, CliHost.Log, CliHost.Progress);
-            CliHost.Log($"run: {result.Blocks.Blocks.Count} blocks, {result.Classes.Classes.Max()} classes; report: {result.Report}");
+            CliHost.Log(result.Classes is null ? $"run: no blocks; report: {result.Report}" : $"run: {result.Blocks.Blocks.Count} blocks, {result.Classes.Classes.Max()} classes; report: {result.Report}");
             return 0;
         });
         return command;

@@ -45,6 +45,9 @@ public sealed record BlockSet(int Box, double Apix, IReadOnlyList<Block> Blocks)
                 int id = Field(b, "id").GetInt32();
                 int outside = Array.FindIndex(voxels, v => v < 0 || v >= voxelCount);
                 if (outside >= 0) throw new FormatException($"block {id} has voxel {voxels[outside]}, outside the {box}³ box");
+                // An empty block has no median voxel or fraction, and a repeated voxel would count twice.
+                if (voxels.Length == 0) throw new FormatException($"block {id} has no voxels");
+                if (voxels.Distinct().Count() != voxels.Length) throw new FormatException($"block {id} lists a voxel twice");
                 if (!ids.Add(id)) throw new FormatException($"block id {id} appears twice");
                 string pass = b.TryGetProperty("pass", out JsonElement p) ? p.GetString() ?? PositivePass : PositivePass;
                 blocks.Add(new Block(id, voxels, pass));

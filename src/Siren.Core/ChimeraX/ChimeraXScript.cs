@@ -116,12 +116,13 @@ public static partial class ChimeraXScript
     /// space would split it: `rename #1 my map` names the model "my"). A double quote, a semicolon (which
     /// ends a command) or a line break cannot be quoted in a .cxc line, so such a name is refused.
     /// </summary>
-    private static string Quote(string text)
-    {
-        if (text.IndexOfAny(['"', ';', '\n', '\r']) >= 0)
-            throw new SirenException($"'{text}' holds a character a ChimeraX script cannot quote (\", ; or a line break). Fix: rename the file or folder.");
-        return text.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' or '/' or '+' or ':') ? text : $"\"{text}\"";
-    }
+    private static string Quote(string text) => TryQuote(text)
+        ?? throw new SirenException($"'{text}' holds a character a ChimeraX script cannot quote (\", ; or a line break). Fix: rename the file or folder.");
+
+    /// <summary><see cref="Quote"/>, or null for a text that cannot be quoted.</summary>
+    internal static string? TryQuote(string text) =>
+        text.IndexOfAny(['"', ';', '\n', '\r']) >= 0 ? null
+        : text.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' or '/' or '+' or ':') ? text : $"\"{text}\"";
 
     [GeneratedRegex(@"^block_(\d+)\.mrc$")]
     private static partial Regex BlockName();

@@ -30,7 +30,8 @@ public sealed record RunOptions
 /// <summary>What one stage of a run did: ran, or skipped because its outputs and stamp matched.</summary>
 public sealed record StageOutcome(string Stage, bool Skipped, double Seconds);
 
-public sealed record RunResult(IReadOnlyList<StageOutcome> Stages, BlockSet Blocks, ClassifyResult Classes, string Report);
+/// <summary>What a run made; <see cref="Classes"/> is null when it found no block (nothing to classify).</summary>
+public sealed record RunResult(IReadOnlyList<StageOutcome> Stages, BlockSet Blocks, ClassifyResult? Classes, string Report);
 
 /// <summary>
 /// siren run: sketch → expand → occupancy → classify over one folder of maps, then a ChimeraX script and
@@ -130,12 +131,13 @@ public static class RunPipeline
         // Occupancy as the paper measures blocks: each map binarized at its threshold, normalized by block size;
         // occupied as the blocks were found (value > level), or maps whose solvent sits exactly at the level
         // would fill every block.
+        if (blocks.Blocks.Count == 0)
+            return NoBlocks(options, maps, analysed, blocks, stages, outdir, backend, detectStamp, log);
+
         var occStamp = new JsonObject { ["after"] = detectStamp.DeepClone(), ["normalization"] = "per-voxel", ["binarized"] = "above" };
         string occCsv = Path.Combine(occFolder, OccupanciesFile);
         stages.Add(Stage("occupancy", occFolder, occStamp, [occCsv], [classFolder, .. summaries], log, () =>
         {
-            if (blocks.Blocks.Count == 0)
-                throw new SirenException($"no blocks in '{expandFolder}', so there is nothing to measure. Fix: loosen --posp/--negp or check the maps and thresholds.");
             var masks = blocks.Blocks.Select(b => OccupancyMask.FromBlock(b, blocks.Box)).ToList();
             var occOptions = new OccupancyOptions { Thresholds = d.Thresholds, Normalization = OccupancyNormalization.PerVoxel, StrictlyAbove = true };
             OccupancyCalculator.WriteCsv(occCsv, analysed, masks, occOptions, progress?.Invoke("occupancy"));
@@ -167,21 +169,18 @@ public static class RunPipeline
         classes ??= Classifier.Run(table, c, particles);
 
         string exemplar = analysed[0].Path;
-        if (blocks.Blocks.Count > 0)
+        // The script is a convenience: a path it cannot quote costs the script, not the run's results.
+        try
         {
-            // The script is a convenience: a path it cannot quote costs the script, not the run's results.
-            try
-            {
-                AtomicFile.WriteAllText(cxc, ChimeraXScript.Build(exemplar, d.Thresholds.For(analysed[0].MapId), ChimeraXScript.BlockMasks(expandFolder)));
-            }
-            catch (SirenException e)
-            {
-                log?.Invoke($"warning: no {ChimeraXFile}: {e.Message}");
-            }
-            // A siren chimerax that wrote this script before left its manifest beside it; it describes that script.
-            string chimeraxManifest = Path.Combine(outdir, RunManifest.NameBeside(cxc));
-            if (File.Exists(chimeraxManifest)) File.Delete(chimeraxManifest);
+            AtomicFile.WriteAllText(cxc, ChimeraXScript.Build(exemplar, d.Thresholds.For(analysed[0].MapId), ChimeraXScript.BlockMasks(expandFolder)));
         }
+        catch (SirenException e)
+        {
+            log?.Invoke($"warning: no {ChimeraXFile}: {e.Message}");
+        }
+        // A siren chimerax that wrote this script before left its manifest beside it; it describes that script.
+        string chimeraxManifest = Path.Combine(outdir, RunManifest.NameBeside(cxc));
+        if (File.Exists(chimeraxManifest)) File.Delete(chimeraxManifest);
 
         AtomicFile.WriteAllText(report, Report(options, maps, analysed, blocks, table, classes, stages, outdir, exemplar));
         var manifest = new RunManifest("run");
@@ -191,6 +190,26 @@ public static class RunPipeline
             .Result("blocks", blocks.Blocks.Count).Result("classes", classes.Classes.Max());
         manifest.Write(outdir);
         return new RunResult(stages, blocks, classes, report);
+    }
+
+    /// <summary>
+    /// No structural block: a homogeneous ensemble (the paper's 100 %-intact control) or too few maps to show
+    /// their variation. That is a result, not an error: the report says so and the run ends there, with
+    /// nothing to measure or classify. Occupancy and classes of earlier blocks went when these were found.
+    /// </summary>
+    private static RunResult NoBlocks(RunOptions options, IReadOnlyList<VolumeFile> maps, IReadOnlyList<VolumeFile> analysed, BlockSet blocks,
+        List<StageOutcome> stages, string outdir, ICooccurrenceBackend backend, JsonObject detectStamp, Action<string>? log)
+    {
+        log?.Invoke($"run: no structural blocks in {analysed.Count} maps, so no occupancy or classes; {ReportFile} says why this can be the answer");
+        string report = Path.Combine(outdir, ReportFile);
+        AtomicFile.WriteAllText(report, Report(options, maps, analysed, blocks, null, null, stages, outdir, analysed[0].Path));
+        var manifest = new RunManifest("run");
+        foreach (var (key, value) in detectStamp) manifest.Parameter(key, value?.DeepClone());
+        manifest.Parameter("device", options.Device).Parameter("backend", backend.Name)
+            .Result("stages", new JsonArray(stages.Select(s => (JsonNode)new JsonObject { ["stage"] = s.Stage, ["skipped"] = s.Skipped, ["seconds"] = s.Seconds }).ToArray()))
+            .Result("blocks", 0).Result("classes", null);
+        manifest.Write(outdir);
+        return new RunResult(stages, blocks, null, report);
     }
 
     /// <summary>
@@ -377,7 +396,7 @@ public static class RunPipeline
         return maps.Where(m => kept.Contains(Path.GetFileName(m.Path))).ToList();
     }
 
-    private static string Report(RunOptions options, IReadOnlyList<VolumeFile> maps, IReadOnlyList<VolumeFile> analysed, BlockSet blocks, OccupancyTable table, ClassifyResult classes,
+    private static string Report(RunOptions options, IReadOnlyList<VolumeFile> maps, IReadOnlyList<VolumeFile> analysed, BlockSet blocks, OccupancyTable? table, ClassifyResult? classes,
         IReadOnlyList<StageOutcome> stages, string outdir, string exemplar)
     {
         var inv = CultureInfo.InvariantCulture;
@@ -388,7 +407,8 @@ public static class RunPipeline
         string leftOut = analysed.Count < maps.Count
             ? $" ({maps.Count - analysed.Count} of the folder's {maps.Count} left out of block detection by --filter or as empty, and so of the occupancies and classes; `{BlockDetection.SketchFolder}/{RunManifest.FileName}` lists them)"
             : "";
-        r.Append(inv, $"{analysed.Count} maps from `{Path.GetFullPath(d.VolDir)}`{leftOut}; {blocks.Blocks.Count} structural blocks; {classes.Classes.Max()} classes of maps. Siren.Native {RunManifest.Version}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.\n\n");
+        string found = classes is null ? "no structural blocks" : $"{blocks.Blocks.Count} structural blocks; {classes.Classes.Max()} classes of maps";
+        r.Append(inv, $"{analysed.Count} maps from `{Path.GetFullPath(d.VolDir)}`{leftOut}; {found}. Siren.Native {RunManifest.Version}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.\n\n");
 
         r.Append("## Parameters\n\n| parameter | value |\n|---|---|\n");
         void P(string k, object? v) => r.Append(inv, $"| {k} | {v} |\n");
@@ -406,6 +426,17 @@ public static class RunPipeline
 
         r.Append("\n## Stages\n\n| stage | status | seconds |\n|---|---|---|\n");
         foreach (StageOutcome s in stages) r.Append(inv, $"| {s.Stage} | {(s.Skipped ? "skipped (up to date)" : "ran")} | {s.Seconds:F1} |\n");
+
+        if (classes is null)
+        {
+            r.Append("\n## No blocks\n\nNo set of more than 5 sampled voxels is co-occupied more often than chance at these thresholds and p-values, " +
+                     "so there is nothing to measure or classify. That is the expected answer for a homogeneous ensemble (the paper's 100 %-intact " +
+                     "control finds none). If the maps do vary, check that the thresholds enclose the molecule in every map " +
+                     "(a level in the noise leaves nothing co-occupied), and that there are enough maps for the variable part's frequency; " +
+                     "loosening --posp/--negp (with --cutoffs exact) trades this for false blocks.\n");
+            r.Append(inv, $"\n## Files\n\n- no blocks: `{BlockDetection.ExpandFolder}/blocks.json` (seeds in `{BlockDetection.SketchFolder}/`, with the maps kept and the cutoffs in its `{RunManifest.FileName}`)\n");
+            return r.ToString();
+        }
 
         r.Append("\n## Blocks\n\nOccupancy per block: two-component Gaussian mixture with tied variance; a map is *high* when its posterior for the upper component exceeds ½.\n\n");
         bool weighed = classes.Particles is not null;
@@ -434,8 +465,9 @@ public static class RunPipeline
         r.Append(inv, $"\n## Files\n\n- blocks: `{BlockDetection.ExpandFolder}/block_<id>.mrc`, `{BlockDetection.ExpandFolder}/blocks.json` (seeds in `{BlockDetection.SketchFolder}/`)\n");
         r.Append(inv, $"- occupancies: `{OccupancyFolder}/occupancies.csv`\n");
         r.Append(inv, $"- classes: `{ClassifyFolder}/classes.csv`, low/high labels `{ClassifyFolder}/labels.csv`, mixtures `{ClassifyFolder}/mixtures.csv`\n");
-        if (blocks.Blocks.Count > 0)
-            r.Append(inv, $"- ChimeraX: `open {Path.Combine(outdir, ChimeraXFile)}` shows `{Path.GetFileName(exemplar)}` at its threshold with every block coloured\n");
+        // Quoted as ChimeraX needs, so the line can be pasted when the path holds a space (the script exists only if its paths could be quoted).
+        if (File.Exists(Path.Combine(outdir, ChimeraXFile)) && ChimeraXScript.TryQuote(Path.Combine(outdir, ChimeraXFile)) is { } script)
+            r.Append(inv, $"- ChimeraX: `open {script}` shows `{Path.GetFileName(exemplar)}` at its threshold with every block coloured\n");
         r.Append("- particles: `siren select --classes 04_classify/classes.csv --class K --labels labels.pkl` (cryoDRGN k-means labels)\n");
         return r.ToString();
     }

@@ -61,6 +61,8 @@ public sealed record SimulationTruth(
             if (string.IsNullOrEmpty(region.Name)) return "has a region without a name";
             if (!names.Add(region.Name)) return $"has two regions named '{region.Name}'; region names must be unique";
             int[] v = region.Voxels;
+            // The simulator leaves out a region that changes no voxel; one listed empty could never be found.
+            if (v.Length == 0) return $"has no voxels in region '{region.Name}'; a region lists the voxels it changes";
             int outside = Array.FindIndex(v, x => x < 0 || x >= voxelCount);
             if (outside >= 0) return $"has voxel {v[outside]} in region '{region.Name}', outside the {Box}³ box";
             for (int i = 1; i < v.Length; i++)

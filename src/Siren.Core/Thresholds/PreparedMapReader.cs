@@ -41,6 +41,10 @@ public sealed class PreparedMapReader
         _fullBoxBudget = fullBoxBudget;
         Files = VolumeFolder.ListOrSingle(voldir).Where(f => include?.Invoke(f.MapId) ?? true).ToList();
         StatsPath = Path.Combine(voldir, Preprocess.StatsDownsampledFile);
+        // Without its stats a preprocessed folder's normalized maps would pass for raw ones, and levels come out in normalized units.
+        if (readPreprocessed && !File.Exists(StatsPath) && File.Exists(Path.Combine(voldir, Preprocess.StatsRawFile)))
+            throw new SirenException($"'{voldir}' holds {Preprocess.StatsRawFile} but not {Preprocess.StatsDownsampledFile}, which siren preprocess writes beside it; " +
+                "its maps are normalized, and levels need their range. Fix: rerun siren preprocess on the raw maps, or pass the raw maps' folder.");
         if (!readPreprocessed || !File.Exists(StatsPath))
             StatsPath = null;
         else

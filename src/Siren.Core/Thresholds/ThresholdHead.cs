@@ -72,6 +72,10 @@ public sealed class ThresholdHead
             string? missing = file.W1 is null ? "w1" : file.B1 is null ? "b1" : file.W2 is null ? "w2" : null;
             if (missing is not null)
                 throw new SirenException($"'{source}' is not a threshold head: it has no \"{missing}\". Fix: pass the head.json written by siren fine-tune.");
+            // JSON numbers beyond float's range read as infinity; a head with one predicts no level.
+            foreach (var (name, values) in new[] { ("w1", file.W1!), ("b1", file.B1!), ("w2", file.W2!), ("b2", new[] { file.B2 }) })
+                if (Array.FindIndex(values, v => !float.IsFinite(v)) is var bad and >= 0)
+                    throw new SirenException($"'{source}' is not a threshold head: {name}[{bad}] is beyond a 32-bit float's range. Fix: pass the head.json written by siren fine-tune.");
             return new ThresholdHead(file.Features, file.Hidden, file.W1!, file.B1!, file.W2!, file.B2) { Source = source };
         }
         catch (JsonException e)

@@ -366,6 +366,11 @@ public class PipelineBadInputTests
         AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--out", out_), "blocks.json", "voxel 600", "8³");
         File.WriteAllText(json, good.Replace("\"blocks\":[", "\"blocks\":[{\"id\":0,\"pass\":\"positive\",\"size\":1,\"voxels\":[1]},"));
         AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--out", out_), "block id 0 appears twice");
+        // An empty block has no median voxel (expand) and no fraction (occupancy); a repeated voxel would count twice.
+        File.WriteAllText(json, good.Replace("[0,1,2,3,4,5,6]", "[]"));
+        AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--out", out_), "blocks.json", "block 0 has no voxels");
+        File.WriteAllText(json, good.Replace("[0,1,2,3,4,5,6]", "[0,1,2,3,4,5,5]"));
+        AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--out", out_), "blocks.json", "block 0 lists a voxel twice");
         File.WriteAllText(json, good.Replace("\"box\":8,", ""));
         AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--out", out_), "blocks.json", "no \"box\" field");
         File.WriteAllText(json, "[]");

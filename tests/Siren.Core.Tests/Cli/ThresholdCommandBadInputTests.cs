@@ -230,6 +230,8 @@ public class ThresholdCommandBadInputTests
     [Theory]
     [InlineData("{\"features\":2,\"hidden\":1,\"w1\":[1,1],\"b1\":[0],\"b2\":0}", "no \"w2\"")]
     [InlineData("{\"features\":2,\"hidden\":1,\"w1\":[1,1],\"b1\":[0],\"w2\":[1],\"b2\":\"abc\"}", "at $.b2")]
+    [InlineData("{\"features\":2,\"hidden\":1,\"w1\":[1e999,1],\"b1\":[0],\"w2\":[1],\"b2\":0}", "w1[0] is beyond a 32-bit float's range")]
+    [InlineData("{\"features\":2,\"hidden\":1,\"w1\":[1,1],\"b1\":[0],\"w2\":[1],\"b2\":-1e39}", "b2[0] is beyond")]
     [InlineData("[1, 2]", "line 1")]
     [InlineData("not json\nat all", "line 1")]
     public void BadHead(string json, string named)

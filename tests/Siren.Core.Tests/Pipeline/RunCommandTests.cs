@@ -48,6 +48,40 @@ public class RunCommandTests
     }
 
     /// <summary>
+    /// A homogeneous ensemble (the paper's 100 %-intact control) has no blocks: the run succeeds and its report
+    /// says so. Run into a folder where blocks were found before, it leaves no occupancy, classes or script of them.
+    /// </summary>
+    [Fact]
+    public void AHomogeneousEnsembleEndsWithAReportOfNoBlocks()
+    {
+        const int box = 12;
+        string varying = TestPaths.NewTempDir(), homogeneous = TestPaths.NewTempDir(), outdir = TestPaths.NewTempDir();
+        Synthetic.WriteEnsemble(varying, box, 80, Synthetic.Cube(box, 2, 2, 2, 4), [new Synthetic.Region(Synthetic.Cube(box, 7, 2, 2, 3), 0.3)], seed: 2);
+        Synthetic.WriteEnsemble(homogeneous, box, 80, Synthetic.Cube(box, 2, 2, 2, 4), [], seed: 2);
+        var first = SirenProcess.Run("run", "--voldir", varying, "--threshold", "0.5", "--outdir", outdir, "--classes", "2", "--device", "cpu");
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        Assert.True(File.Exists(Path.Combine(outdir, RunPipeline.ChimeraXFile)));
+
+        var r = SirenProcess.Run("run", "--voldir", homogeneous, "--threshold", "0.5", "--outdir", outdir, "--classes", "2", "--device", "cpu");
+
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("run: no blocks", r.Stderr);
+        Assert.Empty(BlockSet.Read(Path.Combine(outdir, BlockDetection.ExpandFolder)).Blocks);
+        string report = File.ReadAllText(Path.Combine(outdir, RunPipeline.ReportFile));
+        Assert.Contains("80 maps", report);
+        Assert.Contains("no structural blocks", report);
+        Assert.Contains("homogeneous ensemble", report);
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(outdir, "manifest.json")))!;
+        Assert.Equal(0, manifest["results"]!["blocks"]!.GetValue<int>());
+        foreach (string stale in new[] { RunPipeline.OccupancyFolder, RunPipeline.ClassifyFolder, RunPipeline.ChimeraXFile })
+            Assert.False(Path.Exists(Path.Combine(outdir, stale)), stale);
+
+        var again = SirenProcess.Run("run", "--voldir", homogeneous, "--threshold", "0.5", "--outdir", outdir, "--classes", "2", "--device", "cpu");
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        Assert.Contains("sketch+expand: outputs and stamp match, skipped", again.Stderr);
+    }
+
+    /// <summary>
     /// Masked maps (solvent exactly 0) at threshold 0: the blocks are found with value &gt; 0, and measured with
     /// MAVEn's ≥ every block was full in every map and classify refused the table. The run measures as it found.
     /// </summary>

@@ -51,7 +51,7 @@ public class RunPipelineTests
             }
             // A map truly has the region when its subunit is present or its arm sits in that pose.
             bool Present(int id) => region.Poses is int[] poses ? poses.Contains(truthById[id].Poses[region.Group]) : truthById[id].Occupancies[region.Group] > 0.5;
-            BlockMixture mixture = first.Classes.Mixtures.Single(m => m.Block == $"block_{best.Id}");
+            BlockMixture mixture = first.Classes!.Mixtures.Single(m => m.Block == $"block_{best.Id}");
             int agree = table.MapIds.Select((id, r) => mixture.High[r] == Present(id)).Count(a => a);
             Assert.True(agree >= 0.9 * table.Rows, $"{region.Name}: {agree} of {table.Rows} maps labelled as their truth");
             Assert.InRange(mixture.FractionHigh, region.PresentFraction - 0.1, region.PresentFraction + 0.1);
@@ -67,7 +67,7 @@ public class RunPipelineTests
 
         RunResult reclassified = RunPipeline.Run(options with { Classify = new ClassifyOptions { Classes = 2 } }, outdir, backend);
         Assert.Equal([true, true, false], reclassified.Stages.Select(s => s.Skipped));
-        Assert.Equal(2, reclassified.Classes.Classes.Max());
+        Assert.Equal(2, reclassified.Classes!.Classes.Max());
     }
 
     /// <summary>
@@ -96,7 +96,7 @@ public class RunPipelineTests
         var table = Siren.Core.Occupancy.OccupancyTable.Read(Path.Combine(outdir, RunPipeline.OccupancyFolder, RunPipeline.OccupanciesFile));
         Assert.Equal(119, table.Rows);
         Assert.DoesNotContain(int.Parse(last[0]), table.MapIds);
-        Assert.Equal(238, result.Classes.Particles!.Sum());
+        Assert.Equal(238, result.Classes!.Particles!.Sum());
         Assert.Contains(log, l => l.StartsWith("warning: 2 of 240 particles belong to k-means classes with no map"));
         Assert.Contains("119 maps from", File.ReadAllText(Path.Combine(outdir, RunPipeline.ReportFile)));
         Assert.Contains("1 of the folder's 120 left out", File.ReadAllText(Path.Combine(outdir, RunPipeline.ReportFile)));

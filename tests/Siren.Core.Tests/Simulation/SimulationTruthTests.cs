@@ -37,6 +37,7 @@ public class SimulationTruthTests
         ["a voxel twice in order"] = (t => t["regions"]![0]!["voxels"] = new JsonArray(3, 4, 4, 5), "must be ascending, each once"),
         ["a voxel beyond the box"] = (t => t["regions"]![0]!["voxels"]!.AsArray().Add(1_000_000_000), "voxel 1000000000 in region 'D', outside the 10³ box"),
         ["a negative voxel"] = (t => t["regions"]![0]!["voxels"]!.AsArray().Insert(0, -5), "voxel -5 in region 'D', outside the 10³ box"),
+        ["a region without voxels"] = (t => t["regions"]![0]!["voxels"] = new JsonArray(), "no voxels in region 'D'"),
         ["two regions of one name"] = (t => t["regions"]![1]!["name"] = "D", "two regions named 'D'"),
         ["a region without a name"] = (t => t["regions"]![1]!.AsObject().Remove("name"), "a region without a name"),
         ["a box no int indexes"] = (t => t["box"] = 5000, "box 5000"),
@@ -51,6 +52,7 @@ public class SimulationTruthTests
     [InlineData("a voxel twice in order")]
     [InlineData("a voxel beyond the box")]
     [InlineData("a negative voxel")]
+    [InlineData("a region without voxels")]
     [InlineData("two regions of one name")]
     [InlineData("a region without a name")]
     [InlineData("a box no int indexes")]

@@ -62,4 +62,17 @@ public class PreparedMapReaderTests
         // The downsampled levels do not need the raw table.
         Assert.Equal(5, new PreparedMapReader(normalized, rawLevels: false).ReadAll().Count);
     }
+
+    [Fact]
+    public void APreprocessedFolderMissingItsDownsampledStatsIsNotTakenForRawMaps()
+    {
+        string prep = TestPaths.NewTempDir();
+        Preprocess.Run(RawMaps(), prep);
+        string normalized = Path.Combine(prep, Preprocess.NormalizedFolder);
+        File.Delete(Path.Combine(normalized, Preprocess.StatsDownsampledFile));
+
+        var e = Assert.Throws<SirenException>(() => new PreparedMapReader(normalized));
+        Assert.Contains(Preprocess.StatsDownsampledFile, e.Message);
+        Assert.Contains("Fix: rerun siren preprocess", e.Message);
+    }
 }
