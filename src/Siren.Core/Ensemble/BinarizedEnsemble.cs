@@ -28,8 +28,6 @@ public sealed class BinarizedEnsemble
     public OccupancyMatrix Occupancy { get; }
 
     /// <summary>Origins within a thousandth of an Å: headers written by one program in float32.</summary>
-    private static bool SameOrigin(Vec3 a, Vec3 b) => !(Math.Abs(a.X - b.X) > 1e-3 || Math.Abs(a.Y - b.Y) > 1e-3 || Math.Abs(a.Z - b.Z) > 1e-3);
-
     /// <summary>Maps with no voxel above their threshold named one per line; the rest are counted in one line.</summary>
     private const int EmptyMapsNamed = 5;
 
@@ -46,24 +44,8 @@ public sealed class BinarizedEnsemble
         var dropped = new List<DroppedMap>();
         List<VolumeFile> candidates = filter ? FilterOutliers(all, thresholds, dropped, log) : all.ToList();
 
-        MrcHeader first = MrcReader.ReadHeader(candidates[0].Path);
-        var (box, ny0, nz0) = first.CanonicalDims;
-        if (box != ny0 || box != nz0)
-            throw new SirenException($"'{candidates[0].Path}' is {box}×{ny0}×{nz0}; SIREn needs cubic maps. Fix: pad or crop the maps to a cubic box.");
-        foreach (VolumeFile f in candidates.Skip(1))
-        {
-            MrcHeader header = MrcReader.ReadHeader(f.Path);
-            var (nx, ny, nz) = header.CanonicalDims;
-            if (nx != box || ny != box || nz != box)
-                throw new SirenException($"'{f.Path}' is {nx}×{ny}×{nz} but '{Path.GetFileName(candidates[0].Path)}' is {box}³; all maps must share one box. Fix: resample the odd map to the ensemble's box (Fourier-crop it, e.g. cryodrgn downsample -D {box}), or remove it.");
-            // Distances in Å (the locality factor) come from the first map's voxel size; a map on another grid is from another ensemble.
-            // A header without a voxel size (cell 0 or NaN) is left to the detection's --apix check.
-            if (VoxelSizes.IsSize(header.VoxelSize) && VoxelSizes.IsSize(first.VoxelSize) && !VoxelSizes.Same(header.VoxelSize, first.VoxelSize))
-                throw new SirenException($"'{f.Path}' has voxels of {header.VoxelSize.X:G4} Å but '{Path.GetFileName(candidates[0].Path)}' of {first.VoxelSize.X:G4} Å; the maps of one ensemble share one grid. Fix: correct the odd map's header, or remove it.");
-            // Blocks are voxel indices: a map placed elsewhere in space puts its density on other voxels' coordinates.
-            if (!SameOrigin(header.Origin, first.Origin))
-                throw new SirenException($"'{f.Path}' has its origin at ({header.Origin.X:G6}, {header.Origin.Y:G6}, {header.Origin.Z:G6}) Å but '{Path.GetFileName(candidates[0].Path)}' at ({first.Origin.X:G6}, {first.Origin.Y:G6}, {first.Origin.Z:G6}) Å; the maps of one ensemble are aligned on one grid. Fix: resample the odd map onto the others' grid, or correct its header if only the origin was written differently.");
-        }
+        MrcHeader first = VolumeFolder.RequireOneGrid(candidates);
+        var (box, _, _) = first.CanonicalDims;
 
         long voxelCount = (long)box * box * box;
         int mapWords = (int)((voxelCount + 63) / 64);

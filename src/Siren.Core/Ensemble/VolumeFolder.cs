@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Siren.Core.Mrc;
 
 namespace Siren.Core.Ensemble;
 
@@ -52,6 +53,36 @@ public static partial class VolumeFolder
             throw new SirenException($"'{path}' is not an .mrc or .map file. Fix: pass a map (.mrc) or the folder of maps.");
         return [new VolumeFile(path, TrailingNumber().IsMatch(System.IO.Path.GetFileNameWithoutExtension(path)) ? MapIdOf(path) : 0)];
     }
+
+    /// <summary>
+    /// Checks from the headers that every map is cubic and on the first map's grid (box, voxel size, origin);
+    /// returns the first map's header. Blocks are voxel indices, so a map of another box, voxel size or
+    /// placement would be binarized or measured on the wrong density without any error.
+    /// </summary>
+    public static MrcHeader RequireOneGrid(IReadOnlyList<VolumeFile> maps)
+    {
+        MrcHeader first = MrcReader.ReadHeader(maps[0].Path);
+        var (box, ny0, nz0) = first.CanonicalDims;
+        string firstName = System.IO.Path.GetFileName(maps[0].Path);
+        if (box != ny0 || box != nz0)
+            throw new SirenException($"'{maps[0].Path}' is {box}×{ny0}×{nz0}; SIREn needs cubic maps. Fix: pad or crop the maps to a cubic box.");
+        foreach (VolumeFile f in maps.Skip(1))
+        {
+            MrcHeader header = MrcReader.ReadHeader(f.Path);
+            var (nx, ny, nz) = header.CanonicalDims;
+            if (nx != box || ny != box || nz != box)
+                throw new SirenException($"'{f.Path}' is {nx}×{ny}×{nz} but '{firstName}' is {box}³; all maps must share one box. Fix: resample the odd map to the ensemble's box (Fourier-crop it, e.g. cryodrgn downsample -D {box}), or remove it.");
+            // Distances in Å (the locality factor) come from the first map's voxel size; a map on another grid is from another ensemble.
+            // A header without a voxel size (cell 0 or NaN) is left to the detection's --apix check.
+            if (VoxelSizes.IsSize(header.VoxelSize) && VoxelSizes.IsSize(first.VoxelSize) && !VoxelSizes.Same(header.VoxelSize, first.VoxelSize))
+                throw new SirenException($"'{f.Path}' has voxels of {header.VoxelSize.X:G4} Å but '{firstName}' of {first.VoxelSize.X:G4} Å; the maps of one ensemble share one grid. Fix: correct the odd map's header, or remove it.");
+            if (!SameOrigin(header.Origin, first.Origin))
+                throw new SirenException($"'{f.Path}' has its origin at ({header.Origin.X:G6}, {header.Origin.Y:G6}, {header.Origin.Z:G6}) Å but '{firstName}' at ({first.Origin.X:G6}, {first.Origin.Y:G6}, {first.Origin.Z:G6}) Å; the maps of one ensemble are aligned on one grid. Fix: resample the odd map onto the others' grid, or correct its header if only the origin was written differently.");
+        }
+        return first;
+    }
+
+    private static bool SameOrigin(Vec3 a, Vec3 b) => !(Math.Abs(a.X - b.X) > 1e-3 || Math.Abs(a.Y - b.Y) > 1e-3 || Math.Abs(a.Z - b.Z) > 1e-3);
 
     public static int MapIdOf(string path)
     {

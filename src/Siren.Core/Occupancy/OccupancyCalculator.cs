@@ -121,13 +121,15 @@ public static class OccupancyCalculator
     }
 
     /// <summary>
-    /// Masks of the same box but another voxel size (MAVEn's references at 6.55 Å against maps at 4 Å)
-    /// would be measured over the wrong density without any error.
+    /// Maps on different grids (one ensemble's maps with another's), or masks of the same box but another
+    /// voxel size (MAVEn's references at 6.55 Å against maps at 4 Å), would be measured over the wrong
+    /// density without any error.
     /// </summary>
     private static void RequireMasksOnTheMapsGrid(IReadOnlyList<VolumeFile> maps, IReadOnlyList<OccupancyMask> masks)
     {
-        if (maps.Count == 0 || masks.All(m => m.VoxelSize is null)) return;
-        Vec3 map = MrcReader.ReadHeader(maps[0].Path).VoxelSize;
+        if (maps.Count == 0) return;
+        Vec3 map = VolumeFolder.RequireOneGrid(maps).VoxelSize;
+        if (masks.All(m => m.VoxelSize is null)) return;
         if (!VoxelSizes.IsSize(map)) return;
         foreach (OccupancyMask m in masks)
             if (m.VoxelSize is float size && !VoxelSizes.Same(size, map.X))

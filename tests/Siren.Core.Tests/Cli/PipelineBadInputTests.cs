@@ -57,6 +57,12 @@ public class PipelineBadInputTests
         MrcVolume v = MrcReader.Read(Path.Combine(dir, "vol_002.mrc"));
         MrcWriter.Write(Path.Combine(dir, "vol_002.mrc"), new MrcVolume(v.Nx, v.Ny, v.Nz, v.Data, Vec3.All(v.VoxelSize.X * 2), v.Origin));
         AssertOneError(Sketch(dir, TestPaths.NewTempDir()), "vol_002.mrc", "one grid");
+        // Occupancy measures every map on the blocks' voxels: it checks every map's grid, not the first's alone.
+        string csv = Path.Combine(TestPaths.NewTempDir(), "occ.csv");
+        AssertOneError(SirenProcess.Run("occupancy", "--voldir", dir, "--blocks", Blocks(), "--threshold", "0.5", "--out", csv), "vol_002.mrc", "one grid");
+        MrcWriter.Write(Path.Combine(dir, "vol_002.mrc"), new MrcVolume(v.Nx, v.Ny, v.Nz, v.Data, v.VoxelSize, Vec3.All(100f)));
+        AssertOneError(SirenProcess.Run("occupancy", "--voldir", dir, "--blocks", Blocks(), "--threshold", "0.5", "--out", csv), "vol_002.mrc", "origin", "aligned on one grid");
+        Assert.False(File.Exists(csv));
     }
 
     [Fact]
