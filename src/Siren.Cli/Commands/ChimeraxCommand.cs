@@ -45,6 +45,8 @@ public static class ChimeraxCommand
         var masks = ChimeraXScript.BlockMasks(blocksFolder);
         var volume = ChimeraXScript.ReadMapOnBlocksGrid(map, masks);
         double level = ChimeraXScript.LevelFor(map, thresholds);
+        // A CSV's vol_min/vol_max name the maps its levels were predicted for, as sketch and occupancy check.
+        if (thresholds.IsPerMap) thresholds.RequirePredictedFor(VolumeFolder.MapIdOf(map), volume.Data, volume.Nx, map);
         if (ChimeraXScript.LevelWarning(volume, level, map) is { } warning) CliHost.Log(warning);
         AtomicFile.WriteAllText(output, ChimeraXScript.Build(map, level, masks));
         new RunManifest("chimerax")

@@ -93,6 +93,10 @@ public static partial class ChimeraXScript
             Mrc.Vec3 size = header.VoxelSize;
             if (Mrc.VoxelSizes.IsSize(size) && Mrc.VoxelSizes.IsSize(map.VoxelSize) && !Mrc.VoxelSizes.Same(size.X, map.VoxelSize.X))
                 throw new SirenException($"block_{id} ('{path}') has voxels of {size.X:G4} Å but the map '{mapPath}' of {map.VoxelSize.X:G4} Å. Fix: pass a map of the ensemble the blocks were found in.");
+            // ChimeraX places each file by its own origin: blocks from maps placed elsewhere would be drawn shifted.
+            if (!VolumeFolder.SameOrigin(header.Origin, map.Origin))
+                throw new SirenException(string.Create(CultureInfo.InvariantCulture,
+                    $"block_{id} ('{path}') has its origin at ({header.Origin.X:G6}, {header.Origin.Y:G6}, {header.Origin.Z:G6}) Å but the map '{mapPath}' at ({map.Origin.X:G6}, {map.Origin.Y:G6}, {map.Origin.Z:G6}) Å, so ChimeraX would draw the blocks shifted. Fix: pass a map of the ensemble the blocks were found in."));
         }
         return map;
     }

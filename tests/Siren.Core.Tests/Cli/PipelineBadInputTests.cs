@@ -242,6 +242,14 @@ public class PipelineBadInputTests
         AssertOneError(SirenProcess.Run("chimerax", "--map", Path.Combine(maps, "vol_003.mrc"), "--thresholds", csv, "--blocks", blocks, "--out", out_), "thr.csv", "map 3");
         AssertOneError(SirenProcess.Run("chimerax", "--map", maps, "--threshold", "0.5", "--blocks", blocks, "--out", out_), "is a folder");
         AssertOneError(SirenProcess.Run("chimerax", "--map", Path.Combine(maps, "vol_000.mrc"), "--threshold", "0.5", "--blocks", Blocks(16), "--out", out_), "block_0", "16×16×16", "8×8×8");
+        // A map placed elsewhere: ChimeraX would draw the blocks shifted from it.
+        MrcVolume v = MrcReader.Read(Path.Combine(maps, "vol_001.mrc"));
+        MrcWriter.Write(Path.Combine(maps, "vol_001.mrc"), new MrcVolume(v.Nx, v.Ny, v.Nz, v.Data, v.VoxelSize, Vec3.All(100f)));
+        AssertOneError(SirenProcess.Run("chimerax", "--map", Path.Combine(maps, "vol_001.mrc"), "--threshold", "0.5", "--blocks", blocks, "--out", out_), "block_0", "origin", "shifted");
+        // Levels predicted for other maps (the CSV's vol_min/vol_max), as sketch and occupancy refuse them.
+        string box64 = Maps(1, box: 64), wrongRange = Path.Combine(TestPaths.NewTempDir(), "pred.csv");
+        File.WriteAllText(wrongRange, "vol_id,denormalized_predictions,vol_min,vol_max\n0,0.5,0,100\n");
+        AssertOneError(SirenProcess.Run("chimerax", "--map", Path.Combine(box64, "vol_000.mrc"), "--thresholds", wrongRange, "--blocks", Blocks(64), "--out", out_), "pred.csv", "does not describe", "vol_000.mrc");
         File.WriteAllBytes(Path.Combine(maps, "vol_002.mrc"), File.ReadAllBytes(Path.Combine(maps, "vol_002.mrc"))[..1500]);
         AssertOneError(SirenProcess.Run("chimerax", "--map", Path.Combine(maps, "vol_002.mrc"), "--threshold", "0.5", "--blocks", blocks, "--out", out_), "vol_002.mrc", "truncated");
         Assert.False(File.Exists(out_));
