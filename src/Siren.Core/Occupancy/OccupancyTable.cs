@@ -32,16 +32,24 @@ public sealed class OccupancyTable
         return i;
     }
 
+    /// <summary>The largest occupancy value read: distances between maps square it, and Ward's updates square those.</summary>
+    private const double MaxMagnitude = 1e100;
+
     /// <summary>
-    /// Reads a CSV whose first column is vol_id (or pandas' unnamed index) and whose other columns are
-    /// finite numbers, one column per block and one row per map.
+    /// Reads a CSV with a vol_id column (or, without one, pandas' unnamed index first) and block columns
+    /// of finite numbers, one per block, one row per map. Beside vol_id an unnamed index column is not a block.
     /// </summary>
     public static OccupancyTable Read(string path)
     {
         CsvTable table = CsvTable.Read(path);
+        static bool Unnamed(string name) => name.Length == 0 || name.StartsWith("Unnamed: ", StringComparison.Ordinal);
         int idCol = Array.IndexOf(table.Header, "vol_id");
-        if (idCol < 0) idCol = 0;
-        var columns = table.Header.Where((_, i) => i != idCol).ToArray();
+        if (idCol < 0 && Unnamed(table.Header[0])) idCol = 0;
+        // Any other first column taken for map ids would turn a block's values, or a misnamed id, into map numbers.
+        if (idCol < 0)
+            throw new SirenException($"'{path}' has no column 'vol_id' (its columns: {string.Join(", ", table.Header.Take(6))}{(table.Header.Length > 6 ? ", …" : "")}). Fix: pass the occupancies.csv written by siren occupancy, or name the map-number column vol_id.");
+        bool[] isBlock = table.Header.Select((name, i) => i != idCol && !Unnamed(name)).ToArray();
+        var columns = table.Header.Where((_, i) => isBlock[i]).ToArray();
         if (columns.Length == 0)
             throw new SirenException($"'{path}' has only the map id column '{table.Header[idCol]}', no block columns. Fix: pass the occupancies.csv written by siren occupancy.");
         if (table.Rows.Count == 0)
@@ -63,10 +71,12 @@ public sealed class OccupancyTable
             var v = new double[columns.Length];
             for (int c = 0, k = 0; c < row.Length; c++)
             {
-                if (c == idCol) continue;
+                if (!isBlock[c]) continue;
                 // Parsing accepts "NaN" and "Infinity", which no mixture fit, distance or rule can use.
                 if (!double.TryParse(row[c], NumberStyles.Float, CultureInfo.InvariantCulture, out v[k]) || !double.IsFinite(v[k]))
                     throw new SirenException($"'{path}' line {line} (map {ids[r]}), column '{table.Header[c]}': '{row[c]}' is not a finite number. Fix: measure that map again or drop its row.");
+                if (Math.Abs(v[k]) > MaxMagnitude)
+                    throw new SirenException($"'{path}' line {line} (map {ids[r]}), column '{table.Header[c]}': {row[c]} is beyond ±1e100, which distances between maps cannot square. Fix: occupancies are fractions (siren occupancy); rescale the column or measure that map again.");
                 k++;
             }
             values[r] = v;

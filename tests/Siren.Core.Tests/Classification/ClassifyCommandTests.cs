@@ -138,4 +138,27 @@ public class ClassifyCommandTests
         ClassifyCommand.Run(csv, stage, new ClassifyOptions { Classes = 2, Plots = false });
         Assert.False(File.Exists(Path.Combine(stage, RunPipeline.StampFile)));
     }
+
+    [Fact]
+    public void AnOccupancyTableNeedsItsMapIdsNamed()
+    {
+        string dir = TestPaths.NewTempDir(), csv = Path.Combine(dir, "occ.csv");
+        // pandas' unnamed index beside vol_id is neither the ids nor a block.
+        File.WriteAllText(csv, ",vol_id,block_1\n0,5,0.1\n1,6,0.9\n");
+        OccupancyTable indexed = OccupancyTable.Read(csv);
+        Assert.Equal([5, 6], indexed.MapIds);
+        Assert.Equal(["block_1"], indexed.Columns);
+        // Without vol_id, pandas' unnamed index is the map number.
+        File.WriteAllText(csv, "Unnamed: 0,block_1\n3,0.1\n4,0.9\n");
+        Assert.Equal([3, 4], OccupancyTable.Read(csv).MapIds);
+        // Any other first column is not taken for map numbers.
+        File.WriteAllText(csv, "id,block_1\n0,0.1\n1,0.9\n");
+        var e = Assert.Throws<SirenException>(() => OccupancyTable.Read(csv));
+        Assert.Contains("no column 'vol_id'", e.Message);
+        Assert.Contains("id, block_1", e.Message);
+        // A value whose square overflows would make every distance infinite and the clustering meaningless.
+        File.WriteAllText(csv, "vol_id,block_1\n0,0.1\n1,1e160\n");
+        e = Assert.Throws<SirenException>(() => OccupancyTable.Read(csv));
+        Assert.Contains("line 3 (map 1), column 'block_1': 1e160 is beyond", e.Message);
+    }
 }
