@@ -193,12 +193,14 @@ public static class Preprocess
         var table = CsvTable.Read(path);
         int id = table.Column("vol_id"), min = table.Column("vol_min"), max = table.Column("vol_max");
         var stats = new Dictionary<int, MapStats>();
-        foreach (var row in table.Rows)
+        for (int r = 0; r < table.Rows.Count; r++)
         {
-            var range = new MapStats(ParseNumber(row[min], path), ParseNumber(row[max], path));
+            string[] row = table.Rows[r];
+            string at = $"'{path}' line {r + 2}";
+            var range = new MapStats(ParseNumber(row[min], at, "vol_min"), ParseNumber(row[max], at, "vol_max"));
             if (!(range.Max > range.Min))
-                throw new SirenException($"'{path}': map {row[id]} has vol_min {row[min]} and vol_max {row[max]}, an empty range. Fix: rerun siren preprocess on the raw maps.");
-            AddOnce(stats, ParseId(row[id], path), range, path);
+                throw new SirenException($"{at}: map {row[id]} has vol_min {row[min]} and vol_max {row[max]}, an empty range. Fix: rerun siren preprocess on the raw maps.");
+            AddOnce(stats, ParseId(row[id], at), range, path);
         }
         return stats;
     }
@@ -209,8 +211,11 @@ public static class Preprocess
         var table = CsvTable.Read(path);
         int id = table.Column("vol_id"), level = table.Column("contour_level");
         var labels = new Dictionary<int, double>();
-        foreach (var row in table.Rows)
-            AddOnce(labels, ParseId(row[id], path), ParseNumber(row[level], path), path);
+        for (int r = 0; r < table.Rows.Count; r++)
+        {
+            string at = $"'{path}' line {r + 2}";
+            AddOnce(labels, ParseId(table.Rows[r][id], at), ParseNumber(table.Rows[r][level], at, "contour_level"), path);
+        }
         if (labels.Count == 0)
             throw new SirenException($"'{path}' has no rows. Fix: give vol_id, contour_level for some maps of --voldir.");
         return labels;
@@ -246,15 +251,17 @@ public static class Preprocess
         AtomicFile.WriteAllText(path, sb.ToString());
     }
 
-    internal static int ParseId(string text, string path)
+    /// <param name="at">The file and line, as errors name them.</param>
+    private static int ParseId(string text, string at)
     {
-        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int id)) return id;
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && d == Math.Floor(d)) return (int)d;
-        throw new SirenException($"'{path}': vol_id '{text}' is not an integer. Fix: vol_id is the map number (vol_007.mrc → 7).");
+        // pandas may write ids as 7.0; 1e20 is whole too, but no int (and no map number).
+        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int id) && id >= 0) return id;
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && d == Math.Floor(d) && d >= 0 && d <= int.MaxValue) return (int)d;
+        throw new SirenException($"{at}: vol_id '{text}' is not a map number (a whole number from 0 to {int.MaxValue}). Fix: vol_id is the map number (vol_007.mrc → 7).");
     }
 
-    internal static double ParseNumber(string text, string path) =>
+    private static double ParseNumber(string text, string at, string column) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v)
             ? v
-            : throw new SirenException($"'{path}': '{text}' is not a finite number. Fix: correct that row.");
+            : throw new SirenException($"{at}: {column} '{text}' is not a finite number. Fix: correct that row.");
 }

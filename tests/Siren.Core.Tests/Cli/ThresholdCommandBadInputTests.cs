@@ -201,6 +201,9 @@ public class ThresholdCommandBadInputTests
     [Theory]
     [InlineData("vol_id,contour_level\n0,0.5\n1,0.5\n1,0.6\n", "two rows for vol_id 1")]
     [InlineData("vol_id,contour_level\n", "has no rows")]
+    [InlineData("vol_id,contour_level\n0,0.5\n1,NaN\n", "line 3: contour_level 'NaN' is not a finite number")]
+    [InlineData("vol_id,contour_level\n0,0.5\n1e20,0.5\n", "line 3: vol_id '1e20' is not a map number")]
+    [InlineData("vol_id,contour_level\n0,0.5\n-1,0.5\n", "line 3: vol_id '-1' is not a map number")]
     [InlineData("vol_id,contour_level\n0,0.5\n1,1e9\n", "map 1 (vol_001.mrc) encloses no voxel")]
     [InlineData("vol_id,contour_level\n0,0.5\n1,-1e9\n", "map 1 (vol_001.mrc) encloses every voxel")]
     public void BadLabels(string csv, string named)
