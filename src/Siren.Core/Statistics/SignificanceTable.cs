@@ -78,6 +78,15 @@ public sealed class SignificanceTable
         var binomial = new Binomial(maps);
         int[] values = distinct.ToArray();
         double v = maps;
+        if (d == 0) return new SignificanceTable(pass, maps, rank, values, local, other, localAlpha, otherAlpha);
+
+        // Both probabilities are monotone in each count, so the extreme pairs bound every cell's.
+        double lowest = values[0], highest = values[^1];
+        var both = (Lo: lowest / v * (lowest / v), Hi: highest / v * (highest / v));
+        var neither = (Lo: (1 - highest / v) * (1 - highest / v), Hi: (1 - lowest / v) * (1 - lowest / v));
+        var (localRange, otherRange) = pass == EdgePass.Positive ? (both, neither) : (neither, both);
+        var localSteps = new QuantileSteps(binomial, localAlpha, localRange.Lo, localRange.Hi, localMax);
+        var otherSteps = new QuantileSteps(binomial, otherAlpha, otherRange.Lo, otherRange.Hi, otherMax);
 
         Parallel.For(0, d, i =>
         {
@@ -87,10 +96,10 @@ public sealed class SignificanceTable
                 double pBoth = fi / v * (fj / v);
                 double pNeither = (1 - fi / v) * (1 - fj / v);
                 double pLocal = pass == EdgePass.Positive ? pBoth : pNeither, pOther = pass == EdgePass.Positive ? pNeither : pBoth;
-                int l = binomial.UpperQuantile(pLocal, localAlpha);
-                int o = binomial.UpperQuantile(pOther, otherAlpha);
-                local[i * d + j] = local[j * d + i] = localMax && MedianBelowMaximum(binomial, pLocal, l) ? l - Sliver : l;
-                other[i * d + j] = other[j * d + i] = otherMax && MedianBelowMaximum(binomial, pOther, o) ? o - 1 : o;
+                var (l, localBelow) = localSteps.At(pLocal);
+                var (o, otherBelow) = otherSteps.At(pOther);
+                local[i * d + j] = local[j * d + i] = localBelow ? l - Sliver : l;
+                other[i * d + j] = other[j * d + i] = otherBelow ? o - 1 : o;
             }
         });
         return new SignificanceTable(pass, maps, rank, values, local, other, localAlpha, otherAlpha);

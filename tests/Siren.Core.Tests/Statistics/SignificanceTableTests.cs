@@ -145,6 +145,42 @@ public class SignificanceTableTests
             }
     }
 
+    /// <summary>
+    /// The table reads its cells off the quantile's steps (QuantileSteps); each must equal the direct computation,
+    /// its own tail sums, as the table was first built: every count pair of small ensembles, both passes, both
+    /// rules, a Bonferroni level and one near ½, where a step is least steep.
+    /// </summary>
+    [Theory]
+    [InlineData(37, 1e4, CutoffRule.Reference, 0.01, 0.05)]
+    [InlineData(200, 2e7, CutoffRule.Reference, 0.01, 0.05)]
+    [InlineData(200, 2e7, CutoffRule.Exact, 0.01, 0.05)]
+    [InlineData(517, 5e8, CutoffRule.Reference, 0.01, 0.05)]
+    [InlineData(517, 1, CutoffRule.Exact, 0.5, 0.9)]
+    [InlineData(1000, 3, CutoffRule.Reference, 0.01, 0.3)]
+    public void EveryCellEqualsItsDirectComputation(int v, double tests, CutoffRule rule, double posp, double negp)
+    {
+        int[] counts = Enumerable.Range(0, v + 1).ToArray();
+        var binomial = new Siren.Core.Statistics.Binomial(v);
+        foreach (EdgePass pass in new[] { EdgePass.Positive, EdgePass.Complement })
+        {
+            var table = SignificanceTable.Build(pass, v, counts, posp, negp, tests, rule);
+            double localAlpha = CutoffLevel.TailProbability(rule, posp, tests), otherAlpha = CutoffLevel.TailProbability(rule, negp, tests);
+            bool localMax = CutoffLevel.IsMaxOfDraws(rule, posp, tests), otherMax = CutoffLevel.IsMaxOfDraws(rule, negp, tests);
+            int step = v > 600 ? 3 : 1;
+            for (int fi = 0; fi <= v; fi += step)
+                for (int fj = fi; fj <= v; fj++)
+                {
+                    double pBoth = fi / (double)v * (fj / (double)v), pNeither = (1 - fi / (double)v) * (1 - fj / (double)v);
+                    double pLocal = pass == EdgePass.Positive ? pBoth : pNeither, pOther = pass == EdgePass.Positive ? pNeither : pBoth;
+                    int l = binomial.UpperQuantile(pLocal, localAlpha), o = binomial.UpperQuantile(pOther, otherAlpha);
+                    double local = localMax && SignificanceTable.MedianBelowMaximum(binomial, pLocal, l) ? l - SignificanceTable.Sliver : l;
+                    int other = otherMax && SignificanceTable.MedianBelowMaximum(binomial, pOther, o) ? o - 1 : o;
+                    if (table.LocalCutoff(fi, fj) != local || table.OtherCutoff(fi, fj) != other)
+                        Assert.Fail($"{pass}, V {v}, ({fi}, {fj}): table {table.LocalCutoff(fi, fj)}/{table.OtherCutoff(fi, fj)}, direct {local}/{other}");
+                }
+        }
+    }
+
     [Fact]
     public void LocalityFactorFollowsThePaper()
     {
