@@ -41,8 +41,4 @@ public class SketchBenchmarks
 
     [Benchmark]
     public int BothPassesOneSweep() => _backend.SketchEdges(_problem, _rows, _both).Sum(e => e.Count);
-
-    [Benchmark]
-    public int CutoffTables() =>
-        SignificanceTable.Build(EdgePass.Positive, 500, _problem.Occupancy.Counts, 0.01, 0.05, 2e6, CutoffRule.Exact).Size;
 }

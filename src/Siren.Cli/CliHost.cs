@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Siren.Core;
 
 namespace Siren.Cli;
@@ -35,9 +36,24 @@ public static class CliHost
             return 2;
         }
         using var created = Siren.Core.IO.AtomicFile.TrackCreatedFolders();
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupted);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupted);
         int code = Invoke(parsed);
         if (code != 0) created.RemoveEmpty();
         return code;
+    }
+
+    /// <summary>
+    /// Ctrl-C or SIGTERM: the process stops (exit 130 or 143, as the shell's), but first lets the writes under
+    /// way finish and removes the temporaries left, so the outputs are whole files (a stopped simulate keeps the
+    /// maps it finished, without thresholds.csv or truth.json, which come last), and says so in one line.
+    /// </summary>
+    private static void Interrupted(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        int removed = Siren.Core.IO.AtomicFile.StopWriting(TimeSpan.FromSeconds(1));
+        Console.Error.WriteLine($"error: interrupted ({context.Signal}); {(removed == 0 ? "no" : removed.ToString(System.Globalization.CultureInfo.InvariantCulture))} partial output{(removed == 1 ? "" : "s")} removed, finished ones kept. Fix: rerun the command to complete its outputs.");
+        Environment.Exit(context.Signal == PosixSignal.SIGINT ? 130 : 143);
     }
 
     private static int Invoke(ParseResult parsed)

@@ -91,3 +91,12 @@ public sealed class UnixFactAttribute : FactAttribute
         if (OperatingSystem.IsWindows() || !File.Exists("/dev/zero")) Skip = "needs Unix devices and named pipes (/dev/zero, mkfifo); skipped on this system.";
     }
 }
+
+/// <summary>A theory that sends Unix signals (kill -INT); skipped, with the reason, where there are none.</summary>
+public sealed class UnixTheoryAttribute : TheoryAttribute
+{
+    public UnixTheoryAttribute()
+    {
+        if (OperatingSystem.IsWindows()) Skip = "sends Unix signals with kill; skipped on Windows.";
+    }
+}

@@ -13,6 +13,42 @@ public static class AtomicFile
     /// </summary>
     private static readonly AsyncLocal<System.Collections.Concurrent.ConcurrentStack<string>?> Created = new();
 
+    /// <summary>The temporary files and staged folders being written now, in this process, for <see cref="RemoveInFlight"/>.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> InFlight = new();
+
+    private static volatile bool _stopping;
+
+    /// <summary>
+    /// On an interrupt (Ctrl-C, SIGTERM), before the process exits: no new output is begun (a write that starts
+    /// now waits for the exit), the writes under way get <paramref name="drain"/> to finish, and the temporaries
+    /// still open are removed, so a stopped command leaves its finished outputs and nothing half-written beside
+    /// them. Returns how many temporaries it removed.
+    /// </summary>
+    public static int StopWriting(TimeSpan drain)
+    {
+        _stopping = true;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!InFlight.IsEmpty && clock.Elapsed < drain) Thread.Sleep(10);
+        return RemoveInFlight();
+    }
+
+    private static void WaitIfStopping()
+    {
+        if (_stopping) Thread.Sleep(Timeout.Infinite);
+    }
+
+    private static int RemoveInFlight()
+    {
+        int removed = 0;
+        foreach (var (path, isFolder) in InFlight)
+        {
+            if (!Path.Exists(path)) continue; // registered, not yet created
+            if (isFolder) TryDeleteDirectory(path); else TryDelete(path);
+            if (!Path.Exists(path)) removed++;
+        }
+        return removed;
+    }
+
     /// <summary>Creates <paramref name="dir"/> and any missing parents, remembering which were new.</summary>
     private static void CreateDirectory(string dir)
     {
@@ -57,6 +93,8 @@ public static class AtomicFile
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full)!;
         string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{ThisHost}.{Guid.NewGuid():N}.tmp");
+        WaitIfStopping();
+        InFlight[temp] = false;
         try
         {
             CreateDirectory(dir);
@@ -76,6 +114,10 @@ public static class AtomicFile
         {
             TryDelete(temp);
             throw;
+        }
+        finally
+        {
+            InFlight.TryRemove(temp, out _);
         }
     }
 
@@ -102,6 +144,8 @@ public static class AtomicFile
         string full = Path.GetFullPath(dir);
         string stem = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{ThisHost}.{Guid.NewGuid():N}");
         string staged = stem + ".tmp", previous = stem + ".old";
+        WaitIfStopping();
+        InFlight[staged] = true;
         try
         {
             if (File.Exists(full))
@@ -123,6 +167,10 @@ public static class AtomicFile
         {
             TryDeleteDirectory(staged);
             throw;
+        }
+        finally
+        {
+            InFlight.TryRemove(staged, out _);
         }
         TryDeleteDirectory(previous);
     }

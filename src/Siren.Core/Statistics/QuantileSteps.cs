@@ -63,11 +63,7 @@ internal sealed class QuantileSteps
         return Math.Abs(p - c) <= Window * c ? (k, SignificanceTable.MedianBelowMaximum(_binomial, p, k)) : (k, p < c);
     }
 
-    private (int, bool) Direct(double p)
-    {
-        int k = _binomial.UpperQuantile(p, _alpha);
-        return (k, _maximumSteps is not null && SignificanceTable.MedianBelowMaximum(_binomial, p, k));
-    }
+    private (int, bool) Direct(double p) => SignificanceTable.Direct(_binomial, p, _alpha, _maximumSteps is not null);
 
     /// <summary>The smallest p in (lo, hi] where <paramref name="rises"/> turns true (false at lo, true by hi), to 1e-13 relative.</summary>
     private static double Crossing(Func<double, bool> rises, double lo, double hi)

@@ -56,7 +56,17 @@ public sealed class SignificanceTable
     /// <param name="posp">p for the scaled (positive) test before correction.</param>
     /// <param name="negp">p for the other (negative) test before correction.</param>
     /// <param name="tests">m, the Bonferroni number of tests.</param>
-    public static SignificanceTable Build(EdgePass pass, int maps, ReadOnlySpan<int> counts, double posp, double negp, double tests, CutoffRule rule)
+    public static SignificanceTable Build(EdgePass pass, int maps, ReadOnlySpan<int> counts, double posp, double negp, double tests, CutoffRule rule) =>
+        Build(pass, maps, counts, posp, negp, tests, rule, direct: false);
+
+    /// <summary>
+    /// The oracle: every cell from its own tail sums, as the table was first built. <see cref="Build(EdgePass, int, ReadOnlySpan{int}, double, double, double, CutoffRule)"/>
+    /// reads the same cells off <see cref="QuantileSteps"/>; the tests compare the two cell by cell, the benchmarks time them.
+    /// </summary>
+    internal static SignificanceTable BuildDirect(EdgePass pass, int maps, ReadOnlySpan<int> counts, double posp, double negp, double tests, CutoffRule rule) =>
+        Build(pass, maps, counts, posp, negp, tests, rule, direct: true);
+
+    private static SignificanceTable Build(EdgePass pass, int maps, ReadOnlySpan<int> counts, double posp, double negp, double tests, CutoffRule rule, bool direct)
     {
         var rank = new int[maps + 1];
         Array.Fill(rank, -1);
@@ -85,8 +95,8 @@ public sealed class SignificanceTable
         var both = (Lo: lowest / v * (lowest / v), Hi: highest / v * (highest / v));
         var neither = (Lo: (1 - highest / v) * (1 - highest / v), Hi: (1 - lowest / v) * (1 - lowest / v));
         var (localRange, otherRange) = pass == EdgePass.Positive ? (both, neither) : (neither, both);
-        var localSteps = new QuantileSteps(binomial, localAlpha, localRange.Lo, localRange.Hi, localMax);
-        var otherSteps = new QuantileSteps(binomial, otherAlpha, otherRange.Lo, otherRange.Hi, otherMax);
+        Func<double, (int, bool)> localAt = direct ? p => Direct(binomial, p, localAlpha, localMax) : new QuantileSteps(binomial, localAlpha, localRange.Lo, localRange.Hi, localMax).At;
+        Func<double, (int, bool)> otherAt = direct ? p => Direct(binomial, p, otherAlpha, otherMax) : new QuantileSteps(binomial, otherAlpha, otherRange.Lo, otherRange.Hi, otherMax).At;
 
         Parallel.For(0, d, i =>
         {
@@ -96,13 +106,20 @@ public sealed class SignificanceTable
                 double pBoth = fi / v * (fj / v);
                 double pNeither = (1 - fi / v) * (1 - fj / v);
                 double pLocal = pass == EdgePass.Positive ? pBoth : pNeither, pOther = pass == EdgePass.Positive ? pNeither : pBoth;
-                var (l, localBelow) = localSteps.At(pLocal);
-                var (o, otherBelow) = otherSteps.At(pOther);
+                var (l, localBelow) = localAt(pLocal);
+                var (o, otherBelow) = otherAt(pOther);
                 local[i * d + j] = local[j * d + i] = localBelow ? l - Sliver : l;
                 other[i * d + j] = other[j * d + i] = otherBelow ? o - 1 : o;
             }
         });
         return new SignificanceTable(pass, maps, rank, values, local, other, localAlpha, otherAlpha);
+    }
+
+    /// <summary>One cell's cutoff from its own tail sums, and whether the median of the original's maximum lies below it.</summary>
+    internal static (int Quantile, bool BelowMaximum) Direct(Binomial binomial, double p, double alpha, bool belowMaximum)
+    {
+        int k = binomial.UpperQuantile(p, alpha);
+        return (k, belowMaximum && MedianBelowMaximum(binomial, p, k));
     }
 
     /// <summary>

@@ -160,24 +160,14 @@ public class SignificanceTableTests
     public void EveryCellEqualsItsDirectComputation(int v, double tests, CutoffRule rule, double posp, double negp)
     {
         int[] counts = Enumerable.Range(0, v + 1).ToArray();
-        var binomial = new Siren.Core.Statistics.Binomial(v);
         foreach (EdgePass pass in new[] { EdgePass.Positive, EdgePass.Complement })
         {
             var table = SignificanceTable.Build(pass, v, counts, posp, negp, tests, rule);
-            double localAlpha = CutoffLevel.TailProbability(rule, posp, tests), otherAlpha = CutoffLevel.TailProbability(rule, negp, tests);
-            bool localMax = CutoffLevel.IsMaxOfDraws(rule, posp, tests), otherMax = CutoffLevel.IsMaxOfDraws(rule, negp, tests);
-            int step = v > 600 ? 3 : 1;
-            for (int fi = 0; fi <= v; fi += step)
-                for (int fj = fi; fj <= v; fj++)
-                {
-                    double pBoth = fi / (double)v * (fj / (double)v), pNeither = (1 - fi / (double)v) * (1 - fj / (double)v);
-                    double pLocal = pass == EdgePass.Positive ? pBoth : pNeither, pOther = pass == EdgePass.Positive ? pNeither : pBoth;
-                    int l = binomial.UpperQuantile(pLocal, localAlpha), o = binomial.UpperQuantile(pOther, otherAlpha);
-                    double local = localMax && SignificanceTable.MedianBelowMaximum(binomial, pLocal, l) ? l - SignificanceTable.Sliver : l;
-                    int other = otherMax && SignificanceTable.MedianBelowMaximum(binomial, pOther, o) ? o - 1 : o;
-                    if (table.LocalCutoff(fi, fj) != local || table.OtherCutoff(fi, fj) != other)
-                        Assert.Fail($"{pass}, V {v}, ({fi}, {fj}): table {table.LocalCutoff(fi, fj)}/{table.OtherCutoff(fi, fj)}, direct {local}/{other}");
-                }
+            var direct = SignificanceTable.BuildDirect(pass, v, counts, posp, negp, tests, rule);
+            Assert.Equal(direct.DistinctCounts, table.DistinctCounts);
+            for (int cell = 0; cell < table.Local.Length; cell++)
+                if (table.Local[cell] != direct.Local[cell] || table.Other[cell] != direct.Other[cell])
+                    Assert.Fail($"{pass}, V {v}, (f_i, f_j) = ({cell / table.Size}, {cell % table.Size}): steps {table.Local[cell]}/{table.Other[cell]}, direct {direct.Local[cell]}/{direct.Other[cell]}");
         }
     }
 

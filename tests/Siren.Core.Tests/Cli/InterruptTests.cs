@@ -1,0 +1,35 @@
+using System.Diagnostics;
+
+namespace Siren.Core.Tests.Cli;
+
+/// <summary>Ctrl-C or SIGTERM part-way: the command stops, says so in one line, and leaves no half-written file.</summary>
+public class InterruptTests
+{
+    [UnixTheory]
+    [InlineData("INT", 130)]
+    [InlineData("TERM", 143)]
+    public void AnInterruptedSimulationLeavesWholeMapsAndNoTemporaries(string signal, int exitCode)
+    {
+        string outdir = TestPaths.NewTempDir();
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in new[] { Path.Combine(AppContext.BaseDirectory, "siren.dll"), "simulate", "--preset", "demo", "--n", "3000", "--outdir", outdir })
+            start.ArgumentList.Add(a);
+        using Process p = Process.Start(start)!;
+        Task<string> stderr = p.StandardError.ReadToEndAsync();
+        _ = p.StandardOutput.ReadToEndAsync();
+        // Signalled while maps are being written: after the first is whole, long before the 3000th.
+        var clock = Stopwatch.StartNew();
+        while (!File.Exists(Path.Combine(outdir, "vol_0001.mrc")) && clock.Elapsed < TimeSpan.FromMinutes(2) && !p.HasExited) Thread.Sleep(20);
+        Assert.False(p.HasExited, stderr.IsCompleted ? stderr.Result : "exited");
+        using (Process kill = Process.Start("kill", ["-" + signal, p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!) kill.WaitForExit();
+        Assert.True(p.WaitForExit(TimeSpan.FromMinutes(1)));
+
+        Assert.Equal(exitCode, p.ExitCode);
+        Assert.Contains($"error: interrupted (SIG{signal})", stderr.Result);
+        Assert.Contains("Fix: rerun", stderr.Result);
+        Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(outdir), f => Path.GetFileName(f).StartsWith('.'));
+        // What is there is whole: every map reads, and the files that vouch for a finished ensemble are absent.
+        foreach (string map in Directory.EnumerateFiles(outdir, "*.mrc")) Siren.Core.Mrc.MrcReader.Read(map);
+        Assert.False(File.Exists(Path.Combine(outdir, "truth.json")));
+    }
+}
