@@ -10,7 +10,11 @@ namespace Siren.Cli;
 /// </summary>
 public static class CliHost
 {
-    public static int Run(RootCommand root, string[] args)
+    /// <param name="interruptible">
+    /// The siren executable: Ctrl-C and SIGTERM remove the outputs half-written and end the process (<see cref="Interrupted"/>).
+    /// Off for a host that runs commands in its own process (the tests, a C# code embedding the CLI), whose signals stay its own.
+    /// </param>
+    public static int Run(RootCommand root, string[] args, bool interruptible = false)
     {
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -36,9 +40,11 @@ public static class CliHost
             return 2;
         }
         using var created = Siren.Core.IO.AtomicFile.TrackCreatedFolders();
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupted);
-        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupted);
+        using var interrupt = interruptible ? PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Interrupted(c, created)) : null;
+        using var terminate = interruptible ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Interrupted(c, created)) : null;
         int code = Invoke(parsed);
+        // Finished, or failed, while an interrupt was cleaning up: the handler says what happened and ends the process.
+        Siren.Core.IO.AtomicFile.WaitIfStopping();
         if (code != 0) created.RemoveEmpty();
         return code;
     }
@@ -48,19 +54,31 @@ public static class CliHost
     /// way finish and removes the temporaries left, so the outputs are whole files (a stopped simulate keeps the
     /// maps it finished, without thresholds.csv or truth.json, which come last), and says so in one line.
     /// </summary>
-    private static void Interrupted(PosixSignalContext context)
+    private static void Interrupted(PosixSignalContext context, Siren.Core.IO.AtomicFile.CreatedFolders created)
     {
         context.Cancel = true;
+        int code = context.Signal == PosixSignal.SIGINT ? 130 : 143;
+        // A second signal (Ctrl-C pressed again) while the first cleans up: stop at once.
+        if (Interlocked.Exchange(ref _interrupted, 1) == 1) Environment.Exit(code);
         int removed = Siren.Core.IO.AtomicFile.StopWriting(TimeSpan.FromSeconds(1));
+        created.RemoveEmpty();
         Console.Error.WriteLine($"error: interrupted ({context.Signal}); {(removed == 0 ? "no" : removed.ToString(System.Globalization.CultureInfo.InvariantCulture))} partial output{(removed == 1 ? "" : "s")} removed, finished ones kept. Fix: rerun the command to complete its outputs.");
-        Environment.Exit(context.Signal == PosixSignal.SIGINT ? 130 : 143);
+        Environment.Exit(code);
     }
+
+    private static int _interrupted;
 
     private static int Invoke(ParseResult parsed)
     {
         try
         {
             return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch when (Siren.Core.IO.AtomicFile.IsStopping)
+        {
+            // A failure the interrupt caused (a temporary it removed): the handler reports the interrupt instead.
+            Siren.Core.IO.AtomicFile.WaitIfStopping();
+            throw;
         }
         catch (Exception e) when (UserError(e) is { } user)
         {

@@ -72,7 +72,7 @@ public sealed class DetectionArguments
     /// <summary>--threshold (one level for all maps) or --thresholds (a per-map CSV), for every command that takes them; null when neither is given, an error when both are.</summary>
     public static Thresholds? ReadThresholds(double? level, string? csv) => (level, csv) switch
     {
-        (not null, not null) => throw new SirenException("give either --threshold or --thresholds, not both. Fix: drop one (a per-map CSV overrides one level for all)."),
+        (not null, not null) => throw new SirenException("give either --threshold or --thresholds, not both. Fix: drop one: --threshold for one level for all maps, or --thresholds for per-map levels."),
         (double l, null) => Thresholds.Constant(l),
         (null, string c) => Thresholds.FromCsv(c),
         _ => null,

@@ -23,4 +23,4 @@ var root = new RootCommand("Siren.Native: structural blocks (SIREn) from cryo-EM
     FineTuneCommand.Create(),
     MakeTrainingSetCommand.Create(),
 };
-return CliHost.Run(root, args);
+return CliHost.Run(root, args, interruptible: true);

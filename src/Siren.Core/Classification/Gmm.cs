@@ -51,9 +51,13 @@ public static class Gmm
         var resp = new double[n];
         for (int s = 0; s < starts; s++)
         {
-            double a = x[rng.Next(n)], b = x[rng.Next(n)];
-            for (int redraw = 0; b == a && redraw < 64; redraw++) b = x[rng.Next(n)];
+            double a, b;
             if (s == 0) { a = Quantile(x, 0.25); b = Quantile(x, 0.75); }
+            else
+            {
+                a = x[rng.Next(n)]; b = x[rng.Next(n)];
+                for (int redraw = 0; b == a && redraw < 64; redraw++) b = x[rng.Next(n)];
+            }
             if (a == b) { a = min; b = max; }
             var fit = Run(x, Math.Min(a, b), Math.Max(a, b), Math.Sqrt(variance + floor), 0.5, floor, maxIterations, tolerance, resp);
             if (best is null || fit.LogLikelihood > best.LogLikelihood + 1e-12) best = fit;

@@ -27,7 +27,6 @@ public sealed class BinarizedEnsemble
     public Vec3 Origin { get; }
     public OccupancyMatrix Occupancy { get; }
 
-    /// <summary>Origins within a thousandth of an Å: headers written by one program in float32.</summary>
     /// <summary>Maps with no voxel above their threshold named one per line; the rest are counted in one line.</summary>
     private const int EmptyMapsNamed = 5;
 

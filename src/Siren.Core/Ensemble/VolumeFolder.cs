@@ -73,7 +73,7 @@ public static partial class VolumeFolder
             if (nx != box || ny != box || nz != box)
                 throw new SirenException($"'{f.Path}' is {nx}×{ny}×{nz} but '{firstName}' is {box}³; all maps must share one box. Fix: resample the odd map to the ensemble's box (Fourier-crop it, e.g. cryodrgn downsample -D {box}), or remove it.");
             // Distances in Å (the locality factor) come from the first map's voxel size; a map on another grid is from another ensemble.
-            // A header without a voxel size (cell 0 or NaN) is left to the detection's --apix check.
+            // A header without a voxel size (cell 0 or NaN) is left to the callers: detection's --apix check, occupancy's masks check.
             if (VoxelSizes.IsSize(header.VoxelSize) && VoxelSizes.IsSize(first.VoxelSize) && !VoxelSizes.Same(header.VoxelSize, first.VoxelSize))
                 throw new SirenException($"'{f.Path}' has voxels of {header.VoxelSize.X:G4} Å but '{firstName}' of {first.VoxelSize.X:G4} Å; the maps of one ensemble share one grid. Fix: correct the odd map's header, or remove it.");
             if (!SameOrigin(header.Origin, first.Origin))
@@ -82,6 +82,7 @@ public static partial class VolumeFolder
         return first;
     }
 
+    /// <summary>Origins within a thousandth of an Å: headers written by one program in float32.</summary>
     internal static bool SameOrigin(Vec3 a, Vec3 b) => !(Math.Abs(a.X - b.X) > 1e-3 || Math.Abs(a.Y - b.Y) > 1e-3 || Math.Abs(a.Z - b.Z) > 1e-3);
 
     public static int MapIdOf(string path)

@@ -13,10 +13,15 @@ public static class AtomicFile
     /// </summary>
     private static readonly AsyncLocal<System.Collections.Concurrent.ConcurrentStack<string>?> Created = new();
 
-    /// <summary>The temporary files and staged folders being written now, in this process, for <see cref="RemoveInFlight"/>.</summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> InFlight = new();
+    private enum Temporary { File, Folder, Swapping }
 
-    private static volatile bool _stopping;
+    /// <summary>The temporary files and staged folders being written now, in this process, for <see cref="RemoveInFlight"/>.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Temporary> InFlight = new();
+
+    private static int _stopping;
+
+    /// <summary>Whether <see cref="StopWriting"/> has run: the process is about to exit, and what fails now failed because of it.</summary>
+    public static bool IsStopping => Volatile.Read(ref _stopping) == 1;
 
     /// <summary>
     /// On an interrupt (Ctrl-C, SIGTERM), before the process exits: no new output is begun (a write that starts
@@ -26,24 +31,27 @@ public static class AtomicFile
     /// </summary>
     public static int StopWriting(TimeSpan drain)
     {
-        _stopping = true;
+        // A full fence: a writer that registers after this reads the flag set, one that registered before is seen below.
+        Interlocked.Exchange(ref _stopping, 1);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (!InFlight.IsEmpty && clock.Elapsed < drain) Thread.Sleep(10);
         return RemoveInFlight();
     }
 
-    private static void WaitIfStopping()
+    /// <summary>After an interrupt, whatever would be begun, or reported as failed, waits for the exit instead.</summary>
+    public static void WaitIfStopping()
     {
-        if (_stopping) Thread.Sleep(Timeout.Infinite);
+        if (IsStopping) Thread.Sleep(Timeout.Infinite);
     }
 
     private static int RemoveInFlight()
     {
         int removed = 0;
-        foreach (var (path, isFolder) in InFlight)
+        foreach (var (path, kind) in InFlight)
         {
-            if (!Path.Exists(path)) continue; // registered, not yet created
-            if (isFolder) TryDeleteDirectory(path); else TryDelete(path);
+            // Not yet created; or a finished folder moving into place, which the next command's recovery completes.
+            if (!Path.Exists(path) || kind == Temporary.Swapping) continue;
+            if (kind == Temporary.Folder) TryDeleteDirectory(path); else TryDelete(path);
             if (!Path.Exists(path)) removed++;
         }
         return removed;
@@ -93,8 +101,8 @@ public static class AtomicFile
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full)!;
         string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{ThisHost}.{Guid.NewGuid():N}.tmp");
-        WaitIfStopping();
-        InFlight[temp] = false;
+        InFlight[temp] = Temporary.File;
+        WaitIfStopping(); // registered first: StopWriting either sees this temporary or this sees it stopping
         try
         {
             CreateDirectory(dir);
@@ -107,11 +115,13 @@ public static class AtomicFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            WaitIfStopping(); // its temporary was removed by the interrupt: not a disk or permission error to report
             TryDelete(temp);
             throw new SirenException($"cannot write '{full}': {e.Message} Fix: choose a writable output folder with free space (--outdir/--out).", e);
         }
         catch
         {
+            WaitIfStopping();
             TryDelete(temp);
             throw;
         }
@@ -144,8 +154,8 @@ public static class AtomicFile
         string full = Path.GetFullPath(dir);
         string stem = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{ThisHost}.{Guid.NewGuid():N}");
         string staged = stem + ".tmp", previous = stem + ".old";
+        InFlight[staged] = Temporary.Folder;
         WaitIfStopping();
-        InFlight[staged] = true;
         try
         {
             if (File.Exists(full))
@@ -154,17 +164,21 @@ public static class AtomicFile
             CreateDirectory(Path.GetDirectoryName(full)!);
             Directory.CreateDirectory(staged);
             fill(staged);
+            InFlight[staged] = Temporary.Swapping;
+            WaitIfStopping();
             if (Directory.Exists(full)) Directory.Move(full, previous);
             Directory.Move(staged, full);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            WaitIfStopping();
             TryDeleteDirectory(staged);
             if (Directory.Exists(previous) && !Directory.Exists(full)) Directory.Move(previous, full);
             throw new SirenException($"cannot write '{full}': {e.Message} Fix: choose a writable output folder with free space (--outdir/--out).", e);
         }
         catch
         {
+            WaitIfStopping();
             TryDeleteDirectory(staged);
             throw;
         }

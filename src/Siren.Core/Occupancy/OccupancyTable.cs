@@ -65,7 +65,7 @@ public sealed class OccupancyTable
             string[] row = table.Rows[r];
             int line = r + 2;
             if (!int.TryParse(row[idCol], NumberStyles.Integer, CultureInfo.InvariantCulture, out ids[r]) || ids[r] < 0)
-                throw new SirenException($"'{path}' line {line}: map id '{row[idCol]}' is not a map number (a whole number from 0). Fix: the first column must be vol_id (vol_007.mrc → 7).");
+                throw new SirenException($"'{path}' line {line}: map id '{row[idCol]}' is not a map number (a whole number from 0). Fix: vol_id holds the map number (vol_007.mrc → 7).");
             if (!lineOfMap.TryAdd(ids[r], line))
                 throw new SirenException($"'{path}' lists map {ids[r]} twice (lines {lineOfMap[ids[r]]} and {line}). Fix: keep one row per map.");
             var v = new double[columns.Length];

@@ -128,12 +128,12 @@ public static class RunPipeline
         if (options.Classify.Distance is null && options.Classify.Classes > analysed.Count)
             throw new SirenException($"cannot cut the {analysed.Count} maps block detection kept into {options.Classify.Classes} classes. Fix: choose --classes between 1 and {analysed.Count}.");
 
-        // Occupancy as the paper measures blocks: each map binarized at its threshold, normalized by block size;
-        // occupied as the blocks were found (value > level), or maps whose solvent sits exactly at the level
-        // would fill every block.
         if (blocks.Blocks.Count == 0)
             return NoBlocks(options, maps, analysed, blocks, stages, outdir, backend, detectStamp, log);
 
+        // Occupancy as the paper measures blocks: each map binarized at its threshold, normalized by block size;
+        // occupied as the blocks were found (value > level), or maps whose solvent sits exactly at the level
+        // would fill every block.
         var occStamp = new JsonObject { ["after"] = detectStamp.DeepClone(), ["normalization"] = "per-voxel", ["binarized"] = "above" };
         string occCsv = Path.Combine(occFolder, OccupanciesFile);
         stages.Add(Stage("occupancy", occFolder, occStamp, [occCsv], [classFolder, .. summaries], log, () =>
@@ -201,6 +201,9 @@ public static class RunPipeline
         List<StageOutcome> stages, string outdir, ICooccurrenceBackend backend, JsonObject detectStamp, Action<string>? log)
     {
         log?.Invoke($"run: no structural blocks in {analysed.Count} maps, so no occupancy or classes; {ReportFile} says why this can be the answer");
+        // A siren chimerax script's manifest from before: the script went with the blocks it showed.
+        string chimeraxManifest = Path.Combine(outdir, RunManifest.NameBeside(Path.Combine(outdir, ChimeraXFile)));
+        if (File.Exists(chimeraxManifest)) File.Delete(chimeraxManifest);
         string report = Path.Combine(outdir, ReportFile);
         AtomicFile.WriteAllText(report, Report(options, maps, analysed, blocks, null, null, stages, outdir, analysed[0].Path));
         var manifest = new RunManifest("run");
@@ -429,7 +432,7 @@ public static class RunPipeline
 
         if (classes is null)
         {
-            r.Append("\n## No blocks\n\nNo set of more than 5 sampled voxels is co-occupied more often than chance at these thresholds and p-values, " +
+            r.Append("\n## No blocks\n\nNo set of more than 5 sampled voxels is co-occupied (with --pass complement or both, also co-absent) more often than chance at these thresholds and p-values, " +
                      "so there is nothing to measure or classify. That is the expected answer for a homogeneous ensemble (the paper's 100 %-intact " +
                      "control finds none). If the maps do vary, check that the thresholds enclose the molecule in every map " +
                      "(a level in the noise leaves nothing co-occupied), and that there are enough maps for the variable part's frequency; " +
