@@ -178,18 +178,28 @@ public static class RunPipeline
         {
             log?.Invoke($"warning: no {ChimeraXFile}: {e.Message}");
         }
-        // A siren chimerax that wrote this script before left its manifest beside it; it describes that script.
-        string chimeraxManifest = Path.Combine(outdir, RunManifest.NameBeside(cxc));
-        if (File.Exists(chimeraxManifest)) File.Delete(chimeraxManifest);
-
+        RemoveChimeraxManifest(outdir);
         AtomicFile.WriteAllText(report, Report(options, maps, analysed, blocks, table, classes, stages, outdir, exemplar));
+        WriteManifest(outdir, classStamp, options, backend, stages, blocks.Blocks.Count, classes.Classes.Max());
+        return new RunResult(stages, blocks, classes, report);
+    }
+
+    /// <summary>A siren chimerax that wrote OUT/blocks.cxc before left its manifest beside it; it describes that script, not the run's.</summary>
+    private static void RemoveChimeraxManifest(string outdir)
+    {
+        string chimeraxManifest = Path.Combine(outdir, RunManifest.NameBeside(Path.Combine(outdir, ChimeraXFile)));
+        if (File.Exists(chimeraxManifest)) File.Delete(chimeraxManifest);
+    }
+
+    /// <summary>The run's manifest.json: the last stage's stamp as parameters, every stage's outcome, and the counts.</summary>
+    private static void WriteManifest(string outdir, JsonObject stamp, RunOptions options, ICooccurrenceBackend backend, List<StageOutcome> stages, int blocks, int? classes)
+    {
         var manifest = new RunManifest("run");
-        foreach (var (key, value) in classStamp) manifest.Parameter(key, value?.DeepClone());
+        foreach (var (key, value) in stamp) manifest.Parameter(key, value?.DeepClone());
         manifest.Parameter("device", options.Device).Parameter("backend", backend.Name)
             .Result("stages", new JsonArray(stages.Select(s => (JsonNode)new JsonObject { ["stage"] = s.Stage, ["skipped"] = s.Skipped, ["seconds"] = s.Seconds }).ToArray()))
-            .Result("blocks", blocks.Blocks.Count).Result("classes", classes.Classes.Max());
+            .Result("blocks", blocks).Result("classes", classes);
         manifest.Write(outdir);
-        return new RunResult(stages, blocks, classes, report);
     }
 
     /// <summary>
@@ -201,17 +211,10 @@ public static class RunPipeline
         List<StageOutcome> stages, string outdir, ICooccurrenceBackend backend, JsonObject detectStamp, Action<string>? log)
     {
         log?.Invoke($"run: no structural blocks in {analysed.Count} maps, so no occupancy or classes; {ReportFile} says why this can be the answer");
-        // A siren chimerax script's manifest from before: the script went with the blocks it showed.
-        string chimeraxManifest = Path.Combine(outdir, RunManifest.NameBeside(Path.Combine(outdir, ChimeraXFile)));
-        if (File.Exists(chimeraxManifest)) File.Delete(chimeraxManifest);
+        RemoveChimeraxManifest(outdir);
         string report = Path.Combine(outdir, ReportFile);
         AtomicFile.WriteAllText(report, Report(options, maps, analysed, blocks, null, null, stages, outdir, analysed[0].Path));
-        var manifest = new RunManifest("run");
-        foreach (var (key, value) in detectStamp) manifest.Parameter(key, value?.DeepClone());
-        manifest.Parameter("device", options.Device).Parameter("backend", backend.Name)
-            .Result("stages", new JsonArray(stages.Select(s => (JsonNode)new JsonObject { ["stage"] = s.Stage, ["skipped"] = s.Skipped, ["seconds"] = s.Seconds }).ToArray()))
-            .Result("blocks", 0).Result("classes", null);
-        manifest.Write(outdir);
+        WriteManifest(outdir, detectStamp, options, backend, stages, 0, null);
         return new RunResult(stages, blocks, null, report);
     }
 
