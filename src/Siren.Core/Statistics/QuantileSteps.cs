@@ -3,9 +3,9 @@ namespace Siren.Core.Statistics;
 /// <summary>
 /// Q(p) = <see cref="Binomial.UpperQuantile"/>(p, α) of Binomial(V, p) for one α over a range of p, read off
 /// its steps. Q is nondecreasing in p (the binomial grows stochastically with p), so Q(p) is Q(lo) plus the
-/// number of breakpoints b_k = inf{p : P(X &gt; k − 1) &gt; α} below p (a cell at a breakpoint is computed directly, below). A cutoff table asks for D²/2 cells,
-/// D up to V + 1 distinct counts: one bisection per step and a binary search per cell replace a tail sum per
-/// cell (docs/method.md gives the times). The reference rule's flag, whether the median of the maximum of the
+/// number of breakpoints b_k = inf{p : P(X &gt; k − 1) &gt; α} below p (a cell at a breakpoint is computed
+/// directly, see the remarks). A cutoff table asks for D²/2 cells, D up to V + 1 distinct counts: one
+/// bisection per step and a binary search per cell replace a tail sum per cell (docs/method.md gives the times). The reference rule's flag, whether the median of the maximum of the
 /// original's draws lies below Q, is a step of p too for each Q = l (P(M ≤ l, second largest &lt; l) falls as
 /// p grows), and is read off the same way.
 /// </summary>
