@@ -31,7 +31,7 @@ public static class BenchCommand
         {
             int[] sizes = ParseBoxes(parse.GetValue(boxes)!);
             // Checked before the backend starts and the peak is measured, so a bad size costs no waiting.
-            ScalingBenchmark.Validate(parse.GetValue(workdir)!, sizes, parse.GetValue(maps), parse.GetValue(repeats));
+            ScalingBenchmark.Validate(parse.GetValue(workdir)!, sizes, parse.GetValue(maps), parse.GetValue(repeats), parse.GetValue(seed));
             using ICooccurrenceBackend backend = DeviceSelection.Create(parse.GetValue(device)!, CliHost.Log);
             double peak = PopcountPeak.Measure(TimeSpan.FromSeconds(1));
             Console.WriteLine($"# Siren.Native bench: {Environment.ProcessorCount} cores, backend {backend.Name}, POPCNT peak {peak / 1e9:F2} G word-popcounts/s (all cores)");

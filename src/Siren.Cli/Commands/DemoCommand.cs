@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Siren.Core;
 using Siren.Core.Blocks;
 using Siren.Core.Kernels;
 using Siren.Core.Pipeline;
@@ -47,9 +48,16 @@ public static class DemoCommand
         {
             ulong seedValue = pr.GetValue(seed);
             string dir = pr.GetValue(outdir)!;
+            // simulate alone may write one map; demo goes on to co-occupancy, which needs an ensemble.
+            if (pr.GetValue(count) is int n && n < 2)
+                throw new SirenException($"--n {n}: demo finds blocks in the maps it simulates, and co-occupancy needs at least 2. Fix: pass --n 2 or more (or omit it for the preset's).");
+
             using ICooccurrenceBackend backend = DeviceSelection.Create(pr.GetValue(device)!, CliHost.Log);
             string? specPath = pr.GetValue(spec);
             string? presetName = pr.GetValue(preset) ?? (specPath is null ? SimulationPresets.Demo : null);
+            bool Given(Option option) => pr.GetResult(option) is { Implicit: false };
+            if (presetName != SimulationPresets.Ul2Titration && (Given(deletion) || Given(intact)))
+                CliHost.Log("warning: --deletion and --intact apply to --preset ul2-titration only; ignored here.");
             SimulationSetup setup = SimulateCommand.Resolve(presetName, specPath, pr.GetValue(model), pr.GetValue(builtin), pr.GetValue(deletion), pr.GetValue(intact), seedValue);
             CliHost.Log($"demo: simulating {setup.Spec.Name} into {Path.Combine(dir, SimulatedRun.MapsFolder)}");
             SimulatedRunResult run = SimulatedRun.Run(setup, dir, backend, seedValue, pr.GetValue(count),

@@ -30,12 +30,14 @@ public static class ScoreCommand
         {
             string blocksPath = pr.GetValue(blocks)!, truthPath = pr.GetValue(truth)!;
             var manifest = new RunManifest("score").Parameter("blocks", Path.GetFullPath(blocksPath)).Parameter("truth", Path.GetFullPath(truthPath));
-            ScoreReport report = manifest.Time("score", () => BlockScorer.Score(blocksPath, truthPath));
             string stageFolder = Directory.Exists(blocksPath) ? blocksPath : Path.GetDirectoryName(Path.GetFullPath(blocksPath))!;
             string folder = AtomicFile.EnsureDirectory(pr.GetValue(outdir) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(stageFolder))!, BlockDetection.ScoreFolder));
+            // A score.json that siren score did not write here (a demo's, the user's) is not its to replace.
+            RunManifest.RequireOwnOutputs(folder, "score", [ScoreReport.FileName]);
+            ScoreReport report = manifest.Time("score", () => BlockScorer.Score(blocksPath, truthPath));
             report.Write(Path.Combine(folder, ScoreReport.FileName));
             manifest.Result("found", report.Found).Result("regions", report.Regions.Count).Result("false_blocks", report.FalseBlocks)
-                .Result("summary", JsonValue.Create(report.Summary)).Write(folder);
+                .Result("summary", JsonValue.Create(report.Summary)).Outputs([ScoreReport.FileName]).Write(folder);
             Console.WriteLine(report.FormatTable());
             return 0;
         });

@@ -41,7 +41,7 @@ public static class ScalingBenchmark
     /// Checks a whole run before any of it: box sizes, maps and repeats in range, and the maps still to be
     /// written fitting the disk of <paramref name="workdir"/> (created here), and the largest box's maps being written fitting memory.
     /// </summary>
-    public static void Validate(string workdir, IReadOnlyList<int> boxes, int maps, int repeats)
+    public static void Validate(string workdir, IReadOnlyList<int> boxes, int maps, int repeats, ulong seed)
     {
         if (boxes.Count == 0) throw new SirenException("--boxes names no box size. Fix: pass comma-separated box sizes, e.g. --boxes 64,96,128.");
         foreach (int box in boxes)
@@ -50,7 +50,7 @@ public static class ScalingBenchmark
         if (maps < 2) throw new SirenException($"--maps {maps}: co-occupancy needs at least two maps. Fix: pass --maps 2 or more (500 by default).");
         if (repeats < 1) throw new SirenException($"--repeats {repeats}: each box needs at least one run. Fix: pass --repeats 1 or more (the fastest run is reported).");
         string dir = AtomicFile.EnsureDirectory(workdir, "--workdir");
-        double bytes = boxes.Distinct().Where(b => !HasMaps(MapsFolder(dir, b, maps), maps)).Sum(b => (double)maps * ResourceBudget.MapFileBytes(b));
+        double bytes = boxes.Distinct().Where(b => !HasMaps(MapsFolder(dir, b, maps, seed), maps)).Sum(b => (double)maps * ResourceBudget.MapFileBytes(b));
         ResourceBudget.RequireDisk(dir, bytes, $"bench: {maps} maps per box size", "lower --boxes or --maps, or point --workdir at a larger disk");
         // Every core writes a map of its own, and detection holds the binarized ensemble besides.
         int largest = boxes.Max();
@@ -60,9 +60,10 @@ public static class ScalingBenchmark
 
     public static ScalingRow Measure(string workdir, int box, int maps, ICooccurrenceBackend backend, int repeats, ulong seed, Action<string>? log = null)
     {
-        Validate(workdir, [box], maps, repeats);
-        string voldir = MapsFolder(workdir, box, maps);
-        if (!HasMaps(voldir, maps))
+        Validate(workdir, [box], maps, repeats, seed);
+        string voldir = MapsFolder(workdir, box, maps, seed);
+        bool reused = HasMaps(voldir, maps);
+        if (!reused)
         {
             log?.Invoke($"bench: writing {maps} maps of {box}³ to {voldir}");
             BenchmarkEnsemble.Write(voldir, box, maps, seed);
@@ -74,7 +75,17 @@ public static class ScalingBenchmark
             string outdir = Path.Combine(workdir, $"out_{box}_{maps}");
             long before = backend is CpuCooccurrenceBackend cpuBefore ? cpuBefore.PopcountedPairs : 0;
             var sw = Stopwatch.StartNew();
-            DetectionResult result = BlockDetection.Run(options, outdir, backend);
+            DetectionResult result;
+            try
+            {
+                result = BlockDetection.Run(options, outdir, backend);
+            }
+            catch (SirenException e) when (reused)
+            {
+                // The map's own advice (re-export it) does not fit a map bench generated: it can write it again.
+                string problem = e.Message.Split(" Fix:")[0];
+                throw new SirenException($"bench's ensemble from an earlier run is damaged: {problem} Fix: delete '{voldir}'; bench writes it anew.", e);
+            }
             double total = sw.Elapsed.TotalSeconds;
             var occ = result.Ensemble.Occupancy;
             int sampled = (int)result.Sketch.Results["sampled_voxels"]!;
@@ -91,7 +102,8 @@ public static class ScalingBenchmark
         return best!;
     }
 
-    private static string MapsFolder(string workdir, int box, int maps) => Path.Combine(workdir, $"maps_{box}_{maps}");
+    /// <summary>Named by everything the maps depend on, so another --seed never reuses this one's maps.</summary>
+    private static string MapsFolder(string workdir, int box, int maps, ulong seed) => Path.Combine(workdir, $"maps_{box}_{maps}_seed{seed}");
 
     /// <summary>Maps a previous run left are reused when the folder holds exactly the ensemble.</summary>
     private static bool HasMaps(string voldir, int maps) => Directory.Exists(voldir) && Directory.GetFiles(voldir, "*.mrc").Length == maps;

@@ -130,7 +130,7 @@ public static class ParticleSelection
         if (unlisted * 2 > labels.Count || classesWithoutMap * 2 > classes)
         {
             int example = Enumerable.Range(0, labels.Count).First(i => !listed.Contains(labels[i]));
-            throw new SirenException($"{unlisted} of {labels.Count} particles in '{labelsSource}' belong to k-means classes with no map in '{mapsSource}' (particle {example} is in class {labels[example]}; {classes} classes, {mapIds.Length} maps): more than --filter leaves out. {fix}");
+            throw new SirenException($"{unlisted} of {labels.Count} particles in '{labelsSource}' belong to k-means classes with no map in '{mapsSource}' (particle {example} is in class {labels[example]}; {classes} classes, {mapIds.Length} maps): more than leaving out a few outlier maps (siren run --filter) would. {fix}");
         }
         return unlisted;
     }

@@ -74,16 +74,17 @@ public sealed class AtomModel
     /// Reads a model given as one file or as a folder of .pdb/.cif files (a segmented model such as
     /// ../shared/data/ecoli50s_model); each file's atoms carry its name as <see cref="Atom.Model"/>.
     /// </summary>
-    public static AtomModel ReadPath(string fileOrFolder)
+    /// <param name="option">The option that named the model, for errors (make-training-set's is --ribosome).</param>
+    public static AtomModel ReadPath(string fileOrFolder, string option = "--model")
     {
         if (File.Exists(fileOrFolder)) return Read(fileOrFolder);
         if (!Directory.Exists(fileOrFolder))
-            throw new SirenException($"atomic model '{fileOrFolder}' does not exist. Fix: pass a PDB/mmCIF file or a folder of them with --model.");
+            throw new SirenException($"atomic model '{fileOrFolder}' does not exist. Fix: pass a PDB/mmCIF file or a folder of them with {option}.");
         string[] files = Directory.EnumerateFiles(fileOrFolder)
             .Where(f => Path.GetExtension(f).ToLowerInvariant() is ".pdb" or ".ent" or ".cif" or ".mmcif")
             .Order(StringComparer.Ordinal).ToArray();
         if (files.Length == 0)
-            throw new SirenException($"folder '{fileOrFolder}' holds no .pdb or .cif file. Fix: point --model at the model's files.");
+            throw new SirenException($"folder '{fileOrFolder}' holds no .pdb or .cif file. Fix: point {option} at the model's files.");
         return Concat(files.Select(f => Read(f)));
     }
 

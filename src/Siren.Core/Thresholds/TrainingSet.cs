@@ -189,7 +189,7 @@ public static class TrainingSet
             throw new SirenException("--families includes ribosome_subset, which needs the 50S model. Fix: pass --ribosome with the folder of prots1.pdb, RNA1.pdb, … (shared/data/ecoli50s_model), or drop ribosome_subset.");
         if (!Directory.Exists(dir))
             throw new SirenException($"--ribosome '{dir}' is not a folder. Fix: pass --ribosome with the folder of prots1.pdb, RNA1.pdb, … (shared/data/ecoli50s_model).");
-        return AtomModel.ReadPath(dir).Atoms.GroupBy(a => (a.Model, a.Chain))
+        return AtomModel.ReadPath(dir, "--ribosome").Atoms.GroupBy(a => (a.Model, a.Chain))
             .OrderBy(g => g.Key.Model, StringComparer.Ordinal).ThenBy(g => g.Key.Chain, StringComparer.Ordinal)
             .Select(g => g.ToArray()).ToArray();
     }

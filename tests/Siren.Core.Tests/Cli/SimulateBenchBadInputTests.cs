@@ -202,6 +202,30 @@ public class SimulateBenchBadInputTests
         AssertOneError(SirenProcess.Run("bench", "--boxes", "16", "--maps", "4", "--workdir", file), "a-file", "not a folder", "Fix:");
     }
 
+    /// <summary>demo goes on to co-occupancy, which one map cannot have: refused before anything is simulated.</summary>
+    [Fact]
+    public void DemoOfOneMapIsRefusedUpFront()
+    {
+        string outdir = Path.Combine(TestPaths.NewTempDir(), "demo");
+        AssertOneError(SirenProcess.Run("demo", "--n", "1", "--outdir", outdir), "--n 1", "Fix: pass --n 2 or more");
+        Assert.False(Directory.Exists(outdir));
+    }
+
+    /// <summary>bench keeps its maps in --workdir between runs: another seed's ensemble is another folder, and a damaged one says to delete it.</summary>
+    [Fact]
+    public void BenchReusesOnlyItsOwnSeedsMaps()
+    {
+        string workdir = TestPaths.NewTempDir();
+        Assert.Equal(0, SirenProcess.Run("bench", "--boxes", "16", "--maps", "12", "--repeats", "1", "--seed", "1", "--workdir", workdir, "--device", "cpu").ExitCode);
+        Assert.Equal(0, SirenProcess.Run("bench", "--boxes", "16", "--maps", "12", "--repeats", "1", "--seed", "2", "--workdir", workdir, "--device", "cpu").ExitCode);
+        string seed1 = Path.Combine(workdir, "maps_16_12_seed1"), seed2 = Path.Combine(workdir, "maps_16_12_seed2");
+        Assert.NotEqual(File.ReadAllBytes(Path.Combine(seed1, "vol_003.mrc")), File.ReadAllBytes(Path.Combine(seed2, "vol_003.mrc")));
+
+        File.WriteAllBytes(Path.Combine(seed1, "vol_005.mrc"), [1, 2, 3]);
+        AssertOneError(SirenProcess.Run("bench", "--boxes", "16", "--maps", "12", "--repeats", "1", "--seed", "1", "--workdir", workdir, "--device", "cpu"),
+            "vol_005.mrc", "earlier run is damaged", $"Fix: delete '{seed1}'");
+    }
+
     [Theory]
     [InlineData("--jobs", "-1", "--jobs -1")]
     [InlineData("--distinct", "0", "--distinct 0")]

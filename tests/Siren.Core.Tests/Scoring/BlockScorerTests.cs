@@ -101,5 +101,12 @@ public class BlockScorerTests
         var missing = SirenProcess.Run("score", "--blocks", blocksDir, "--truth", Path.Combine(sim, "nope.json"));
         Assert.Equal(2, missing.ExitCode);
         Assert.Contains("nope.json", missing.Stderr);
+
+        // Rescoring into its own folder replaces its own score.json; one it did not write is refused, untouched.
+        Assert.Equal(0, SirenProcess.Run("score", "--blocks", blocksDir, "--truth", sim).ExitCode);
+        string foreign = TestPaths.NewTempDir();
+        File.WriteAllText(Path.Combine(foreign, ScoreReport.FileName), "{\"mine\": true}");
+        Cli.BadInputTests.AssertOneError(SirenProcess.Run("score", "--blocks", blocksDir, "--truth", sim, "--outdir", foreign), "score.json", "did not write");
+        Assert.Equal("{\"mine\": true}", File.ReadAllText(Path.Combine(foreign, ScoreReport.FileName)));
     }
 }
