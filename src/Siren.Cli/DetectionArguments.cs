@@ -18,7 +18,7 @@ public sealed class DetectionArguments
     /// <summary>Each command describes what it reads and writes there.</summary>
     public Option<string> OutDir { get; } = new("--outdir") { DefaultValueFactory = _ => "." };
     public Option<int> Subsample { get; } = new("--subsample") { Description = "Sketch tests all pairs among 1/subsample of the union voxels, chosen at random.", DefaultValueFactory = _ => 2 };
-    public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed for the random sample of union voxels the sketch tests (--subsample); nothing else is random.", DefaultValueFactory = _ => 0UL };
+    public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed of every random choice: the sample of union voxels the sketch tests (--subsample) and, in siren run, the mixture fits' starts.", DefaultValueFactory = _ => 0UL };
     public Option<double> PosP { get; } = new("--posp") { Description = "p for positive co-occupancy before Bonferroni correction (used by --cutoffs exact; the reference level does not depend on it).", DefaultValueFactory = _ => DetectionOptions.DefaultPosP };
     public Option<double> NegP { get; } = new("--negp") { Description = "p for negative co-occupancy before Bonferroni correction (used by --cutoffs exact; the reference level does not depend on it).", DefaultValueFactory = _ => DetectionOptions.DefaultNegP };
     public Option<CutoffRule> Cutoffs { get; } = new("--cutoffs") { Description = "reference: the original's bootstrap level (≈ max of 1000 draws); exact: binomial quantile at 1 − p/m.", DefaultValueFactory = _ => DetectionOptions.DefaultCutoffs };
