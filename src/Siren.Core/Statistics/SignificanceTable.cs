@@ -80,6 +80,11 @@ public sealed class SignificanceTable
             if (rank[f] == 0) { rank[f] = distinct.Count; distinct.Add(f); }
 
         int d = distinct.Count;
+        // D² cells of a double and an int each; int indices reach 46340² (V of about 46,000 maps).
+        if (d > 46340)
+            throw new SirenException($"{maps} maps give {d} distinct occupancy counts, more than a cutoff table indexes. Fix: analyse a random subset of at most 46,000 maps.");
+        IO.ResourceBudget.RequireMemory((double)d * d * (sizeof(double) + sizeof(int)), $"{pass.ToString().ToLowerInvariant()} cutoff table for {d} distinct occupancy counts of {maps} maps",
+            "analyse a random subset of the maps (the table grows as their number squared)");
         var local = new double[d * d];
         var other = new int[d * d];
         double localAlpha = CutoffLevel.TailProbability(rule, posp, tests);

@@ -172,6 +172,15 @@ public class SignificanceTableTests
     }
 
     [Fact]
+    public void AnEnsembleTooLargeForATableIsAUserErrorNotAnIndexOverflow()
+    {
+        int v = 50_000;
+        var e = Assert.Throws<SirenException>(() => SignificanceTable.Build(EdgePass.Positive, v, Enumerable.Range(1, 46_341).ToArray(), 0.01, 0.05, 1e9, CutoffRule.Reference));
+        Assert.Contains("46341 distinct occupancy counts", e.Message);
+        Assert.Contains("Fix:", e.Message);
+    }
+
+    [Fact]
     public void LocalityFactorFollowsThePaper()
     {
         Assert.Equal(1.25, LocalityFactor.At(6.55));
