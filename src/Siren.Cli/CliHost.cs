@@ -119,7 +119,8 @@ public static class CliHost
                 _ => "as one of the choices",
             });
         string[] lines = typed.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return lines.Length == 1 ? lines[0] : $"{lines[0]} {string.Join(", ", lines[1..])}";
+        // The choices listed are enum names (Exact, Reference); help and the docs write them as typed, in lower case.
+        return lines.Length == 1 ? lines[0] : $"{lines[0]} {string.Join(", ", lines[1..].Select(c => c.ToLowerInvariant()))}";
     }
 
     /// <summary>The first option value (as given on the command line, with the option's name) that <paramref name="bad"/> flags.</summary>

@@ -21,10 +21,10 @@ public sealed class DetectionArguments
     public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed of every random choice: the sample of union voxels the sketch tests (--subsample) and, in siren run, the mixture fits' starts.", DefaultValueFactory = _ => 0UL };
     public Option<double> PosP { get; } = new("--posp") { Description = "p for positive co-occupancy before Bonferroni correction (used by --cutoffs exact; the reference level does not depend on it).", DefaultValueFactory = _ => DetectionOptions.DefaultPosP };
     public Option<double> NegP { get; } = new("--negp") { Description = "p for negative co-occupancy before Bonferroni correction (used by --cutoffs exact; the reference level does not depend on it).", DefaultValueFactory = _ => DetectionOptions.DefaultNegP };
-    public Option<CutoffRule> Cutoffs { get; } = new("--cutoffs") { Description = "reference: the original's bootstrap level (≈ max of 1000 draws); exact: binomial quantile at 1 − p/m.", DefaultValueFactory = _ => DetectionOptions.DefaultCutoffs };
+    public Option<CutoffRule> Cutoffs { get; } = ChoiceOption.Create("--cutoffs", "reference: the original's bootstrap level (≈ max of 1000 draws); exact: binomial quantile at 1 − p/m.", DetectionOptions.DefaultCutoffs);
     public Option<double?> Apix { get; } = new("--apix") { Description = "Å per voxel for the locality factor (default: the maps' header)." };
     public Option<double> ExpFrac { get; } = new("--exp-frac") { Description = "Fraction of a seed block a voxel must be related to in order to join it.", DefaultValueFactory = _ => DetectionOptions.DefaultExpFrac };
-    public Option<PassSelection> Pass { get; } = new("--pass") { Description = "positive (the paper's method), complement (co-absence), or both.", DefaultValueFactory = _ => DetectionOptions.DefaultPasses };
+    public Option<PassSelection> Pass { get; } = ChoiceOption.Create("--pass", "positive (the paper's method), complement (co-absence), or both.", DetectionOptions.DefaultPasses);
     public Option<string> Device { get; } = DeviceOption();
 
     /// <summary>--device for every command that counts co-occupancy (sketch, expand, run, demo, bench).</summary>
@@ -38,8 +38,8 @@ public sealed class DetectionArguments
     {
         PosP.DefaultValueFactory = null;
         NegP.DefaultValueFactory = null;
-        Cutoffs.DefaultValueFactory = null;
-        Pass.DefaultValueFactory = null;
+        Cutoffs.Description = Cutoffs.Description!.Replace(ChoiceOption.DefaultText(DetectionOptions.DefaultCutoffs), "", StringComparison.Ordinal).TrimEnd();
+        Pass.Description = Pass.Description!.Replace(ChoiceOption.DefaultText(DetectionOptions.DefaultPasses), "", StringComparison.Ordinal).TrimEnd();
         foreach (Option option in new Option[] { PosP, NegP, Cutoffs, Pass })
             option.Description += " Default: the sketch's (its manifest).";
     }
@@ -107,17 +107,17 @@ public static class DetectionOptionsCli
     /// </summary>
     public static DetectionOptions WithStatistics(this DetectionOptions o, DetectionArguments args, ParseResult parse)
     {
-        bool Given(Option option) => parse.GetResult(option) is { Implicit: false };
-        T GivenOr<T>(Option<T> option, T kept) => Given(option) ? parse.GetValue(option)! : kept;
         DetectionOptions given = o with
         {
-            PosP = GivenOr(args.PosP, o.PosP),
-            NegP = GivenOr(args.NegP, o.NegP),
-            Cutoffs = GivenOr(args.Cutoffs, o.Cutoffs),
-            Passes = GivenOr(args.Pass, o.Passes),
+            PosP = parse.ValueOr(args.PosP, o.PosP),
+            NegP = parse.ValueOr(args.NegP, o.NegP),
+            Cutoffs = parse.ValueOr(args.Cutoffs, o.Cutoffs),
+            Passes = parse.ValueOr(args.Pass, o.Passes),
         };
-        // A p that changes nothing would pass for a stricter or looser test (docs/method.md, reference mode).
-        if (given.Cutoffs == CutoffRule.Reference && (Given(args.PosP) || Given(args.NegP)))
+        // A p that changes nothing would pass for a stricter or looser test (docs/method.md, reference mode);
+        // a p that is no probability at all is the error to show, not this.
+        given.Validate();
+        if (given.Cutoffs == CutoffRule.Reference && (parse.Given(args.PosP) || parse.Given(args.NegP)))
             CliHost.Log("warning: --posp/--negp do not change the reference cutoffs (the original's bootstrap level is the maximum of 1000 draws at any real test count). Fix: add --cutoffs exact for a Bonferroni bound at that p.");
         return given;
     }

@@ -31,7 +31,7 @@ public static class DemoCommand
         var deletion = new Option<int>("--deletion") { Description = "ul2-titration: C-terminal residues of uL2 deleted.", DefaultValueFactory = _ => 271 };
         var levels = new Option<string>("--thresholds-from") { Description = "model: predict each map's threshold with the shipped model (siren predict-thresholds); truth: the simulator's true thresholds.", DefaultValueFactory = _ => "model" };
         levels.AcceptOnlyFromAmong("model", "truth");
-        var pass = new Option<PassSelection>("--pass") { Description = "positive (the paper's method), complement, or both (docs/method.md).", DefaultValueFactory = _ => PassSelection.Positive };
+        var pass = ChoiceOption.Create("--pass", "positive (the paper's method), complement, or both (docs/method.md).", DetectionOptions.DefaultPasses);
         var intact = new Option<double>("--intact") { Description = "ul2-titration: fraction of maps with intact uL2.", DefaultValueFactory = _ => 0.5 };
         var command = new Command("demo",
             "Run SIREn end to end on a simulated ensemble that needs no input file: the built-in pseudo-complex (three core subunits, " +
@@ -52,21 +52,21 @@ public static class DemoCommand
             if (pr.GetValue(count) is int n && n < 2)
                 throw new SirenException($"--n {n}: demo finds blocks in the maps it simulates, and co-occupancy needs at least 2. Fix: pass --n 2 or more (or omit it for the preset's).");
 
-            using ICooccurrenceBackend backend = DeviceSelection.Create(pr.GetValue(device)!, CliHost.Log);
             string? specPath = pr.GetValue(spec);
             string? presetName = pr.GetValue(preset) ?? (specPath is null ? SimulationPresets.Demo : null);
-            bool Given(Option option) => pr.GetResult(option) is { Implicit: false };
-            if (presetName != SimulationPresets.Ul2Titration && (Given(deletion) || Given(intact)))
+            if (presetName != SimulationPresets.Ul2Titration && (pr.Given(deletion) || pr.Given(intact)))
                 CliHost.Log("warning: --deletion and --intact apply to --preset ul2-titration only; ignored here.");
+            PassSelection passes = pr.ValueOr(pass, DetectionOptions.DefaultPasses);
             SimulationSetup setup = SimulateCommand.Resolve(presetName, specPath, pr.GetValue(model), pr.GetValue(builtin), pr.GetValue(deletion), pr.GetValue(intact), seedValue);
+            using ICooccurrenceBackend backend = DeviceSelection.Create(pr.GetValue(device)!, CliHost.Log);
             CliHost.Log($"demo: simulating {setup.Spec.Name} into {Path.Combine(dir, SimulatedRun.MapsFolder)}");
             SimulatedRunResult run = SimulatedRun.Run(setup, dir, backend, seedValue, pr.GetValue(count),
-                configure: o => o with { Passes = pr.GetValue(pass), Thresholds = pr.GetValue(levels) == "model" ? Predict(o.VolDir, dir) : o.Thresholds },
+                configure: o => o with { Passes = passes, Thresholds = pr.GetValue(levels) == "model" ? Predict(o.VolDir, dir) : o.Thresholds },
                 log: CliHost.Log, progress: CliHost.Progress);
             RunPipeline.RemoveDerivedFromBlocks(dir, CliHost.Log);
             // Levels predicted for an earlier demo's maps would sit beside a run on the true ones, looking current.
             if (pr.GetValue(levels) != "model") RunPipeline.RemovePredictedThresholds(dir);
-            new RunManifest("demo").Parameter("preset", setup.Spec.Name).Parameter("seed", seedValue).Parameter("maps", run.Simulation.Truth.Maps.Count).Parameter("backend", backend.Name).Parameter("pass", pr.GetValue(pass).ToString().ToLowerInvariant()).Parameter("thresholds_from", pr.GetValue(levels))
+            new RunManifest("demo").Parameter("preset", setup.Spec.Name).Parameter("seed", seedValue).Parameter("maps", run.Simulation.Truth.Maps.Count).Parameter("backend", backend.Name).Parameter("pass", passes.ToString().ToLowerInvariant()).Parameter("thresholds_from", pr.GetValue(levels))
                 .Result("found", run.Score.Found).Result("regions", run.Score.Regions.Count).Result("false_blocks", run.Score.FalseBlocks)
                 .Seconds("simulate", TimeSpan.FromSeconds(run.SimulateSeconds)).Seconds("thresholds", TimeSpan.FromSeconds(run.ThresholdSeconds))
                 .Seconds("sketch_expand", TimeSpan.FromSeconds(run.DetectSeconds)).Seconds("score", TimeSpan.FromSeconds(run.ScoreSeconds))

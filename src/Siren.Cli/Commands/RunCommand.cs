@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Siren.Core.Blocks;
 using Siren.Core.Classification;
+using Siren.Core.Curation;
 using Siren.Core.Kernels;
 using Siren.Core.Pipeline;
 
@@ -53,8 +54,11 @@ public static class RunCommand
                 Linkage = ClassifyCommand.ParseLinkage(parse.GetValue(linkage)!),
                 AssignMax = parse.GetValue(assignMax),
             };
-            // A mistyped classify option surfaces now, not after thresholds and blocks took minutes.
+            // A mistyped option surfaces now, not after thresholds and blocks took minutes (the level given here
+            // only lets the other parameters be checked; the real ones are read or predicted next).
             classify.Validate();
+            args.ReadDetection(parse, Siren.Core.Ensemble.Thresholds.Constant(0)).Validate();
+            ParticleSelection.RequireFirstMapId(parse.GetValue(particleLabels.FirstMapId));
             DetectionOptions detection = args.HasThresholds(parse)
                 ? args.ReadDetection(parse)
                 : args.ReadDetection(parse, RunPipeline.PredictedThresholds(parse.GetValue(args.VolDir)!, parse.GetValue(args.OutDir)!, CliHost.Log, CliHost.Progress));

@@ -30,6 +30,7 @@ public static class SketchCommand
         command.SetAction(parse =>
         {
             DetectionOptions options = args.ReadDetection(parse);
+            options.Validate();
             using ICooccurrenceBackend backend = args.CreateBackend(parse);
             StageResult result = BlockDetection.RunSketch(options, parse.GetValue(args.OutDir)!, backend, CliHost.Log, CliHost.Progress);
             RunPipeline.RemoveDerivedFromBlocks(parse.GetValue(args.OutDir)!, CliHost.Log);

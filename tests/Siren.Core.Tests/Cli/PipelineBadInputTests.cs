@@ -42,8 +42,47 @@ public class PipelineBadInputTests
     public void AChoiceThatDoesNotParseIsOneLineWithTheChoices()
     {
         var r = Sketch(Maps(4), TestPaths.NewTempDir(), "--cutoffs", "foo");
-        AssertOneError(r, "--cutoffs", "Exact, Reference", "siren sketch --help");
+        AssertOneError(r, "--cutoffs", "exact, reference", "siren sketch --help");
         Assert.DoesNotContain("Siren.Core", r.Stderr);
+    }
+
+    [Theory]
+    [InlineData("--exp-frac", "2", "--exp-frac 2")]
+    [InlineData("--subsample", "0", "--subsample 0")]
+    [InlineData("--posp", "2", "p-value 2")]
+    [InlineData("--first-map-id", "-1", "--first-map-id -1")]
+    public void RunRefusesABadParameterBeforePredictingThresholdsOrChoosingTheDevice(string option, string value, string named)
+    {
+        string outdir = TestPaths.NewTempDir();
+        var r = SirenProcess.Run("run", "--voldir", Maps(4), "--outdir", outdir, option, value);
+        AssertOneError(r, named);
+        // The error is the only line: no device choice, no reference-cutoff warning about a p that is no p.
+        Assert.Equal(r.Stderr.Trim(), r.Stderr.Trim().Split('\n').Single());
+        Assert.False(Directory.Exists(Path.Combine(outdir, "01_thresholds")));
+    }
+
+    [Fact]
+    public void HelpListsChoicesAsTypedAndExpandDefaultsToTheSketch()
+    {
+        string sketch = SirenProcess.Run("sketch", "--help").Stdout, expand = SirenProcess.Run("expand", "--help").Stdout;
+        Assert.Contains("--cutoffs <reference|exact>", sketch);
+        Assert.Contains("[default: reference]", sketch);
+        Assert.Contains("--pass <positive|complement|both>", sketch);
+        Assert.DoesNotContain("Reference", sketch);
+        Assert.Contains("--cutoffs <reference|exact>", expand);
+        Assert.DoesNotContain("[default: reference]", expand);
+        Assert.DoesNotContain("[default: positive]", expand);
+        Assert.Contains("Default: the sketch's", expand);
+
+        // Any case parses, and a default left out of the parser's own defaults is still the method's.
+        string maps = Maps(), given = TestPaths.NewTempDir(), omitted = TestPaths.NewTempDir();
+        Assert.Equal(0, Sketch(maps, given, "--cutoffs", "REFERENCE", "--pass", "Positive").ExitCode);
+        Assert.Equal(0, Sketch(maps, omitted).ExitCode);
+        string Blocks(string outdir) => File.ReadAllText(Path.Combine(outdir, "00_sketch", "blocks.json"));
+        Assert.Equal(Blocks(given), Blocks(omitted));
+        string manifest = File.ReadAllText(Path.Combine(omitted, "00_sketch", "manifest.json"));
+        Assert.Contains("\"cutoffs\": \"reference\"", manifest);
+        Assert.Contains("\"pass\": \"positive\"", manifest);
     }
 
     [Fact]
