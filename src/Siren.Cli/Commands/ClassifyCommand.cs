@@ -87,13 +87,8 @@ public static class ClassifyCommand
         options.Validate();
         ParticleSelection.RequireFirstMapId(firstMapId);
         OccupancyTable table = OccupancyTable.Read(occupanciesCsv);
-        long[]? particles = null;
-        if (labels is not null)
-        {
-            long[] labelled = NumpyPickle.ReadInt64(labels);
-            particles = ParticleSelection.ParticlesPerMap(labelled, table.MapIds, occupanciesCsv, firstMapId, labels, out long unlisted);
-            if (ParticleSelection.UnlistedWarning(unlisted, labelled.Length, occupanciesCsv) is { } warning) CliHost.Log(warning);
-        }
+        long[]? particles = labels is null ? null
+            : ParticleSelection.ParticlesPerMap(NumpyPickle.ReadInt64(labels), table.MapIds, occupanciesCsv, firstMapId, labels, CliHost.Log);
         // A column of a hand-made table names a figure: with a '/' it would land in another folder, where no
         // manifest lists it for a rerun to remove (and "../" outside --outdir).
         if (options.Plots && table.Columns.FirstOrDefault(b => Path.GetFileName(Classifier.MixtureFigure(b)) != Classifier.MixtureFigure(b)) is { } nested)

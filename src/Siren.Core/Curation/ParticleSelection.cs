@@ -91,6 +91,14 @@ public static class ParticleSelection
         return mapIds.Select(id => perClass[id - firstMapId]).ToArray();
     }
 
+    /// <summary><see cref="ParticlesPerMap(IReadOnlyList{long}, int[], string, int, string, out long)"/>, telling <paramref name="log"/> of particles left uncounted.</summary>
+    public static long[] ParticlesPerMap(IReadOnlyList<long> labels, int[] mapIds, string mapsSource, int firstMapId, string labelsSource, Action<string>? log)
+    {
+        long[] perMap = ParticlesPerMap(labels, mapIds, mapsSource, firstMapId, labelsSource, out long unlisted);
+        if (UnlistedWarning(unlisted, labels.Count, mapsSource) is { } warning) log?.Invoke(warning);
+        return perMap;
+    }
+
     /// <summary>The warning for particles whose maps a table does not list, or null when there are none.</summary>
     public static string? UnlistedWarning(long unlisted, long total, string mapsSource) => unlisted == 0 ? null
         : $"warning: {unlisted} of {total} particles belong to k-means classes with no map in '{mapsSource}' (maps --filter or the empty-map check left out): they are not counted.";

@@ -156,8 +156,7 @@ public static class RunPipeline
             // The labels' content, not their path: another k-means run written over the same file changes the counts.
             classStamp["labels"] = $"{Path.GetFullPath(options.Labels!)} sha256:{InputFile.Sha256(options.Labels!)}";
             classStamp["first_map_id"] = options.FirstMapId;
-            particles = ParticleSelection.ParticlesPerMap(labels, table.MapIds, occCsv, options.FirstMapId, options.Labels!, out long unlisted);
-            if (ParticleSelection.UnlistedWarning(unlisted, labels.Length, occCsv) is { } warning) log?.Invoke(warning);
+            particles = ParticleSelection.ParticlesPerMap(labels, table.MapIds, occCsv, options.FirstMapId, options.Labels!, log);
         }
         ClassifyResult? classes = null;
         stages.Add(Stage("classify", classFolder, classStamp, [Path.Combine(classFolder, "classes.csv"), Path.Combine(classFolder, "mixtures.csv")], summaries, log, () =>
