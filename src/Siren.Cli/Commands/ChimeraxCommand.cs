@@ -42,6 +42,7 @@ public static class ChimeraxCommand
         if (Directory.Exists(map)) throw new SirenException($"--map '{map}' is a folder. Fix: pass one map of the ensemble, e.g. {Path.Combine(map, "vol_000.mrc")}.");
         if (!File.Exists(map)) throw new SirenException($"map '{map}' does not exist. Fix: pass --map with an .mrc file.");
         AtomicFile.RequireOutputFile(output, "--out", "blocks.cxc");
+        RunManifest.RequireOwnFile(output, "chimerax", "--out");
         var masks = ChimeraXScript.BlockMasks(blocksFolder);
         var volume = ChimeraXScript.ReadMapOnBlocksGrid(map, masks);
         double level = ChimeraXScript.LevelFor(map, thresholds);
@@ -51,7 +52,7 @@ public static class ChimeraxCommand
         AtomicFile.WriteAllText(output, ChimeraXScript.Build(map, level, masks));
         new RunManifest("chimerax")
             .Parameter("map", Path.GetFullPath(map)).Parameter("level", level).Parameter("blocks", Path.GetFullPath(blocksFolder))
-            .Result("script", Path.GetFullPath(output)).Result("blocks", masks.Count)
+            .Result("script", Path.GetFullPath(output)).Result("blocks", masks.Count).Outputs([Path.GetFileName(output)])
             .WriteBeside(output);
         CliHost.Log($"chimerax: wrote {output} ({masks.Count} blocks at level {level:G4})");
     }

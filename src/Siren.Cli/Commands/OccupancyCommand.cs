@@ -57,6 +57,8 @@ public static class OccupancyCommand
         if (r.RefDir is not null && r.PerVoxel)
             throw new SirenException("--refdir and --per-voxel both normalize. Fix: choose one.");
         AtomicFile.RequireOutputFile(r.Out, "--out", "occupancies.csv");
+        string outFolder = Path.GetDirectoryName(Path.GetFullPath(r.Out))!;
+        RunManifest.RequireOwnFile(r.Out, "occupancy", "--out", runStage: File.Exists(Path.Combine(outFolder, RunPipeline.StampFile)));
         var maps = VolumeFolder.List(r.VolDir);
         var masks = r.Blocks is not null ? OccupancyMask.FromBlocks(r.Blocks) : OccupancyMask.ReadFolder(r.MaskDir!);
         var options = new OccupancyOptions
@@ -77,9 +79,9 @@ public static class OccupancyCommand
             .Parameter("occupied", options.Thresholds is null ? null : r.Above ? "value > level" : "value >= level")
             .Parameter("normalization", options.Normalization.ToString())
             .Parameter("refdir", r.RefDir is null ? null : Path.GetFullPath(r.RefDir));
-        RunPipeline.LeaveStage(Path.GetDirectoryName(Path.GetFullPath(r.Out))!, CliHost.Log);
+        RunPipeline.LeaveStage(outFolder, CliHost.Log);
         int count = manifest.Time("occupancy", () => OccupancyCalculator.WriteCsv(r.Out, maps, masks, options, CliHost.Progress("occupancy")));
-        manifest.Result("maps", count).Result("masks", masks.Count).Result("output", Path.GetFullPath(r.Out));
+        manifest.Result("maps", count).Result("masks", masks.Count).Result("output", Path.GetFullPath(r.Out)).Outputs([Path.GetFileName(r.Out)]);
         manifest.WriteBeside(r.Out);
         CliHost.Log($"occupancy: wrote {r.Out}");
         return count;

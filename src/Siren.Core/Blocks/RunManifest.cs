@@ -131,6 +131,29 @@ public sealed class RunManifest
             throw new SirenException($"'{folder}' already holds {string.Join(", ", foreign.Select(Path.GetFileName))}, which {command} would overwrite but did not write. Fix: choose another --outdir, or move those files away.");
     }
 
+    /// <summary>
+    /// For a command whose output is one file the user names (occupancy --out, chimerax --out), before it writes:
+    /// refuses to replace a file it did not write there — a map of the ensemble, another command's table — and a
+    /// manifest beside it (<see cref="NameBeside"/>) that records another output (blocks.csv and blocks.cxc
+    /// share blocks.manifest.json), which its own would replace, leaving that output without its record.
+    /// A file of a siren run (its stage folder, <paramref name="runStage"/>, or one its manifest lists) is the
+    /// run's to redo and may be replaced.
+    /// </summary>
+    public static void RequireOwnFile(string outputFile, string command, string option, bool runStage = false)
+    {
+        string full = Path.GetFullPath(outputFile), folder = Path.GetDirectoryName(full)!, manifestName = NameBeside(full);
+        if (runStage || EarlierOutputs(folder, FileName, "run").Contains(full)) return;
+        bool written = EarlierOutputs(folder, manifestName, command).Contains(full);
+        string manifestPath = Path.Combine(folder, manifestName);
+        if (File.Exists(manifestPath) && !written)
+        {
+            string owner = CommandOf(folder, manifestName) is { } c ? $"siren {c}'s record of another output" : "not a record siren wrote";
+            throw new SirenException($"'{manifestPath}' is {owner}, and {command} would replace it with its record of '{Path.GetFileName(full)}'. Fix: choose another {option} name.");
+        }
+        if (File.Exists(full) && !written)
+            throw new SirenException($"'{outputFile}' exists and siren {command} did not write it (no {manifestName} of {command} beside it names it). Fix: choose another {option}, or remove that file first.");
+    }
+
     /// <summary>Full paths of the files the earlier <paramref name="command"/>'s manifest in <paramref name="folder"/> lists as its outputs.</summary>
     public static string[] EarlierOutputs(string folder, string command) => EarlierOutputs(folder, FileName, command);
 

@@ -273,6 +273,30 @@ public class PipelineBadInputTests
     }
 
     [Fact]
+    public void OccupancyAndChimeraxReplaceOnlyTheirOwnOutputAndItsRecord()
+    {
+        string maps = Maps(4), blocks = Blocks(), outdir = TestPaths.NewTempDir();
+        string map = Path.Combine(maps, "vol_002.mrc"), occ = Path.Combine(outdir, "blocks.csv");
+        byte[] mapBytes = File.ReadAllBytes(map);
+        string[] occupancy = ["occupancy", "--voldir", maps, "--blocks", blocks, "--threshold", "0.5", "--out"];
+        string[] chimerax = ["chimerax", "--map", Path.Combine(maps, "vol_000.mrc"), "--threshold", "0.5", "--blocks", blocks, "--out"];
+
+        // A map of the ensemble, or a file of the user's, is not an output to overwrite.
+        AssertOneError(SirenProcess.Run([.. occupancy, map]), "vol_002.mrc", "did not write", "--out");
+        AssertOneError(SirenProcess.Run([.. chimerax, map]), "vol_002.mrc", "did not write", "--out");
+        Assert.Equal(mapBytes, File.ReadAllBytes(map));
+        Assert.False(File.Exists(Path.Combine(maps, "vol_002.manifest.json")));
+
+        // Its own output is replaced on a rerun; another's record beside it (blocks.csv and blocks.cxc share
+        // blocks.manifest.json) is not.
+        Assert.Equal(0, SirenProcess.Run([.. occupancy, occ]).ExitCode);
+        Assert.Equal(0, SirenProcess.Run([.. occupancy, occ]).ExitCode);
+        AssertOneError(SirenProcess.Run([.. chimerax, Path.Combine(outdir, "blocks.cxc")]), "blocks.manifest.json", "siren occupancy", "--out");
+        Assert.Contains("\"command\": \"occupancy\"", File.ReadAllText(Path.Combine(outdir, "blocks.manifest.json")));
+        Assert.False(File.Exists(Path.Combine(outdir, "blocks.cxc")));
+    }
+
+    [Fact]
     public void ChimeraxChecksTheMapItDraws()
     {
         string maps = Maps(4), blocks = Blocks(), out_ = Path.Combine(TestPaths.NewTempDir(), "b.cxc");
