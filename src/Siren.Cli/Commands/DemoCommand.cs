@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Siren.Core;
 using Siren.Core.Blocks;
+using Siren.Core.IO;
 using Siren.Core.Kernels;
 using Siren.Core.Pipeline;
 using Siren.Core.Scoring;
@@ -54,8 +55,9 @@ public static class DemoCommand
 
             string? specPath = pr.GetValue(spec);
             string? presetName = pr.GetValue(preset) ?? (specPath is null ? SimulationPresets.Demo : null);
-            if (presetName != SimulationPresets.Ul2Titration && (pr.Given(deletion) || pr.Given(intact)))
-                CliHost.Log("warning: --deletion and --intact apply to --preset ul2-titration only; ignored here.");
+            SimulateCommand.WarnUnusedTitrationOptions(pr, presetName, deletion, intact);
+            // The demo's manifest.json would replace another command's record of its files there (a simulation's).
+            RunManifest.RequireOwnOutputs(AtomicFile.EnsureDirectory(dir), "demo", []);
             PassSelection passes = pr.ValueOr(pass, DetectionOptions.DefaultPasses);
             SimulationSetup setup = SimulateCommand.Resolve(presetName, specPath, pr.GetValue(model), pr.GetValue(builtin), pr.GetValue(deletion), pr.GetValue(intact), seedValue);
             using ICooccurrenceBackend backend = DeviceSelection.Create(pr.GetValue(device)!, CliHost.Log);

@@ -41,6 +41,7 @@ public static class SimulateCommand
         {
             string? presetName = pr.GetValue(preset), specPath = pr.GetValue(spec), modelPath = pr.GetValue(model);
             ulong seedValue = pr.GetValue(seed);
+            WarnUnusedTitrationOptions(pr, presetName, deletion, intact);
             SimulationSetup setup = Resolve(presetName, specPath, modelPath, pr.GetValue(builtin), pr.GetValue(deletion), pr.GetValue(intact), seedValue);
             string dir = pr.GetValue(outdir)!;
             var manifest = new RunManifest("simulate")
@@ -62,18 +63,25 @@ public static class SimulateCommand
         return command;
     }
 
+    /// <summary>--deletion and --intact shape the uL2 titration only; given with another ensemble they would seem to have been used.</summary>
+    internal static void WarnUnusedTitrationOptions(ParseResult pr, string? presetName, Option deletion, Option intact)
+    {
+        if (presetName != SimulationPresets.Ul2Titration && (pr.Given(deletion) || pr.Given(intact)))
+            CliHost.Log("warning: --deletion and --intact apply to --preset ul2-titration only; ignored here.");
+    }
+
     internal static SimulationSetup Resolve(string? preset, string? specPath, string? modelPath, bool builtin, int deletion, double intact, ulong seed)
     {
         switch (preset)
         {
-            case SimulationPresets.Demo when specPath is null && modelPath is null:
+            case SimulationPresets.Demo when specPath is null && modelPath is null && !builtin:
                 return SimulationPresets.DemoSetup(seed);
-            case SimulationPresets.Ul2Titration when specPath is null:
+            case SimulationPresets.Ul2Titration when specPath is null && !builtin:
                 return SimulationPresets.Ul2TitrationSetup(
                     modelPath ?? throw new SirenException("--preset ul2-titration needs the 50S model. Fix: add --model ../shared/data/ecoli50s_model."),
                     deletion, intact);
             case not null:
-                throw new SirenException($"--preset {preset} takes no --spec{(preset == SimulationPresets.Demo ? " or --model" : "")}. Fix: drop them, or use --spec without --preset.");
+                throw new SirenException($"--preset {preset} takes no --spec{(preset == SimulationPresets.Demo ? ", --model" : "")} or --builtin. Fix: drop them, or use --spec without --preset.");
         }
         if (specPath is null)
             throw new SirenException("nothing to simulate. Fix: pass --preset demo, --preset ul2-titration --model DIR, or --spec FILE with --model PATH or --builtin.");

@@ -70,6 +70,27 @@ public class SimulateBenchBadInputTests
     }
 
     [Fact]
+    public void TitrationOptionsWithAnotherEnsembleAreNamedAsIgnoredAndBuiltinWithAPresetIsRefused()
+    {
+        string outdir = TestPaths.NewTempDir();
+        var r = SirenProcess.Run("simulate", "--preset", "demo", "--n", "2", "--intact", "0.3", "--outdir", outdir);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("warning: --deletion and --intact apply to --preset ul2-titration only", r.Stderr);
+        AssertOneError(SirenProcess.Run("simulate", "--preset", "demo", "--builtin", "--n", "2", "--outdir", TestPaths.NewTempDir()), "--preset demo", "--builtin", "Fix:");
+    }
+
+    [Fact]
+    public void DemoLeavesAnotherCommandsFolderAlone()
+    {
+        string simulated = TestPaths.NewTempDir();
+        new Siren.Core.Blocks.RunManifest("simulate").Write(simulated);
+        string before = File.ReadAllText(Path.Combine(simulated, "manifest.json"));
+        AssertOneError(SirenProcess.Run("demo", "--n", "5", "--outdir", simulated), "siren simulate", "demo would replace");
+        Assert.Equal(before, File.ReadAllText(Path.Combine(simulated, "manifest.json")));
+        Assert.Equal(["manifest.json"], Directory.EnumerateFileSystemEntries(simulated).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public void SimulateRefusesMoreMapsThanTheDiskHoldsBeforeWritingAny()
     {
         string outdir = TestPaths.NewTempDir();
