@@ -50,6 +50,7 @@ public static class ClassifyCommand
                 AssignMax = ParseAssign(pr.GetValue(assign)!),
                 Plots = !pr.GetValue(noPlots),
             };
+            particleLabels.WarnIfUnused(pr);
             Run(pr.GetValue(occupancies)!, pr.GetValue(outdir)!, options, pr.GetValue(particleLabels.Labels), pr.GetValue(particleLabels.FirstMapId));
             return 0;
         });
@@ -82,7 +83,7 @@ public static class ClassifyCommand
     };
 
     /// <param name="labels">cryoDRGN k-means labels.pkl, to weigh each map by the particles it stands for; or null.</param>
-    public static ClassifyResult Run(string occupanciesCsv, string outdir, ClassifyOptions options, string? labels = null, int firstMapId = 0)
+    public static ClassifyResult Run(string occupanciesCsv, string outdir, ClassifyOptions options, string? labels = null, int? firstMapId = null)
     {
         options.Validate();
         ParticleSelection.RequireFirstMapId(firstMapId);
@@ -102,7 +103,7 @@ public static class ClassifyCommand
             .Parameter("starts", options.Starts)
             .Parameter("assign", options.AssignMax ? "max" : "none")
             .Parameter("labels", labels is null ? null : Path.GetFullPath(labels))
-            .Parameter("first_map_id", labels is null ? null : firstMapId);
+            .Parameter("first_map_id", labels is null ? null : firstMapId ?? 0);
         ClassifyResult result = manifest.Time("classify", () => Classifier.Run(table, options, particles));
         // Only now is every check behind us: a refused run must not leave new CSVs beside an old manifest.
         outdir = AtomicFile.EnsureDirectory(outdir);

@@ -59,6 +59,7 @@ public static class RunCommand
             classify.Validate();
             args.ReadDetection(parse, Siren.Core.Ensemble.Thresholds.Constant(0)).Validate();
             ParticleSelection.RequireFirstMapId(parse.GetValue(particleLabels.FirstMapId));
+            particleLabels.WarnIfUnused(parse);
             DetectionOptions detection = args.HasThresholds(parse)
                 ? args.ReadDetection(parse)
                 : args.ReadDetection(parse, RunPipeline.PredictedThresholds(parse.GetValue(args.VolDir)!, parse.GetValue(args.OutDir)!, CliHost.Log, CliHost.Progress));

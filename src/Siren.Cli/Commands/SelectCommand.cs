@@ -18,7 +18,7 @@ namespace Siren.Cli.Commands;
 public static class SelectCommand
 {
     public sealed record SelectRequest(string OutDir, string? Occupancies = null, string? Rule = null, string? Classes = null, int? ClassId = null,
-        string? Labels = null, int FirstMapId = 0, string? Star = null);
+        string? Labels = null, int? FirstMapId = null, string? Star = null);
 
     public sealed record SelectResult(int[] MapIds, long[]? Particles);
 
@@ -44,6 +44,7 @@ public static class SelectCommand
         };
         command.SetAction(pr =>
         {
+            particleLabels.WarnIfUnused(pr);
             Run(new SelectRequest(pr.GetValue(outdir)!, pr.GetValue(occupancies), pr.GetValue(rule), pr.GetValue(classes), pr.GetValue(classId),
                 pr.GetValue(particleLabels.Labels), pr.GetValue(particleLabels.FirstMapId), pr.GetValue(star)));
             return 0;
@@ -68,7 +69,7 @@ public static class SelectCommand
 
         // Everything is read and checked before the first write, so a refused selection leaves no
         // maps.txt or indices.txt behind, nor new files beside an earlier run's manifest.
-        var manifest = new RunManifest("select").Parameter("first_map_id", r.FirstMapId);
+        var manifest = new RunManifest("select").Parameter("first_map_id", r.FirstMapId ?? 0);
         MapSelection maps;
         if (byRule)
         {

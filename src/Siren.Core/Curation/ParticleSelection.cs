@@ -69,10 +69,10 @@ public static class ParticleSelection
     /// the class (cryoDRGN ≥ 3.5 numbers volumes from 1: pass 1). Returns ascending 0-based indices;
     /// <paramref name="unlisted"/> counts the particles whose map the table does not list (see <see cref="RequireSameNumbering"/>).
     /// </summary>
-    public static long[] ParticlesOfMaps(IReadOnlyList<long> labels, MapSelection maps, int firstMapId, string labelsSource, out long unlisted)
+    public static long[] ParticlesOfMaps(IReadOnlyList<long> labels, MapSelection maps, int? firstMapId, string labelsSource, out long unlisted)
     {
         unlisted = RequireSameNumbering(labels, maps.All, maps.Source, firstMapId, labelsSource);
-        var keptClasses = maps.Kept.Select(id => (long)id - firstMapId).ToHashSet();
+        var keptClasses = maps.Kept.Select(id => (long)id - (firstMapId ?? 0)).ToHashSet();
         var indices = new List<long>();
         for (int i = 0; i < labels.Count; i++)
             if (keptClasses.Contains(labels[i])) indices.Add(i);
@@ -83,16 +83,16 @@ public static class ParticleSelection
     /// How many particles each map of <paramref name="mapIds"/> stands for (the size of its k-means class), in
     /// that order: what weighs a map's low/high label when the paper counts particles (Figure 3D).
     /// </summary>
-    public static long[] ParticlesPerMap(IReadOnlyList<long> labels, int[] mapIds, string mapsSource, int firstMapId, string labelsSource, out long unlisted)
+    public static long[] ParticlesPerMap(IReadOnlyList<long> labels, int[] mapIds, string mapsSource, int? firstMapId, string labelsSource, out long unlisted)
     {
         unlisted = RequireSameNumbering(labels, mapIds, mapsSource, firstMapId, labelsSource);
         var perClass = new long[labels.Max() + 1];
         foreach (long k in labels) perClass[k]++;
-        return mapIds.Select(id => perClass[id - firstMapId]).ToArray();
+        return mapIds.Select(id => perClass[id - (firstMapId ?? 0)]).ToArray();
     }
 
-    /// <summary><see cref="ParticlesPerMap(IReadOnlyList{long}, int[], string, int, string, out long)"/>, telling <paramref name="log"/> of particles left uncounted.</summary>
-    public static long[] ParticlesPerMap(IReadOnlyList<long> labels, int[] mapIds, string mapsSource, int firstMapId, string labelsSource, Action<string>? log)
+    /// <summary><see cref="ParticlesPerMap(IReadOnlyList{long}, int[], string, int?, string, out long)"/>, telling <paramref name="log"/> of particles left uncounted.</summary>
+    public static long[] ParticlesPerMap(IReadOnlyList<long> labels, int[] mapIds, string mapsSource, int? firstMapId, string labelsSource, Action<string>? log)
     {
         long[] perMap = ParticlesPerMap(labels, mapIds, mapsSource, firstMapId, labelsSource, out long unlisted);
         if (UnlistedWarning(unlisted, labels.Count, mapsSource) is { } warning) log?.Invoke(warning);
@@ -104,7 +104,7 @@ public static class ParticleSelection
         : $"warning: {unlisted} of {total} particles belong to k-means classes with no map in '{mapsSource}' (maps --filter or the empty-map check left out): they are not counted.";
 
     /// <summary>Checked by the commands before they read anything, and again wherever labels meet maps.</summary>
-    public static void RequireFirstMapId(int firstMapId)
+    public static void RequireFirstMapId(int? firstMapId)
     {
         if (firstMapId < 0)
             throw new SirenException($"--first-map-id {firstMapId} is negative. Fix: pass 0 for vol_000 numbering or 1 for cryoDRGN ≥ 3.5 (vol_001 is class 0).");
@@ -114,10 +114,14 @@ public static class ParticleSelection
     /// Labels and table must describe the same k-means run: every map of the table a class of the labels (an
     /// off-by-one numbering puts the first or the last map outside them). Maps may be missing from the table —
     /// --filter or the empty-map check left them out — and their particles are returned as the count not
-    /// listed; when that is most of the particles the two files are of different runs.
+    /// listed; when that is most of the particles the two files are of different runs. A
+    /// <paramref name="firstMapIdGiven"/> of null is 0, not given: maps numbered from 1 with no map for class 0 are
+    /// then refused, since cryoDRGN ≥ 3.5's vol_001… with one map left out (the last, by --filter) would pass
+    /// every other check, each map taking the next class's particles.
     /// </summary>
-    private static long RequireSameNumbering(IReadOnlyList<long> labels, int[] mapIds, string mapsSource, int firstMapId, string labelsSource)
+    private static long RequireSameNumbering(IReadOnlyList<long> labels, int[] mapIds, string mapsSource, int? firstMapIdGiven, string labelsSource)
     {
+        int firstMapId = firstMapIdGiven ?? 0;
         const string fix = "Fix: set --first-map-id (1 for cryoDRGN ≥ 3.5 volume numbering, else 0) or pass the labels.pkl that made these maps.";
         RequireFirstMapId(firstMapId);
         if (labels.Count == 0)
@@ -133,6 +137,9 @@ public static class ParticleSelection
                 throw new SirenException($"'{mapsSource}' has map {id}, k-means class {k} with --first-map-id {firstMapId}, but '{labelsSource}' has classes 0–{classes - 1}. {fix}");
         }
         var listed = mapIds.Select(id => (long)id - firstMapId).ToHashSet();
+        if (firstMapIdGiven is null && mapIds.Length > 0 && !listed.Contains(0))
+            throw new SirenException($"'{mapsSource}' numbers its maps from {mapIds.Min()} and none is k-means class 0 of '{labelsSource}': with cryoDRGN ≥ 3.5 numbering (vol_001 is class 0) each map would take the next class's particles. " +
+                "Fix: pass --first-map-id 1 for that numbering, or --first-map-id 0 if map 0 was left out (siren run --filter).");
         long unlisted = labels.LongCount(k => !listed.Contains(k));
         long classesWithoutMap = classes - listed.Count;
         if (unlisted * 2 > labels.Count || classesWithoutMap * 2 > classes)

@@ -23,8 +23,8 @@ public sealed record RunOptions
     /// <summary>cryoDRGN k-means labels.pkl: classify also counts the particles each map stands for; or null.</summary>
     public string? Labels { get; init; }
 
-    /// <summary>Map id of k-means class 0 (<see cref="Curation.ParticleSelection.ParticlesOfMaps"/>).</summary>
-    public int FirstMapId { get; init; }
+    /// <summary>Map id of k-means class 0 (<see cref="Curation.ParticleSelection.ParticlesOfMaps"/>); null: 0, not given, so maps numbered from 1 are refused.</summary>
+    public int? FirstMapId { get; init; }
 }
 
 /// <summary>What one stage of a run did: ran, or skipped because its outputs and stamp matched.</summary>
@@ -155,8 +155,9 @@ public static class RunPipeline
         {
             // The labels' content, not their path: another k-means run written over the same file changes the counts.
             classStamp["labels"] = $"{Path.GetFullPath(options.Labels!)} sha256:{InputFile.Sha256(options.Labels!)}";
-            classStamp["first_map_id"] = options.FirstMapId;
-            particles = ParticleSelection.ParticlesPerMap(labels, table.MapIds, occCsv, options.FirstMapId, options.Labels!, log);
+            // The whole folder's numbering was checked up front; the maps block detection kept may lack map 0.
+            classStamp["first_map_id"] = options.FirstMapId ?? 0;
+            particles = ParticleSelection.ParticlesPerMap(labels, table.MapIds, occCsv, options.FirstMapId ?? 0, options.Labels!, log);
         }
         ClassifyResult? classes = null;
         stages.Add(Stage("classify", classFolder, classStamp, [Path.Combine(classFolder, "classes.csv"), Path.Combine(classFolder, "mixtures.csv")], summaries, log, () =>

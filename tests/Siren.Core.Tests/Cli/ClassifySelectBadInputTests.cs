@@ -280,6 +280,15 @@ public class ClassifySelectBadInputTests
     }
 
     [Fact]
+    public void FirstMapIdWithoutLabelsIsNamedAsIgnored()
+    {
+        var r = SelectByRule(Occupancies(), Path.Combine(TestPaths.NewTempDir(), "out"), "--first-map-id", "1");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("warning: --first-map-id", r.Stderr);
+        Assert.DoesNotContain("warning", SelectByRule(Occupancies(), Path.Combine(TestPaths.NewTempDir(), "out")).Stderr);
+    }
+
+    [Fact]
     public void StarOfAnotherParticleCountWritesNothing()
     {
         string csv = Occupancies(), labels = Labels(TwoParticlesPerMap());

@@ -88,6 +88,24 @@ public class SelectCommandTests
         Assert.Contains("classes 0–2", e.Message);
     }
 
+    [Fact]
+    public void MapsNumberedFromOneNeedTheirNumberingSaid()
+    {
+        // cryoDRGN ≥ 3.5 writes vol_001… for classes 0…; with the last map left out, every map is still a class.
+        long[] labels = Enumerable.Range(0, 10).Select(k => (long)k).ToArray();
+        int[] maps = Enumerable.Range(1, 9).ToArray();
+        var e = Assert.Throws<SirenException>(() => ParticleSelection.ParticlesPerMap(labels, maps, "occupancies.csv", null, "labels.pkl", out _));
+        Assert.Contains("numbers its maps from 1", e.Message);
+        Assert.Contains("--first-map-id 1", e.Message);
+        Assert.Equal(Enumerable.Repeat(1L, 9), ParticleSelection.ParticlesPerMap(labels, maps, "occupancies.csv", 1, "labels.pkl", out long unlisted));
+        Assert.Equal(1, unlisted);
+        // Said: map 0 was left out of a vol_000 numbering.
+        ParticleSelection.ParticlesPerMap(labels, maps, "occupancies.csv", 0, "labels.pkl", out unlisted);
+        Assert.Equal(1, unlisted);
+        // Not given, and map 0 is there: 0 as before.
+        Assert.Equal(Enumerable.Repeat(1L, 10), ParticleSelection.ParticlesPerMap(labels, [.. Enumerable.Range(0, 10)], "occupancies.csv", null, "labels.pkl", out _));
+    }
+
     /// <summary>classes.csv of maps 0–3 in classes 1, 1, 2, 2 and labels of two particles per map (particles 2k, 2k + 1 are map k).</summary>
     private static (string Classes, string Labels) TwoClasses(string dir)
     {
