@@ -159,14 +159,12 @@ public static class RunPipeline
             classStamp["first_map_id"] = options.FirstMapId ?? 0;
             particles = ParticleSelection.ParticlesPerMap(labels, table.MapIds, occCsv, options.FirstMapId ?? 0, options.Labels!, log);
         }
-        ClassifyResult? classes = null;
-        stages.Add(Stage("classify", classFolder, classStamp, [Path.Combine(classFolder, "classes.csv"), Path.Combine(classFolder, "mixtures.csv")], summaries, log, () =>
-        {
-            classes = Classifier.Run(table, c, particles);
-            Classifier.Write(classFolder, table, classes, c);
-        }));
-        // A skipped classify is recomputed in memory (it is fast and deterministic) for the report.
-        classes ??= Classifier.Run(table, c, particles);
+        // Computed before the stage removes the earlier classes and report (it is fast and deterministic, and a
+        // skipped stage needs it for the report too): options these maps cannot take (more classes than
+        // distinct maps) fail with the earlier run's results still in place.
+        ClassifyResult classes = Classifier.Run(table, c, particles);
+        stages.Add(Stage("classify", classFolder, classStamp, [Path.Combine(classFolder, "classes.csv"), Path.Combine(classFolder, "mixtures.csv")], summaries, log,
+            () => Classifier.Write(classFolder, table, classes, c)));
 
         string exemplar = analysed[0].Path;
         // The script is a convenience: a path it cannot quote costs the script, not the run's results.

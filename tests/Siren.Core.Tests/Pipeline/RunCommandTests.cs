@@ -106,6 +106,27 @@ public class RunCommandTests
         Assert.Equal(table.Values, OccupancyTable.Read(above).Values);
     }
 
+    [Fact]
+    public void ClassesTheMapsCannotTakeLeaveTheEarlierRunsResults()
+    {
+        string maps = TestPaths.NewTempDir(), outdir = TestPaths.NewTempDir();
+        const int box = 12;
+        Synthetic.WriteEnsemble(maps, box, 120, Synthetic.Cube(box, 2, 2, 2, 4), [new Synthetic.Region(Synthetic.Cube(box, 7, 2, 2, 3), 0.3)], seed: 2, noise: 0f);
+        string[] run = ["run", "--voldir", maps, "--threshold", "0", "--outdir", outdir, "--device", "cpu", "--classes"];
+        Assert.Equal(0, SirenProcess.Run([.. run, "2"]).ExitCode);
+        string report = File.ReadAllText(Path.Combine(outdir, RunPipeline.ReportFile));
+        string classes = Path.Combine(outdir, RunPipeline.ClassifyFolder, "classes.csv");
+        byte[] classesBefore = File.ReadAllBytes(classes);
+
+        // Present or absent: a few distinct occupancy rows among 120 maps, so 30 classes would split identical maps.
+        var tooMany = SirenProcess.Run([.. run, "30"]);
+        Assert.Equal(2, tooMany.ExitCode);
+        Assert.Contains("distinct block occupancies", tooMany.Stderr);
+        Assert.Equal(report, File.ReadAllText(Path.Combine(outdir, RunPipeline.ReportFile)));
+        Assert.Equal(classesBefore, File.ReadAllBytes(classes));
+        Assert.Contains("classify: outputs and stamp match, skipped", SirenProcess.Run([.. run, "2"]).Stderr);
+    }
+
     /// <summary>
     /// With cryoDRGN's k-means labels the run counts particles, not only maps, in its mixtures, classes and
     /// report; labels that do not number the maps are refused before any stage runs.
