@@ -3,7 +3,9 @@ using System.Diagnostics;
 using MathNet.Numerics.Statistics;
 using Siren.Core;
 using Siren.Core.Blocks;
+using Siren.Core.Ensemble;
 using Siren.Core.IO;
+using Siren.Core.Mrc;
 using Siren.Core.Pipeline;
 using Siren.Core.Thresholding;
 
@@ -66,7 +68,14 @@ public static class PredictThresholdsCommand
             var maps = ThresholdPredictor.Reader(pr.GetValue(voldir)!, scale);
             maps.LogSource(scale, CliHost.Log);
             // Labels are checked before the work, not after it.
-            var labelled = pr.GetValue(labels) is { } labelsPath ? Preprocess.ReadLabels(labelsPath, maps.Files) : null;
+            string? labelsPath = pr.GetValue(labels);
+            var labelled = labelsPath is null ? null : Preprocess.ReadLabels(labelsPath, maps.Files);
+            // A level that encloses none or all of its map is no contour, and would bend r and the median gap
+            // (preprocess and fine-tune refuse it too). Labels are levels of the maps as given, except in a
+            // preprocessed folder (normalized maps) and under --levels downsampled.
+            if (labelled is not null && !maps.IsPreprocessed && scale != LevelScale.Downsampled)
+                foreach (VolumeFile f in maps.Files.Where(f => labelled.ContainsKey(f.MapId)))
+                    Preprocess.RequireEnclosing(labelsPath!, f.MapId, f.Path, labelled[f.MapId], MrcReader.Read(f.Path).Data);
             var batches = new List<(int Maps, TimeSpan Time)>();
             var clock = Stopwatch.StartNew();
             var predictions = predictor.Predict(maps, pr.GetValue(batch), scale, CliHost.Progress("predict"), (n, t) => batches.Add((n, t)), CliHost.Log);

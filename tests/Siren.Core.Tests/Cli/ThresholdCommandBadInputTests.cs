@@ -211,6 +211,9 @@ public class ThresholdCommandBadInputTests
         string maps = Box64Maps(), labels = Labels(csv);
         AssertOneError(SirenProcess.Run("preprocess", "--voldir", maps, "--outdir", TestPaths.NewTempDir(), "--labels", labels), "labels.csv", named);
         AssertOneError(SirenProcess.Run("fine-tune", "--voldir", maps, "--outdir", TestPaths.NewTempDir(), "--labels", labels), "labels.csv", named);
+        string predicted = TestPaths.NewTempDir();
+        AssertOneError(SirenProcess.Run("predict-thresholds", "--voldir", maps, "--outdir", predicted, "--labels", labels), "labels.csv", named);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(predicted));
     }
 
     [Fact]
