@@ -16,7 +16,7 @@ public static class ChimeraxCommand
     public static Command Create()
     {
         var map = new Option<string>("--map") { Description = "The map to show under the blocks (e.g. vols/vol_000.mrc).", Required = true };
-        var blocks = new Option<string>("--blocks") { Description = "Folder with block_<id>.mrc masks (OUT/02_expand).", Required = true };
+        var blocks = new Option<string>("--blocks") { Description = "Stage folder with blocks.json and its block_<id>.mrc masks (OUT/02_expand); the blocks blocks.json lists are drawn.", Required = true };
         var threshold = new Option<double?>("--threshold") { Description = "Contour level of the map." };
         var thresholds = new Option<string?>("--thresholds") { Description = "Per-map levels CSV (vol_id, denormalized_predictions); the map's id picks its row." };
         var output = new Option<string>("--out") { Description = "Script to write.", DefaultValueFactory = _ => "blocks.cxc" };

@@ -49,6 +49,9 @@ public sealed record BlockSet(int Box, double Apix, IReadOnlyList<Block> Blocks)
                 if (voxels.Length == 0) throw new FormatException($"block {id} has no voxels");
                 if (voxels.Distinct().Count() != voxels.Length) throw new FormatException($"block {id} lists a voxel twice");
                 if (!ids.Add(id)) throw new FormatException($"block id {id} appears twice");
+                // The size is written for people and other tools reading the file; one that disagrees says the file was edited.
+                if (b.TryGetProperty("size", out JsonElement size) && size.GetInt32() != voxels.Length)
+                    throw new FormatException($"block {id} gives size {size.GetInt32()} but lists {voxels.Length} voxels");
                 string pass = b.TryGetProperty("pass", out JsonElement p) ? p.GetString() ?? PositivePass : PositivePass;
                 blocks.Add(new Block(id, voxels, pass));
             }
@@ -56,7 +59,7 @@ public sealed record BlockSet(int Box, double Apix, IReadOnlyList<Block> Blocks)
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
-            throw new SirenException($"'{path}' is not a valid blocks file: {e.Message} Fix: regenerate it with siren sketch/expand.", e);
+            throw new SirenException($"'{path}' is not a valid blocks file: {e.Message.TrimEnd('.')}. Fix: regenerate it with siren sketch/expand.", e);
         }
     }
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using System.Text.RegularExpressions;
+using Siren.Core.Blocks;
 using Siren.Core.Ensemble;
 
 namespace Siren.Core.ChimeraX;
@@ -11,7 +11,7 @@ namespace Siren.Core.ChimeraX;
 /// so the Models panel reads like the block table. Paths are absolute: ChimeraX resolves relative paths
 /// against its own working directory, not the script's.
 /// </summary>
-public static partial class ChimeraXScript
+public static class ChimeraXScript
 {
     /// <summary>Tableau 20: distinct colours in a fixed order, so block k has the same colour in every script.</summary>
     private static readonly string[] Palette =
@@ -22,24 +22,48 @@ public static partial class ChimeraXScript
 
     public static string ColorOf(int index) => Palette[index % Palette.Length];
 
-    /// <summary>The block_&lt;id&gt;.mrc masks of a stage folder (or of the folder of its blocks.json), by id.</summary>
+    /// <summary>
+    /// The block_&lt;id&gt;.mrc masks of the blocks a stage's blocks.json lists (of the folder, or of the folder
+    /// of the blocks.json given), by id: the blocks occupancy measures, so the script draws those. Each mask
+    /// must mark exactly its block's voxels: a stray or stale file, or a density map under a block's name,
+    /// would otherwise be drawn as a block.
+    /// </summary>
     public static IReadOnlyList<(int Id, string Path)> BlockMasks(string folder)
     {
-        // occupancy takes a stage's blocks.json too; the masks lie beside it.
-        if (File.Exists(folder) && Path.GetFileName(folder) == "blocks.json") folder = Path.GetDirectoryName(Path.GetFullPath(folder))!;
+        if (File.Exists(folder) && Path.GetFileName(folder) == BlockSet.FileName) folder = Path.GetDirectoryName(Path.GetFullPath(folder))!;
         if (File.Exists(folder))
             throw new SirenException($"--blocks '{folder}' is a file; the script draws every block of a stage. Fix: pass the folder that holds it, --blocks {Path.GetDirectoryName(Path.GetFullPath(folder))}.");
         if (!Directory.Exists(folder))
             throw new SirenException($"block folder '{folder}' does not exist. Fix: pass the stage folder that holds block_<id>.mrc (OUT/02_expand).");
-        var masks = Directory.EnumerateFiles(folder, "block_*.mrc")
-            .Select(p => (Match: BlockName().Match(Path.GetFileName(p)), Path: Path.GetFullPath(p)))
-            .Where(m => m.Match.Success)
-            .Select(m => (int.Parse(m.Match.Groups[1].Value, CultureInfo.InvariantCulture), m.Path))
-            .OrderBy(m => m.Item1)
-            .ToList();
-        if (masks.Count == 0)
-            throw new SirenException($"'{folder}' holds no block_<id>.mrc masks. Fix: pass the folder written by siren expand.");
+        BlockSet set = BlockSet.Read(folder);
+        if (set.Blocks.Count == 0)
+            throw new SirenException($"'{folder}' holds no blocks (its {BlockSet.FileName} lists none). Fix: rerun expand with looser p-values, or check the ensemble.");
+        var masks = new List<(int Id, string Path)>();
+        foreach (Block block in set.Blocks.OrderBy(b => b.Id))
+        {
+            string path = Path.GetFullPath(Path.Combine(folder, $"block_{block.Id}.mrc"));
+            if (!File.Exists(path))
+                throw new SirenException($"'{folder}' lists block {block.Id} in {BlockSet.FileName} but has no block_{block.Id}.mrc. Fix: rerun siren expand (or sketch) into that folder.");
+            RequireMaskOf(block, set.Box, path);
+            masks.Add((block.Id, path));
+        }
         return masks;
+    }
+
+    private static void RequireMaskOf(Block block, int box, string path)
+    {
+        Mrc.MrcVolume mask = Mrc.MrcReader.Read(path);
+        if ((mask.Nx, mask.Ny, mask.Nz) != (box, box, box))
+            throw new SirenException($"'{path}' is {mask.Nx}×{mask.Ny}×{mask.Nz} but {BlockSet.FileName} beside it is of box {box}. Fix: rerun siren expand (or sketch) into that folder.");
+        var marked = new List<int>();
+        for (int v = 0; v < mask.Data.Length; v++)
+        {
+            if (mask.Data[v] == 1f) marked.Add(v);
+            else if (mask.Data[v] != 0f)
+                throw new SirenException($"'{path}' holds the value {mask.Data[v]} at voxel {v}: a block mask is 0 or 1, so this is no mask siren wrote. Fix: rerun siren expand (or sketch) into that folder.");
+        }
+        if (!marked.SequenceEqual(block.Voxels.Order()))
+            throw new SirenException($"'{path}' marks {marked.Count} voxels that are not the {block.Voxels.Length} of block {block.Id} in {BlockSet.FileName}. Fix: rerun siren expand (or sketch) into that folder.");
     }
 
     public static string Build(string mapPath, double level, IReadOnlyList<(int Id, string Path)> blocks, double mapTransparency = 0.7, double blockTransparency = 0.3)
@@ -127,7 +151,4 @@ public static partial class ChimeraXScript
     internal static string? TryQuote(string text) =>
         text.IndexOfAny(['"', ';', '\n', '\r']) >= 0 ? null
         : text.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' or '/' or '+' or ':') ? text : $"\"{text}\"";
-
-    [GeneratedRegex(@"^block_(\d+)\.mrc$")]
-    private static partial Regex BlockName();
 }

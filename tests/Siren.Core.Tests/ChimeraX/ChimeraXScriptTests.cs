@@ -33,6 +33,40 @@ public class ChimeraXScriptTests
     }
 
     [Fact]
+    public void DrawsTheBlocksOfBlocksJsonAndOnlyMasksThatAreTheirs()
+    {
+        string dir = TestPaths.NewTempDir();
+        string map = Path.Combine(dir, "vol_000.mrc");
+        MrcWriter.Write(map, MrcVolume.Zeros(4, Vec3.All(1f), Vec3.All(0f)));
+        string blocks = Path.Combine(dir, "02_expand"), cxc = Path.Combine(dir, "blocks.cxc");
+        new BlockSet(4, 1, [new Block(0, [0, 1]), new Block(1, [5, 6])]).Write(blocks, Vec3.All(1f), Vec3.All(0f));
+
+        // A stray mask blocks.json does not list (an older expand's, a copy) is not drawn: occupancy does not measure it.
+        File.Copy(Path.Combine(blocks, "block_1.mrc"), Path.Combine(blocks, "block_9.mrc"));
+        ChimeraxCommand.Write(map, Thresholds.Constant(0.5), blocks, cxc);
+        Assert.Equal(["rename #2 block_0", "rename #3 block_1"], File.ReadAllLines(cxc).Where(l => l.StartsWith("rename #", StringComparison.Ordinal) && !l.StartsWith("rename #1", StringComparison.Ordinal)));
+
+        // A density map, or another block's mask, under a block's name.
+        string block0 = Path.Combine(blocks, "block_0.mrc");
+        byte[] mask0 = File.ReadAllBytes(block0);
+        var density = MrcVolume.Zeros(4, Vec3.All(1f), Vec3.All(0f));
+        density.Data[0] = 0.3f;
+        MrcWriter.Write(block0, density);
+        var e = Assert.Throws<SirenException>(() => ChimeraxCommand.Write(map, Thresholds.Constant(0.5), blocks, cxc));
+        Assert.Contains("block_0.mrc", e.Message);
+        Assert.Contains("0 or 1", e.Message);
+        File.Copy(Path.Combine(blocks, "block_1.mrc"), block0, overwrite: true);
+        e = Assert.Throws<SirenException>(() => ChimeraxCommand.Write(map, Thresholds.Constant(0.5), blocks, cxc));
+        Assert.Contains("not the 2 of block 0", e.Message);
+
+        File.WriteAllBytes(block0, mask0);
+        File.Delete(Path.Combine(blocks, "block_1.mrc"));
+        e = Assert.Throws<SirenException>(() => ChimeraxCommand.Write(map, Thresholds.Constant(0.5), blocks, cxc));
+        Assert.Contains("lists block 1", e.Message);
+        Assert.Contains("no block_1.mrc", e.Message);
+    }
+
+    [Fact]
     public void NamesWithSpacesAreQuotedAndUnquotableOnesRefused()
     {
         string dir = Path.Combine(TestPaths.NewTempDir(), "my maps");

@@ -440,7 +440,9 @@ public class PipelineBadInputTests
         string json = Path.Combine(blocks, "blocks.json");
         string good = File.ReadAllText(json);
         File.WriteAllText(json, good.Replace("[0,1,2,3,4,5,6]", "[0,1,2,3,4,5,600]"));
-        AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--out", out_), "blocks.json", "voxel 600", "8³");
+        AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--out", out_), "blocks.json", "voxel 600", "8³ box. Fix:");
+        File.WriteAllText(json, good.Replace("\"size\":7", "\"size\":8"));
+        AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--out", out_), "blocks.json", "block 0 gives size 8 but lists 7 voxels");
         File.WriteAllText(json, good.Replace("\"blocks\":[", "\"blocks\":[{\"id\":0,\"pass\":\"positive\",\"size\":1,\"voxels\":[1]},"));
         AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--out", out_), "block id 0 appears twice");
         // An empty block has no median voxel (expand) and no fraction (occupancy); a repeated voxel would count twice.
