@@ -205,7 +205,9 @@ public sealed unsafe class CudaCooccurrenceBackend : ICooccurrenceBackend
         var occupancy = problem.Occupancy;
         int n = occupancy.Rows;
         int blockCount = blocks.Count;
-        var result = new int[(long)rules.Length * n * blockCount];
+        if ((long)rules.Length * n * blockCount > ICooccurrenceBackend.MaxExpandCells)
+            throw new ArgumentException($"{rules.Length} rules × {n} rows × {blockCount} blocks exceed {ICooccurrenceBackend.MaxExpandCells} counts: pass the blocks in batches.", nameof(blocks));
+        var result = new int[rules.Length * n * blockCount];
         int members = blocks.Sum(b => b.Rows.Length);
         if (n == 0 || members == 0) return result;
 

@@ -78,7 +78,12 @@ public static class BlockDetection
 
     /// <summary>Expand on a loaded ensemble: every union voxel against every seed voxel of each block.</summary>
     public static StageResult Expand(BinarizedEnsemble ensemble, BlockSet seeds, DetectionOptions options, ICooccurrenceBackend backend,
-        Action<string>? log = null, IProgress<double>? progress = null)
+        Action<string>? log = null, IProgress<double>? progress = null) =>
+        Expand(ensemble, seeds, options, backend, log, progress, ICooccurrenceBackend.MaxExpandCells);
+
+    /// <param name="cellsPerCall">The most counts one backend call returns; the blocks go in batches that fit (tests make it small).</param>
+    internal static StageResult Expand(BinarizedEnsemble ensemble, BlockSet seeds, DetectionOptions options, ICooccurrenceBackend backend,
+        Action<string>? log, IProgress<double>? progress, int cellsPerCall)
     {
         options.Validate();
         OccupancyMatrix occ = ensemble.Occupancy;
@@ -103,15 +108,26 @@ public static class BlockDetection
             seconds[$"{Name(pass)}_cutoff_tables"] = Lap(sw);
 
             ExpandBlock[] kernelBlocks = passSeeds.Select(b => ToKernelBlock(occ, b)).ToArray();
-            int[] counts = backend.ExpandCounts(problem, kernelBlocks, [rule], progress);
+            // Counts of every voxel against a batch of blocks at a time: all blocks at once can pass an int
+            // index and memory at large boxes (ICooccurrenceBackend.MaxExpandCells).
+            int batch = (int)Math.Clamp(cellsPerCall / Math.Max(1, occ.Rows), 1, Math.Max(1, kernelBlocks.Length));
+            var joined = new List<int>[kernelBlocks.Length];
+            for (int start = 0; start < kernelBlocks.Length; start += batch)
+            {
+                ExpandBlock[] batchBlocks = kernelBlocks[start..Math.Min(kernelBlocks.Length, start + batch)];
+                int[] counts = backend.ExpandCounts(problem, batchBlocks, [rule], progress);
+                for (int j = 0; j < batchBlocks.Length; j++)
+                {
+                    int size = batchBlocks[j].Rows.Length;
+                    joined[start + j] = candidates.Where(v => (double)counts[(long)v * batchBlocks.Length + j] / size >= options.ExpFrac).ToList();
+                }
+            }
             seconds[$"{Name(pass)}_pair_counts"] = Lap(sw);
 
             for (int k = 0; k < passSeeds.Count; k++)
             {
                 var members = new HashSet<int>(kernelBlocks[k].Rows);
-                int size = kernelBlocks[k].Rows.Length;
-                foreach (int v in candidates)
-                    if ((double)counts[v * passSeeds.Count + k] / size >= options.ExpFrac) members.Add(v);
+                members.UnionWith(joined[k]);
                 int[] voxels = members.Select(r => occ.Voxels[r]).ToArray();
                 Array.Sort(voxels);
                 expanded.Add(passSeeds[k] with { Voxels = voxels });

@@ -131,6 +131,9 @@ internal sealed class Csr
 
     public static Csr Build(int n, ReadOnlySpan<int> a, ReadOnlySpan<int> b)
     {
+        // Each edge is listed from both ends, in one int-indexed array.
+        if (a.Length > Array.MaxLength / 2)
+            throw new SirenException($"the sketch found {a.Length:N0} edges, more than label propagation's adjacency array holds ({Array.MaxLength / 2:N0}). Fix: raise --subsample so fewer voxels are tested, or use --cutoffs exact with a smaller --posp.");
         var start = new int[n + 1];
         for (int e = 0; e < a.Length; e++) { start[a[e] + 1]++; start[b[e] + 1]++; }
         for (int v = 0; v < n; v++) start[v + 1] += start[v];

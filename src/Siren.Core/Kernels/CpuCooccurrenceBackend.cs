@@ -76,6 +76,8 @@ public sealed unsafe class CpuCooccurrenceBackend : ICooccurrenceBackend
     public int[] ExpandCounts(PairProblem problem, IReadOnlyList<ExpandBlock> blocks, ReadOnlySpan<EdgeRule> rules, IProgress<double>? progress = null)
     {
         OccupancyMatrix occ = problem.Occupancy;
+        if ((long)rules.Length * occ.Rows * blocks.Count > ICooccurrenceBackend.MaxExpandCells)
+            throw new ArgumentException($"{rules.Length} rules × {occ.Rows} rows × {blocks.Count} blocks exceed {ICooccurrenceBackend.MaxExpandCells} counts: pass the blocks in batches.", nameof(blocks));
         var all = new Gathered(occ, Enumerable.Range(0, occ.Rows).ToArray(), rules.ToArray());
         // Members in order of occupancy count: each voxel's cutoff-table row is then read sequentially,
         // and the members a voxel can possibly relate to form one stretch found by binary search.

@@ -15,12 +15,19 @@ public interface ICooccurrenceBackend : IDisposable
     /// matrix, ascending). The locality factor uses the pair's own distance. Returns, per rule, the
     /// passing pairs as (row a, row b) with a &lt; b, sorted.
     /// </summary>
+    /// <summary>
+    /// The most counts one <see cref="ExpandCounts"/> call returns: an int index reaches them, and 2²⁸ ints are
+    /// 1 GiB. Two million union voxels (box 128) against a thousand seed blocks are 2·10⁹ counts.
+    /// </summary>
+    const int MaxExpandCells = 1 << 28;
+
     IReadOnlyList<EdgeList> SketchEdges(PairProblem problem, ReadOnlySpan<int> rows, ReadOnlySpan<EdgeRule> rules, IProgress<double>? progress = null);
 
     /// <summary>
     /// Expand: for every row v of the occupancy matrix and every block, the number of the block's
     /// members k that pass the rule with v; the locality factor uses the distance from v to the
     /// block's median voxel (1 when that distance is 0). Result index: (rule · N + v) · blockCount + block.
+    /// Precondition: rules · N · blockCount ≤ <see cref="MaxExpandCells"/>; callers pass the blocks in batches.
     /// </summary>
     int[] ExpandCounts(PairProblem problem, IReadOnlyList<ExpandBlock> blocks, ReadOnlySpan<EdgeRule> rules, IProgress<double>? progress = null);
 }

@@ -83,6 +83,25 @@ public class BlockDetectionTests
     }
 
     [Fact]
+    public void ExpandInBatchesOfBlocksEqualsAllAtOnce()
+    {
+        string dir = TestPaths.NewTempDir();
+        Synthetic.WriteEnsemble(dir, Box, 200, Synthetic.Cube(Box, 6, 6, 6, 6),
+            [new Synthetic.Region(Synthetic.Cube(Box, 12, 6, 6, 4), 0.35), new Synthetic.Region(Synthetic.Cube(Box, 6, 13, 6, 4), 0.5)], seed: 4);
+        DetectionOptions options = Options(dir) with { Passes = PassSelection.Both };
+        BinarizedEnsemble ensemble = BinarizedEnsemble.Load(dir, options.Thresholds, filter: false);
+        using var backend = new CpuCooccurrenceBackend();
+        BlockSet seeds = BlockDetection.Sketch(ensemble, options, backend).Blocks;
+        Assert.True(seeds.Blocks.Count >= 3, $"{seeds.Blocks.Count} seed blocks: too few to batch");
+
+        string Expanded(int cellsPerCall) => string.Join(";", BlockDetection.Expand(ensemble, seeds, options, backend, null, null, cellsPerCall)
+            .Blocks.Blocks.Select(b => $"{b.Id}:{b.Pass}:{string.Join(",", b.Voxels)}"));
+        string all = Expanded(ICooccurrenceBackend.MaxExpandCells);
+        Assert.Equal(all, Expanded(ensemble.Occupancy.Rows)); // one block per call
+        Assert.Equal(all, Expanded(2 * ensemble.Occupancy.Rows)); // two per call, the last batch shorter when odd
+    }
+
+    [Fact]
     public void SeparateStagesEqualTheCombinedRun()
     {
         string maps = WritePlanted(5, out _);
