@@ -15,6 +15,18 @@ public static partial class VolumeFolder
     public static bool IsMapFile(string path) =>
         System.IO.Path.GetExtension(path) is { } ext && (ext.Equals(".mrc", StringComparison.OrdinalIgnoreCase) || ext.Equals(".map", StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>
+    /// The map files (<see cref="IsMapFile"/>, not hidden) in <paramref name="folder"/>, unordered. A folder under
+    /// a map's name (a copy gone wrong, an unpacked archive) is refused: it is a map the set lacks, not nothing.
+    /// </summary>
+    public static List<string> MapFiles(string folder)
+    {
+        static bool Listed(string path) => IsMapFile(path) && !System.IO.Path.GetFileName(path).StartsWith('.');
+        if (Directory.EnumerateDirectories(folder).FirstOrDefault(Listed) is { } named)
+            throw new SirenException($"'{named}' is a folder, not a map. Fix: put the map itself there, or move that folder out of '{folder}'.");
+        return Directory.EnumerateFiles(folder).Where(Listed).ToList();
+    }
+
     /// <summary>Every map file (<see cref="IsMapFile"/>) in <paramref name="voldir"/>, in natural order, with map ids.</summary>
     public static IReadOnlyList<VolumeFile> List(string voldir)
     {
@@ -22,9 +34,7 @@ public static partial class VolumeFolder
             throw new SirenException($"'{voldir}' is a file; this command reads an ensemble. Fix: pass --voldir with the folder holding vol_000.mrc, vol_001.mrc, ….");
         if (!Directory.Exists(voldir))
             throw new SirenException($"map folder '{voldir}' does not exist. Fix: pass --voldir with the folder holding vol_000.mrc, vol_001.mrc, ….");
-        var files = Directory.EnumerateFiles(voldir)
-            .Where(f => IsMapFile(f) && !System.IO.Path.GetFileName(f).StartsWith('.'))
-            .ToList();
+        List<string> files = MapFiles(voldir);
         if (files.Count == 0)
             throw new SirenException($"map folder '{voldir}' holds no .mrc or .map files. Fix: point --voldir at the folder of maps (vol_000.mrc, …).");
         files.Sort(NaturalComparer.Instance);

@@ -64,7 +64,7 @@ public sealed class OccupancyMask
             throw new SirenException($"--maskdir '{maskdir}' is a file. Fix: pass the folder holding the mask .mrc files.");
         if (!Directory.Exists(maskdir))
             throw new SirenException($"mask folder '{maskdir}' does not exist. Fix: pass --maskdir with the folder of mask .mrc files (e.g. MAVEn's Mask_prots1_chainA.mrc).");
-        var files = Directory.EnumerateFiles(maskdir).Where(f => Ensemble.VolumeFolder.IsMapFile(f) && !Path.GetFileName(f).StartsWith('.')).ToList();
+        List<string> files = Ensemble.VolumeFolder.MapFiles(maskdir);
         if (files.Count == 0)
             throw new SirenException($"mask folder '{maskdir}' holds no .mrc files. Fix: point --maskdir at the folder of masks.");
         files.Sort(Ensemble.NaturalComparer.Instance);

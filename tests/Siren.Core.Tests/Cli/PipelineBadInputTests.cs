@@ -86,6 +86,20 @@ public class PipelineBadInputTests
     }
 
     [Fact]
+    public void AFolderUnderAMapsNameIsRefusedNotSkipped()
+    {
+        string maps = Maps(4);
+        Directory.CreateDirectory(Path.Combine(maps, "vol_011.mrc"));
+        AssertOneError(Sketch(maps, TestPaths.NewTempDir()), "vol_011.mrc", "is a folder, not a map");
+
+        string masks = TestPaths.NewTempDir();
+        File.Copy(Path.Combine(Blocks(), "block_0.mrc"), Path.Combine(masks, "Mask_a.mrc"));
+        Directory.CreateDirectory(Path.Combine(masks, "Mask_b.mrc"));
+        var r = SirenProcess.Run("occupancy", "--voldir", Maps(4), "--maskdir", masks, "--threshold", "0.5", "--out", Path.Combine(TestPaths.NewTempDir(), "occ.csv"));
+        AssertOneError(r, "Mask_b.mrc", "is a folder, not a map");
+    }
+
+    [Fact]
     public void SubsampleLargerThanTheUnionIsAnErrorNotZeroBlocks() =>
         AssertOneError(Sketch(Maps(), TestPaths.NewTempDir(), "--subsample", "100000000"), "--subsample 100000000", "keeps none");
 
