@@ -25,6 +25,9 @@ public sealed class CsvTable
         // A binary file's bytes would reach the error line (and the terminal) as control characters.
         if (nonEmpty.Any(l => l.Any(c => char.IsControl(c) && c is not '\t' and not '\r')))
         {
+            // A map given where a table belongs (--thresholds vol_000.mrc) is named as one: its header's NULs would read as UTF-16.
+            if (IsMrc(path))
+                throw new SirenException($"'{path}' is an MRC map, not a CSV. Fix: pass the CSV file here (vol_id, … columns); maps go to --voldir.");
             // Text saved as UTF-16 without a byte-order mark reads as every other character NUL.
             if (nonEmpty[0].Count(c => c == '\0') * 3 > nonEmpty[0].Length)
                 throw new SirenException($"'{path}' looks like UTF-16 text without a byte-order mark. Fix: save it as UTF-8 (or UTF-16 with a BOM).");
@@ -40,6 +43,15 @@ public sealed class CsvTable
             rows.Add(row.Select(f => f.Trim()).ToArray());
         }
         return new CsvTable(path, header, rows);
+    }
+
+    /// <summary>An .mrc/.map name, or MRC2014's "MAP " stamp at byte 208.</summary>
+    private static bool IsMrc(string path)
+    {
+        if (VolumeFolder.IsMapFile(path)) return true;
+        using FileStream stream = File.OpenRead(path);
+        Span<byte> head = stackalloc byte[212];
+        return stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) == head.Length && head[208..].SequenceEqual("MAP "u8);
     }
 
     public int Column(string name)

@@ -516,6 +516,11 @@ public class PipelineBadInputTests
 
         File.WriteAllBytes(csv, System.Text.Encoding.Unicode.GetBytes("vol_id,denormalized_predictions\n0,0.5\n"));
         AssertOneError(SirenProcess.Run("sketch", "--voldir", maps, "--outdir", TestPaths.NewTempDir(), "--thresholds", csv), "UTF-16", "UTF-8");
+
+        // A map where the thresholds belong, under its own name or renamed: named as a map, not as text.
+        AssertOneError(SirenProcess.Run("sketch", "--voldir", maps, "--outdir", TestPaths.NewTempDir(), "--thresholds", Path.Combine(maps, "vol_000.mrc")), "vol_000.mrc", "is an MRC map, not a CSV");
+        File.Copy(Path.Combine(maps, "vol_000.mrc"), csv, overwrite: true);
+        AssertOneError(SirenProcess.Run("sketch", "--voldir", maps, "--outdir", TestPaths.NewTempDir(), "--thresholds", csv), "is an MRC map, not a CSV");
     }
 
     [Fact]
