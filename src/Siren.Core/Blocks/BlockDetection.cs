@@ -183,6 +183,9 @@ public static class BlockDetection
         Action<string>? log = null, Func<string, IProgress<double>?>? progress = null)
     {
         string sketchFolder = Path.Combine(outdir, SketchFolder);
+        // The sketch's own folder given as --outdir (out/00_sketch for out): the stage folders lie under OUT.
+        if (!Directory.Exists(sketchFolder) && Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(outdir))) is SketchFolder or ExpandFolder)
+            throw new SirenException($"'{outdir}' is a stage folder; expand reads OUT/{SketchFolder} and writes OUT/{ExpandFolder} beside it. Fix: pass --outdir {Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(outdir)))}.");
         DetectionOptions options = expandOptions(FromManifest(RunManifest.ReadParameters(sketchFolder), sketchFolder));
         options.Validate();
         BlockSet seeds = BlockSet.Read(sketchFolder);
@@ -417,13 +420,17 @@ public static class BlockDetection
     {
         try
         {
-            string source = p["thresholds"]!.GetValue<string>();
-            Thresholds thresholds = source.StartsWith("constant ", StringComparison.Ordinal)
+            string source = p["thresholds"]!.GetValue<string>(), voldir = p["voldir"]!.GetValue<string>();
+            bool constant = source.StartsWith("constant ", StringComparison.Ordinal);
+            // Expand reads the maps and levels where the sketch found them; moved since, they are named as the sketch's record.
+            if (!Directory.Exists(voldir) || (!constant && !File.Exists(source)))
+                throw new SirenException($"the sketch in '{folder}' read {(!Directory.Exists(voldir) ? $"its maps from '{voldir}'" : $"its thresholds from '{source}'")}, which is no longer there. Fix: rerun siren sketch with the maps' and thresholds' present paths.");
+            Thresholds thresholds = constant
                 ? Thresholds.Constant(double.Parse(source["constant ".Length..], CultureInfo.InvariantCulture))
                 : Thresholds.FromCsv(source);
             return new DetectionOptions
             {
-                VolDir = p["voldir"]!.GetValue<string>(),
+                VolDir = voldir,
                 Thresholds = thresholds,
                 Filter = p["filter"]!.GetValue<bool>(),
                 Subsample = p["subsample"]!.GetValue<int>(),

@@ -26,7 +26,15 @@ public sealed record BlockSet(int Box, double Apix, IReadOnlyList<Block> Blocks)
     {
         string path = Directory.Exists(folderOrFile) ? Path.Combine(folderOrFile, FileName) : folderOrFile;
         if (!File.Exists(path))
-            throw new SirenException($"no blocks at '{path}'. Fix: run siren sketch/expand first, or pass the stage folder that holds {FileName}.");
+        {
+            // The run's or sketch's OUT given for its stage folder: name the stage folder that has the blocks.
+            string? stage = Directory.Exists(folderOrFile)
+                ? new[] { BlockDetection.ExpandFolder, BlockDetection.SketchFolder }.Select(f => Path.Combine(folderOrFile, f)).FirstOrDefault(f => File.Exists(Path.Combine(f, FileName)))
+                : null;
+            throw new SirenException(stage is not null
+                ? $"no blocks at '{path}', but '{stage}' holds them. Fix: pass that stage folder, --blocks {stage}."
+                : $"no blocks at '{path}'. Fix: run siren sketch/expand first, or pass the stage folder that holds {FileName}.");
+        }
         try
         {
             using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(path));

@@ -86,6 +86,23 @@ public class PipelineBadInputTests
     }
 
     [Fact]
+    public void AStageFolderForOutOrOutForAStageFolderIsNamedWithTheRightPath()
+    {
+        string maps = Maps(), outdir = TestPaths.NewTempDir();
+        Assert.Equal(0, Sketch(maps, outdir).ExitCode);
+        Assert.Equal(0, SirenProcess.Run("expand", "--outdir", outdir, "--device", "cpu").ExitCode);
+
+        AssertOneError(SirenProcess.Run("expand", "--outdir", Path.Combine(outdir, "00_sketch"), "--device", "cpu"), "is a stage folder", $"--outdir {outdir}");
+        AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", outdir, "--threshold", "0.5", "--out", Path.Combine(TestPaths.NewTempDir(), "occ.csv")),
+            $"--blocks {Path.Combine(outdir, "02_expand")}");
+
+        // Maps moved after the sketch: expand names the path the sketch recorded.
+        string moved = maps + "_moved";
+        Directory.Move(maps, moved);
+        AssertOneError(SirenProcess.Run("expand", "--outdir", outdir, "--device", "cpu"), $"read its maps from '{Path.GetFullPath(maps)}'", "no longer there", "rerun siren sketch");
+    }
+
+    [Fact]
     public void AFolderUnderAMapsNameIsRefusedNotSkipped()
     {
         string maps = Maps(4);
