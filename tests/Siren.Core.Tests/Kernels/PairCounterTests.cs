@@ -6,7 +6,11 @@ namespace Siren.Core.Tests.Kernels;
 
 public class PairCounterTests
 {
-    public static TheoryData<int> AwkwardMapCounts => new() { 1, 63, 64, 65, 130, 511, 517, 1000, 4097 };
+    /// <summary>
+    /// Tails of a word and of a vector, and past the vector kernels' byte-accumulator flushes: every 31 steps,
+    /// which full rows first reach above 124 words (AVX2, 7,936 maps) and 248 words (AVX-512, 15,872 maps).
+    /// </summary>
+    public static TheoryData<int> AwkwardMapCounts => new() { 1, 63, 64, 65, 130, 511, 517, 1000, 4097, 7936, 7937, 15872, 15873, 20000 };
 
     private static ulong[] RandomRow(SirenRandom random, int maps, double density)
     {
@@ -29,6 +33,10 @@ public class PairCounterTests
     public void EverySupportedPathEqualsTheNaiveCount(int maps)
     {
         var random = new SirenRandom((ulong)maps);
+        // Two full rows fill every byte lane on every step: the case a missed flush would overflow.
+        ulong[] full = RandomRow(random, maps, 1.0);
+        foreach (PairCounter.Path path in Enum.GetValues<PairCounter.Path>().Where(PairCounter.IsSupported))
+            Assert.Equal(maps, PairCounter.Count(full, full, path));
         foreach (double density in new[] { 0.0, 0.03, 0.5, 0.97, 1.0 })
             for (int trial = 0; trial < 20; trial++)
             {
