@@ -121,6 +121,8 @@ public static class ClassifyCommand
             CliHost.Log($"classify: {m.Block}: {m.HighCount}/{m.High.Length} maps high ({m.FractionHigh:P1})" +
                 (m.ParticlesHigh is long p ? $", {p}/{particles!.Sum()} particles ({m.FractionParticlesHigh:P1})" : "") +
                 $"; means {m.Fit.MeanLow:G4} / {m.Fit.MeanHigh:G4}");
+        foreach (BlockMixture m in result.Mixtures)
+            if (m.Warning is { } warning) CliHost.Log(warning);
         CliHost.Log($"classify: {result.Classes.Max()} classes of sizes {string.Join(", ", result.Classes.GroupBy(c => c).OrderBy(g => g.Key).Select(g => g.Count()))}");
         manifest.Result("maps", table.Rows).Result("blocks", table.Columns.Length).Result("classes", result.Classes.Max());
         manifest.Write(outdir);

@@ -52,6 +52,16 @@ public sealed record BlockMixture(string Block, TwoComponentFit Fit, bool[] High
 
     /// <summary>Of the particles the table's maps stand for (those of maps --filter dropped are not counted).</summary>
     public double? FractionParticlesHigh => Particles is null ? null : (double)ParticlesHigh!.Value / Particles.Sum();
+
+    /// <summary>
+    /// Why this block's low/high split should not be read as two states, or null: components that overlap
+    /// into one hump (EM is slow there and may also not have converged), or a mixture that had not converged.
+    /// A block that never varies (one component, all low) needs no warning.
+    /// </summary>
+    public string? Warning => Fit.MeanLow == Fit.MeanHigh ? null
+        : Fit.Separation < 2 ? string.Create(CultureInfo.InvariantCulture, $"warning: {Block}: its low and high components overlap (means {Fit.MeanLow:G4} / {Fit.MeanHigh:G4}, σ {Fit.Sigma:G4}: {Fit.Separation:F2} σ apart, under 2), so its maps do not fall into two occupancy states; see {Classifier.MixtureFigure(Block)}.")
+        : !Fit.Converged ? $"warning: {Block}: the mixture had not converged after {Fit.Iterations} EM iterations; its low/high split may not be settled."
+        : null;
 }
 
 /// <param name="Particles">Per map (table row), the particles it stands for; null without labels.</param>

@@ -1,8 +1,15 @@
 namespace Siren.Core.Classification;
 
 /// <summary>A fitted two-component 1-D Gaussian mixture with one shared (tied) variance; component 1 has the higher mean.</summary>
-public sealed record TwoComponentFit(double MeanLow, double MeanHigh, double Sigma, double WeightHigh, double LogLikelihood, int Iterations)
+/// <param name="Converged">EM stopped because the log-likelihood settled, not at its iteration limit.</param>
+public sealed record TwoComponentFit(double MeanLow, double MeanHigh, double Sigma, double WeightHigh, double LogLikelihood, int Iterations, bool Converged = true)
 {
+    /// <summary>
+    /// Ashman's D, the gap between the means in units of the shared σ: below 2 the two Gaussians overlap into
+    /// one hump, and the low/high split is a cut through one population rather than two.
+    /// </summary>
+    public double Separation => (MeanHigh - MeanLow) / Sigma;
+
     /// <summary>Posterior probability that <paramref name="x"/> belongs to the high component.</summary>
     public double PosteriorHigh(double x)
     {
@@ -42,7 +49,8 @@ public static class Gmm
         if (n < 2) throw new SirenException($"a two-component mixture needs at least 2 maps, got {n}. Fix: measure more maps.");
         double mean = x.Average();
         double variance = x.Sum(v => (v - mean) * (v - mean)) / n;
-        // A regularizing floor (sklearn's reg_covar is 1e-6) keeps a constant block from a zero variance.
+        // A regularizing floor keeps a constant block from a zero variance: sklearn's reg_covar (1e-6), plus 1e-6
+        // of the data's variance so that the floor stays negligible on any scale of occupancy.
         double floor = 1e-6 + 1e-6 * variance;
         double min = x.Min(), max = x.Max();
         if (min == max) return new TwoComponentFit(min, max, Math.Sqrt(floor), 0, ConstantLogLikelihood(n, floor), 0);
@@ -59,10 +67,39 @@ public static class Gmm
                 for (int redraw = 0; b == a && redraw < 64; redraw++) b = x[rng.Next(n)];
             }
             if (a == b) { a = min; b = max; }
-            var fit = Run(x, Math.Min(a, b), Math.Max(a, b), Math.Sqrt(variance + floor), 0.5, floor, maxIterations, tolerance, resp);
+            var (mu0, mu1, sigma, w1) = HardStart(x, Math.Min(a, b), Math.Max(a, b), floor, lloyd: s == 0);
+            var fit = Run(x, mu0, mu1, sigma, w1, floor, maxIterations, tolerance, resp);
             if (best is null || fit.LogLikelihood > best.LogLikelihood + 1e-12) best = fit;
         }
         return best!;
+    }
+
+    /// <summary>
+    /// EM's start from a hard split of the data at the midpoint of two centres, as sklearn starts from k-means
+    /// labels: the components' means, pooled spread and weights. Starting instead from the whole data's spread
+    /// and equal weights, one far-out value (an occupancy of −5 among values near 0.3) inflates σ until every
+    /// posterior is about ½, and EM stops at once with both means on the bulk. The first start runs Lloyd's
+    /// iterations to the 2-means split; the others take one step from their random pair.
+    /// </summary>
+    private static (double Mu0, double Mu1, double Sigma, double W1) HardStart(IReadOnlyList<double> x, double a, double b, double floor, bool lloyd)
+    {
+        int n = x.Count;
+        for (int step = 0; ; step++)
+        {
+            double cut = (a + b) / 2, s0 = 0, s1 = 0;
+            int n1 = 0;
+            for (int i = 0; i < n; i++)
+                if (x[i] > cut) { s1 += x[i]; n1++; } else s0 += x[i];
+            // a < b are data values, so a stays at or below the cut and b above it: both sides keep a value.
+            double m0 = s0 / (n - n1), m1 = s1 / n1;
+            if (!lloyd || step == 100 || (m0 == a && m1 == b))
+            {
+                double ss = 0;
+                for (int i = 0; i < n; i++) { double d = x[i] - (x[i] > cut ? m1 : m0); ss += d * d; }
+                return (m0, m1, Math.Sqrt(ss / n + floor), (double)n1 / n);
+            }
+            (a, b) = (m0, m1);
+        }
     }
 
     private static TwoComponentFit Run(IReadOnlyList<double> x, double mu0, double mu1, double sigma, double w1, double floor,
@@ -71,6 +108,7 @@ public static class Gmm
         int n = x.Count;
         double previous = double.NegativeInfinity, logLik = double.NegativeInfinity;
         int it = 0;
+        bool settled = false;
         for (; it < maxIterations; it++)
         {
             // E step in log space so far-out points do not underflow both densities.
@@ -90,18 +128,18 @@ public static class Gmm
             double r1 = 0, s0 = 0, s1 = 0;
             for (int i = 0; i < n; i++) { r1 += resp[i]; s1 += resp[i] * x[i]; s0 += (1 - resp[i]) * x[i]; }
             double r0 = n - r1;
-            if (r0 < 1e-9 || r1 < 1e-9) break; // one component took everything: a degenerate start
+            if (r0 < 1e-9 || r1 < 1e-9) { settled = true; break; } // one component took everything: a degenerate start
             mu0 = s0 / r0; mu1 = s1 / r1; w1 = r1 / n;
             double ss = 0;
             for (int i = 0; i < n; i++)
                 ss += (1 - resp[i]) * (x[i] - mu0) * (x[i] - mu0) + resp[i] * (x[i] - mu1) * (x[i] - mu1);
             sigma = Math.Sqrt(ss / n + floor);
-            if (Math.Abs(logLik - previous) <= tolerance * Math.Max(1, Math.Abs(logLik))) break;
+            if (Math.Abs(logLik - previous) <= tolerance * Math.Max(1, Math.Abs(logLik))) { settled = true; break; }
             previous = logLik;
         }
         return mu0 <= mu1
-            ? new TwoComponentFit(mu0, mu1, sigma, w1, logLik, it)
-            : new TwoComponentFit(mu1, mu0, sigma, 1 - w1, logLik, it);
+            ? new TwoComponentFit(mu0, mu1, sigma, w1, logLik, it, settled)
+            : new TwoComponentFit(mu1, mu0, sigma, 1 - w1, logLik, it, settled);
     }
 
     /// <summary>Log-likelihood of n equal values under one Gaussian of variance <paramref name="variance"/> at their value.</summary>

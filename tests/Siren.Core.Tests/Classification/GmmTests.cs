@@ -30,6 +30,38 @@ public class GmmTests
     }
 
     [Fact]
+    public void OneHumpWithAnOutlierAndAnUnsettledFitAreNamedNotATwoStateSplit()
+    {
+        var rng = new Random(8);
+        double[] twoStates = Enumerable.Range(0, 200).Select(i => (i < 80 ? 0.1 : 0.9) + 0.05 * Normal(rng)).ToArray();
+        var clean = new BlockMixture("block_1", Gmm.FitTwoComponent(twoStates, 3), new bool[200], null);
+        Assert.True(clean.Fit.Converged);
+        Assert.True(clean.Fit.Separation > 10);
+        Assert.Null(clean.Warning);
+
+        // One hump of occupancies: the two components overlap, and the split cuts one population.
+        double[] oneHump = Enumerable.Range(0, 200).Select(_ => 0.3 + 0.05 * Normal(rng)).ToArray();
+        var hump = new BlockMixture("block_2", Gmm.FitTwoComponent(oneHump, 3), new bool[200], null);
+        Assert.True(hump.Fit.Separation < 2, $"D {hump.Fit.Separation}");
+        Assert.Contains("overlap", hump.Warning);
+
+        // The same hump with one map at -5 (a hand-made table's typo): the outlier is a component of its own, as
+        // sklearn's k-means start finds; a start from the whole data's spread stopped with both means on the hump.
+        oneHump[17] = -5;
+        TwoComponentFit outlier = Gmm.FitTwoComponent(oneHump, 3);
+        Assert.Equal(-5, outlier.MeanLow, 12);
+        Assert.Equal(199.0 / 200, outlier.WeightHigh, 6);
+        Assert.InRange(outlier.MeanHigh, 0.28, 0.32);
+
+        var unsettled = new BlockMixture("block_3", Gmm.FitTwoComponent(twoStates, 3, maxIterations: 1), new bool[200], null);
+        Assert.False(unsettled.Fit.Converged);
+        Assert.Contains("had not converged after 1 EM iterations", unsettled.Warning);
+
+        // A block that never varies has one component and nothing to warn of.
+        Assert.Null(new BlockMixture("block_4", Gmm.FitTwoComponent([0.5, 0.5, 0.5], 3), new bool[3], null).Warning);
+    }
+
+    [Fact]
     public void SameSeedGivesTheSameFit()
     {
         var rng = new Random(5);
