@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Siren.Core;
+using Siren.Core.Blocks;
 using Siren.Core.Benchmarking;
 using Siren.Core.Kernels;
 using Siren.Interop.Cuda;
@@ -37,12 +39,26 @@ public static class BenchCommand
             Console.WriteLine($"# Siren.Native bench: {Environment.ProcessorCount} cores, backend {backend.Name}, POPCNT peak {peak / 1e9:F2} G word-popcounts/s (all cores)");
             Console.WriteLine("| box | maps | union N | sampled n | seeds | blocks | read s | sketch s | expand s | total s | tested Mpairs | popcounted % | Mpairs/s | G popcounts/s | % of peak |");
             Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            // The figures are also recorded beside the generated maps, with what made them, as every command's are.
+            var manifest = new RunManifest("bench")
+                .Parameter("boxes", new JsonArray(sizes.Select(b => (JsonNode)b).ToArray())).Parameter("maps", parse.GetValue(maps))
+                .Parameter("repeats", parse.GetValue(repeats)).Parameter("seed", parse.GetValue(seed)).Parameter("backend", backend.Name)
+                .Parameter("cores", Environment.ProcessorCount).Result("popcount_peak_per_second", peak);
+            var rows = new JsonArray();
             foreach (int box in sizes)
             {
                 ScalingRow r = ScalingBenchmark.Measure(parse.GetValue(workdir)!, box, parse.GetValue(maps), backend, parse.GetValue(repeats), parse.GetValue(seed), CliHost.Log);
                 Console.WriteLine(FormattableString.Invariant(
                     $"| {r.Box} | {r.Maps} | {r.UnionVoxels} | {r.Sampled} | {r.SeedBlocks} | {r.Blocks} | {r.ReadSeconds:F2} | {r.SketchSeconds:F2} | {r.ExpandSeconds:F2} | {r.TotalSeconds:F2} | {r.Pairs / 1e6:F0} | {100 * r.PopcountedShare:F0} | {r.PairsPerSecond / 1e6:F0} | {r.PopcountsPerSecond / 1e9:F2} | {100 * r.PopcountsPerSecond / peak:F0} |"));
+                rows.Add(new JsonObject
+                {
+                    ["box"] = r.Box, ["union_voxels"] = r.UnionVoxels, ["sampled"] = r.Sampled, ["seed_blocks"] = r.SeedBlocks, ["blocks"] = r.Blocks,
+                    ["read_s"] = r.ReadSeconds, ["sketch_s"] = r.SketchSeconds, ["expand_s"] = r.ExpandSeconds, ["total_s"] = r.TotalSeconds,
+                    ["tested_pairs"] = r.Pairs, ["pairs_per_second"] = r.PairsPerSecond, ["popcounts_per_second"] = r.PopcountsPerSecond,
+                });
             }
+            manifest.Result("rows", rows).WriteBeside(Path.Combine(parse.GetValue(workdir)!, "bench"));
+            CliHost.Log($"bench: figures recorded in {Path.Combine(parse.GetValue(workdir)!, RunManifest.NameBeside("bench"))}");
             return 0;
         });
         return command;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Siren.Core.Blocks;
 using Siren.Core.Occupancy;
 
 namespace Siren.Cli.Commands;
@@ -35,6 +36,12 @@ public static class BenchOccupancyCommand
             Console.WriteLine(string.Create(inv, $"raw read:  {r.Maps} maps in {r.RawReadSeconds:F2} s = {r.RawMapsPerSecond:F0} maps/s ({r.RawGigabytesPerSecond:F2} GB/s)"));
             Console.WriteLine(string.Create(inv, $"occupancy: {r.Maps} maps × {r.Blocks} blocks in {r.OccupancySeconds:F2} s = {r.MapsPerSecond:F0} maps/s ({r.GigabytesPerSecond:F2} GB/s), {100 * r.MapsPerSecond / r.RawMapsPerSecond:F0}% of the raw read rate"));
             Console.WriteLine(string.Create(inv, $"({r.Workers} workers, {r.DistinctMaps} distinct files of {r.BytesPerMap} bytes, box {r.Box})"));
+            new RunManifest("bench-occupancy")
+                .Parameter("distinct", r.DistinctMaps).Parameter("maps", r.Maps).Parameter("box", r.Box).Parameter("blocks", r.Blocks)
+                .Parameter("workers", r.Workers).Parameter("seed", pr.GetValue(seed))
+                .Result("raw_maps_per_second", r.RawMapsPerSecond).Result("maps_per_second", r.MapsPerSecond)
+                .Seconds("raw_read", TimeSpan.FromSeconds(r.RawReadSeconds)).Seconds("occupancy", TimeSpan.FromSeconds(r.OccupancySeconds))
+                .WriteBeside(Path.Combine(pr.GetValue(dir)!, "bench-occupancy"));
             return 0;
         });
         return command;

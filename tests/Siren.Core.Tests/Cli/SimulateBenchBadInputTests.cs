@@ -241,6 +241,12 @@ public class SimulateBenchBadInputTests
         Assert.Equal(0, SirenProcess.Run("bench", "--boxes", "16", "--maps", "12", "--repeats", "1", "--seed", "2", "--workdir", workdir, "--device", "cpu").ExitCode);
         string seed1 = Path.Combine(workdir, "maps_16_12_seed1"), seed2 = Path.Combine(workdir, "maps_16_12_seed2");
         Assert.NotEqual(File.ReadAllBytes(Path.Combine(seed1, "vol_003.mrc")), File.ReadAllBytes(Path.Combine(seed2, "vol_003.mrc")));
+        // The figures are recorded with what made them, as every command's are.
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(workdir, "bench.manifest.json")))!;
+        Assert.Equal("bench", manifest["command"]!.GetValue<string>());
+        Assert.Equal(2UL, manifest["parameters"]!["seed"]!.GetValue<ulong>());
+        Assert.Equal(16, manifest["results"]!["rows"]![0]!["box"]!.GetValue<int>());
+        Assert.True(manifest["results"]!["rows"]![0]!["total_s"]!.GetValue<double>() > 0);
 
         File.WriteAllBytes(Path.Combine(seed1, "vol_005.mrc"), [1, 2, 3]);
         AssertOneError(SirenProcess.Run("bench", "--boxes", "16", "--maps", "12", "--repeats", "1", "--seed", "1", "--workdir", workdir, "--device", "cpu"),
@@ -256,5 +262,16 @@ public class SimulateBenchBadInputTests
     {
         var args = new Dictionary<string, string> { ["--dir"] = TestPaths.NewTempDir(), ["--distinct"] = "2", ["--maps"] = "4", ["--box"] = "8", [option] = value };
         AssertOneError(SirenProcess.Run(["bench-occupancy", .. args.SelectMany(a => new[] { a.Key, a.Value })]), named, "Fix:");
+    }
+
+    [Fact]
+    public void BenchOccupancyRecordsItsFiguresBesideItsMaps()
+    {
+        string dir = TestPaths.NewTempDir();
+        var r = SirenProcess.Run("bench-occupancy", "--dir", dir, "--distinct", "3", "--maps", "9", "--box", "8", "--blocks", "2");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "bench-occupancy.manifest.json")))!;
+        Assert.Equal(9, manifest["parameters"]!["maps"]!.GetValue<int>());
+        Assert.True(manifest["results"]!["maps_per_second"]!.GetValue<double>() > 0);
     }
 }
