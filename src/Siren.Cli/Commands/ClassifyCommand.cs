@@ -123,6 +123,7 @@ public static class ClassifyCommand
                 $"; means {m.Fit.MeanLow:G4} / {m.Fit.MeanHigh:G4}");
         foreach (BlockMixture m in result.Mixtures)
             if (m.Warning is { } warning) CliHost.Log(warning);
+        if (result.CutWarning is { } cut) CliHost.Log(cut);
         CliHost.Log($"classify: {result.Classes.Max()} classes of sizes {string.Join(", ", result.Classes.GroupBy(c => c).OrderBy(g => g.Key).Select(g => g.Count()))}");
         manifest.Result("maps", table.Rows).Result("blocks", table.Columns.Length).Result("classes", result.Classes.Max());
         manifest.Write(outdir);

@@ -65,7 +65,8 @@ public sealed record BlockMixture(string Block, TwoComponentFit Fit, bool[] High
 }
 
 /// <param name="Particles">Per map (table row), the particles it stands for; null without labels.</param>
-public sealed record ClassifyResult(BlockMixture[] Mixtures, int[] Classes, int[] LeafOrder, int[]? MaxBlock, long[]? Particles);
+/// <param name="CutWarning">Why the cut into classes is not settled by the data (a tie in merge heights), or null.</param>
+public sealed record ClassifyResult(BlockMixture[] Mixtures, int[] Classes, int[] LeafOrder, int[]? MaxBlock, long[]? Particles, string? CutWarning = null);
 
 /// <summary>
 /// siren classify: per block a low/high Gaussian mixture on the occupancies (paper Figure 3C–D), across
@@ -92,7 +93,10 @@ public static class Classifier
             mixtures[c] = new BlockMixture(table.Columns[c], fit, x.Select(fit.IsHigh).ToArray(), particles);
         }
         int[]? maxBlock = options.AssignMax ? table.Values.Select(ArgMax).ToArray() : null;
-        return new ClassifyResult(mixtures, classes, tree.LeafOrder(), maxBlock, particles);
+        string? cutWarning = options.Distance is null && tree.TiedHeightAtCut(options.Classes) is double tie
+            ? string.Create(CultureInfo.InvariantCulture, $"warning: the cut into {options.Classes} classes falls between two merges at the same height ({tie:G6}), so which of them is undone is not decided by the data. Fix: choose another --classes, or cut with --distance above or below {tie:G6}.")
+            : null;
+        return new ClassifyResult(mixtures, classes, tree.LeafOrder(), maxBlock, particles, cutWarning);
     }
 
     private const string AssignmentsFile = "assignments.csv", HeatmapFile = "heatmap.png";

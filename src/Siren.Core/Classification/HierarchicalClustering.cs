@@ -143,6 +143,20 @@ public sealed class Dendrogram
         return Labels(Leaves - k);
     }
 
+    /// <summary>
+    /// The height shared by the last merge a cut into <paramref name="k"/> classes keeps and the first it undoes,
+    /// or null when they differ. At a tie, which of the two merges is undone follows the order the algorithm met
+    /// them in, not the data: deterministic, but another ordering of the maps could give other classes (scipy's
+    /// maxclust would give fewer than k instead).
+    /// </summary>
+    public double? TiedHeightAtCut(int k)
+    {
+        int kept = Leaves - k;
+        if (kept < 1 || kept >= Merges.Length) return null;
+        double height = Merges[kept - 1].Height;
+        return height > 0 && height == Merges[kept].Height ? height : null;
+    }
+
     /// <summary>Cuts at height <paramref name="distance"/>: merges at or below it are kept (scipy's fcluster 'distance').</summary>
     public int[] CutAtDistance(double distance) => Labels(Merges.Count(m => m.Height <= distance));
 

@@ -163,8 +163,8 @@ public static class RunPipeline
         // skipped stage needs it for the report too): options these maps cannot take (more classes than
         // distinct maps) fail with the earlier run's results still in place.
         ClassifyResult classes = Classifier.Run(table, c, particles);
-        foreach (BlockMixture m in classes.Mixtures)
-            if (m.Warning is { } warning) log?.Invoke(warning);
+        foreach (string warning in classes.Mixtures.Select(m => m.Warning).Append(classes.CutWarning).OfType<string>())
+            log?.Invoke(warning);
         stages.Add(Stage("classify", classFolder, classStamp, [Path.Combine(classFolder, "classes.csv"), Path.Combine(classFolder, "mixtures.csv")], summaries, log,
             () => Classifier.Write(classFolder, table, classes, c)));
 

@@ -97,4 +97,23 @@ public class HierarchicalClusteringTests
         Assert.Contains("only 2 of the 4 maps", e.Message);
         Assert.Contains("--classes between 1 and 2", e.Message);
     }
+
+    [Theory]
+    [InlineData(Linkage.Ward)]
+    [InlineData(Linkage.Average)]
+    [InlineData(Linkage.Complete)]
+    public void ACutBetweenTwoMergesOfOneHeightIsNamed(Linkage linkage)
+    {
+        // Two pairs one apart, far from each other: both pairs merge at height 1, so keeping one of those merges
+        // and undoing the other (3 classes) is the algorithm's order, not the data's; 2 and 4 classes are not.
+        Dendrogram tree = Dendrogram.Build([[0.0, 0.0], [1.0, 0.0], [10.0, 0.0], [11.0, 0.0]], linkage);
+        Assert.Equal(1.0, tree.TiedHeightAtCut(3));
+        Assert.Null(tree.TiedHeightAtCut(2));
+        Assert.Null(tree.TiedHeightAtCut(4));
+        Assert.Null(tree.TiedHeightAtCut(1));
+
+        var table = new Siren.Core.Occupancy.OccupancyTable([0, 1, 2, 3], ["block_0", "block_1"], [[0.0, 0.0], [1.0, 0.0], [10.0, 0.0], [11.0, 0.0]]);
+        Assert.Contains("same height (1)", Classifier.Run(table, new ClassifyOptions { Classes = 3, Linkage = linkage }).CutWarning);
+        Assert.Null(Classifier.Run(table, new ClassifyOptions { Classes = 2, Linkage = linkage }).CutWarning);
+    }
 }
