@@ -56,7 +56,13 @@ public sealed class RunManifest
     };
 
     public void Write(string folder) =>
-        AtomicFile.WriteAllText(Path.Combine(folder, FileName), ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(folder, FileName), ToJson().ToJsonString(Indented));
+
+    /// <summary>
+    /// Indented, and with text as written: the default encoder escapes '+' and every non-ASCII character, so the
+    /// version read 0.1.0\u002B&lt;commit&gt; and a path or unit with Å read as \u00C5. It is a file, never HTML.
+    /// </summary>
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>
     /// For a command whose output is one file the user names (occupancy --out, chimerax --out): its manifest
@@ -64,7 +70,7 @@ public sealed class RunManifest
     /// folder do not overwrite each other's.
     /// </summary>
     public void WriteBeside(string outputFile) =>
-        AtomicFile.WriteAllText(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outputFile))!, NameBeside(outputFile)), ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outputFile))!, NameBeside(outputFile)), ToJson().ToJsonString(Indented));
 
     /// <summary>The file name of the manifest <see cref="WriteBeside"/> writes for <paramref name="outputFile"/>.</summary>
     public static string NameBeside(string outputFile) => Path.ChangeExtension(Path.GetFileName(outputFile), ".manifest.json");
