@@ -149,16 +149,25 @@ public sealed class RunManifest
     {
         string full = Path.GetFullPath(outputFile), folder = Path.GetDirectoryName(full)!, manifestName = NameBeside(full);
         if (runStage || EarlierOutputs(folder, FileName, "run").Contains(full)) return;
-        bool written = EarlierOutputs(folder, manifestName, command).Contains(full);
+        bool written = EarlierOutputs(folder, manifestName, command).Contains(full) || RecordedOutput(folder, manifestName, command) == full;
         string manifestPath = Path.Combine(folder, manifestName);
         if (File.Exists(manifestPath) && !written)
         {
-            string owner = CommandOf(folder, manifestName) is { } c ? $"siren {c}'s record of another output" : "not a record siren wrote";
+            string owner = CommandOf(folder, manifestName) is { } c ? $"siren {c}'s record of {(RecordedOutput(folder, manifestName, c) is { } other ? $"'{other}'" : "another output")}" : "not a record siren wrote";
             throw new SirenException($"'{manifestPath}' is {owner}, and {command} would replace it with its record of '{Path.GetFileName(full)}'. Fix: choose another {option} name.");
         }
         if (File.Exists(full) && !written)
             throw new SirenException($"'{outputFile}' exists and siren {command} did not write it (no {manifestName} of {command} beside it names it). Fix: choose another {option}, or remove that file first.");
     }
+
+    /// <summary>
+    /// The output a single-file command's manifest names in its results (occupancy's "output", chimerax's
+    /// "script"), as manifests record it that predate their outputs list; null when there is none.
+    /// </summary>
+    private static string? RecordedOutput(string folder, string manifestName, string command) =>
+        ReadOwn(folder, manifestName) is { } m && m["command"] is JsonValue c && c.TryGetValue(out string? name) && name == command
+        && m["results"] is JsonObject results && (results["output"] ?? results["script"]) is JsonValue v && v.TryGetValue(out string? path)
+            ? path : null;
 
     /// <summary>Full paths of the files the earlier <paramref name="command"/>'s manifest in <paramref name="folder"/> lists as its outputs.</summary>
     public static string[] EarlierOutputs(string folder, string command) => EarlierOutputs(folder, FileName, command);

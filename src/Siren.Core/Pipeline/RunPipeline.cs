@@ -191,10 +191,14 @@ public static class RunPipeline
         if (File.Exists(chimeraxManifest)) File.Delete(chimeraxManifest);
     }
 
-    /// <summary>The run's manifest.json: the last stage's stamp as parameters, every stage's outcome, and the counts.</summary>
+    /// <summary>
+    /// The run's manifest.json: the last stage's stamp as parameters, every stage's outcome, and the counts. It
+    /// lists the summaries it wrote in OUT (the script, when written, and the report), which siren chimerax may
+    /// then replace (RunManifest.RequireOwnFile).
+    /// </summary>
     private static void WriteManifest(string outdir, JsonObject stamp, RunOptions options, ICooccurrenceBackend backend, List<StageOutcome> stages, int blocks, int? classes)
     {
-        var manifest = new RunManifest("run");
+        var manifest = new RunManifest("run").Outputs(new[] { ChimeraXFile, ReportFile }.Where(f => File.Exists(Path.Combine(outdir, f))));
         foreach (var (key, value) in stamp) manifest.Parameter(key, value?.DeepClone());
         manifest.Parameter("device", options.Device).Parameter("backend", backend.Name)
             .Result("stages", new JsonArray(stages.Select(s => (JsonNode)new JsonObject { ["stage"] = s.Stage, ["skipped"] = s.Skipped, ["seconds"] = s.Seconds }).ToArray()))

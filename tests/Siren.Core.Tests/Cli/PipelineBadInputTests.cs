@@ -325,6 +325,12 @@ public class PipelineBadInputTests
         AssertOneError(SirenProcess.Run([.. chimerax, Path.Combine(outdir, "blocks.cxc")]), "blocks.manifest.json", "siren occupancy", "--out");
         Assert.Contains("\"command\": \"occupancy\"", File.ReadAllText(Path.Combine(outdir, "blocks.manifest.json")));
         Assert.False(File.Exists(Path.Combine(outdir, "blocks.cxc")));
+
+        // A manifest written before outputs were listed names its file in its results: still the command's own.
+        string older = Path.Combine(outdir, "older.csv");
+        File.WriteAllText(older, "vol_id,block_0\n0,1\n");
+        new RunManifest("occupancy").Result("output", Path.GetFullPath(older)).WriteBeside(older);
+        Assert.Equal(0, SirenProcess.Run([.. occupancy, older]).ExitCode);
     }
 
     [Fact]

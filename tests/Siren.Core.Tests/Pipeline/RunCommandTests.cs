@@ -203,6 +203,13 @@ public class RunCommandTests
         Assert.Contains("occupancy: outputs and stamp match, skipped", last.Stderr);
         Assert.Contains("classify: done", last.Stderr);
         Assert.Contains("2 classes", last.Stderr);
+
+        // The run's script may be drawn again by chimerax (the README's step), and chimerax's again by itself.
+        string[] redraw = ["chimerax", "--map", Path.Combine(maps, "vol_001.mrc"), "--thresholds", thresholds, "--blocks", Path.Combine(outdir, "02_expand"), "--out", Path.Combine(outdir, "blocks.cxc")];
+        var overRun = SirenProcess.Run(redraw);
+        Assert.True(overRun.ExitCode == 0, overRun.Stderr);
+        var overOwn = SirenProcess.Run(redraw);
+        Assert.True(overOwn.ExitCode == 0, overOwn.Stderr);
     }
 
     /// <summary>Commands sharing a folder keep each other's records: predict-thresholds names its manifest after predictions.csv.</summary>
