@@ -2,8 +2,18 @@ namespace Siren.Core.Classification;
 
 /// <summary>A fitted two-component 1-D Gaussian mixture with one shared (tied) variance; component 1 has the higher mean.</summary>
 /// <param name="Converged">EM stopped because the log-likelihood settled, not at its iteration limit.</param>
-public sealed record TwoComponentFit(double MeanLow, double MeanHigh, double Sigma, double WeightHigh, double LogLikelihood, int Iterations, bool Converged = true)
+/// <param name="OneComponentLogLikelihood">The same data's log-likelihood under one Gaussian, for <see cref="BicGain"/>.</param>
+/// <param name="Count">The number of values fitted.</param>
+public sealed record TwoComponentFit(double MeanLow, double MeanHigh, double Sigma, double WeightHigh, double LogLikelihood, int Iterations,
+    bool Converged = true, double OneComponentLogLikelihood = double.NaN, int Count = 0)
 {
+    /// <summary>
+    /// BIC of one Gaussian minus BIC of this mixture, which has two more parameters (a second mean, the weight):
+    /// at or below 0, one hump describes the data as well as two. EM on one hump still pulls two components
+    /// apart (their means 2.3–3 σ apart on Gaussian data), so the gap between them alone cannot tell.
+    /// </summary>
+    public double BicGain => 2 * (LogLikelihood - OneComponentLogLikelihood) - 2 * Math.Log(Count);
+
     /// <summary>
     /// Ashman's D, the gap between the means in units of the shared σ: below 2 the two Gaussians overlap into
     /// one hump, and the low/high split is a cut through one population rather than two.
@@ -54,6 +64,7 @@ public static class Gmm
         double floor = 1e-6 + 1e-6 * variance;
         double min = x.Min(), max = x.Max();
         if (min == max) return new TwoComponentFit(min, max, Math.Sqrt(floor), 0, ConstantLogLikelihood(n, floor), 0);
+        double oneComponent = -0.5 * n * (Math.Log(2 * Math.PI * (variance + floor)) + variance / (variance + floor));
         var rng = new Random(unchecked((int)(seed ^ (seed >> 32))));
         TwoComponentFit? best = null;
         var resp = new double[n];
@@ -69,9 +80,10 @@ public static class Gmm
             if (a == b) { a = min; b = max; }
             var (mu0, mu1, sigma, w1) = HardStart(x, Math.Min(a, b), Math.Max(a, b), floor, lloyd: s == 0);
             var fit = Run(x, mu0, mu1, sigma, w1, floor, maxIterations, tolerance, resp);
-            if (best is null || fit.LogLikelihood > best.LogLikelihood + 1e-12) best = fit;
+            // A NaN would never compare greater, so a NaN best would stay best: it is replaced by any fit.
+            if (best is null || !double.IsFinite(best.LogLikelihood) || fit.LogLikelihood > best.LogLikelihood + 1e-12) best = fit;
         }
-        return best!;
+        return best! with { OneComponentLogLikelihood = oneComponent, Count = n };
     }
 
     /// <summary>
@@ -86,11 +98,14 @@ public static class Gmm
         int n = x.Count;
         for (int step = 0; ; step++)
         {
+            // Between neighbouring doubles the midpoint rounds onto b; cutting at a then still parts them.
             double cut = (a + b) / 2, s0 = 0, s1 = 0;
+            if (!(cut < b)) cut = a;
             int n1 = 0;
             for (int i = 0; i < n; i++)
                 if (x[i] > cut) { s1 += x[i]; n1++; } else s0 += x[i];
-            // a < b are data values, so a stays at or below the cut and b above it: both sides keep a value.
+            // a < b, each a data value or the mean of one side, so some value lies at or below a ≤ cut and some
+            // at or above b > cut: both sides keep a value.
             double m0 = s0 / (n - n1), m1 = s1 / n1;
             if (!lloyd || step == 100 || (m0 == a && m1 == b))
             {
