@@ -478,7 +478,8 @@ public static class RunPipeline
         // Quoted as ChimeraX needs, so the line can be pasted when the path holds a space (the script exists only if its paths could be quoted).
         if (File.Exists(Path.Combine(outdir, ChimeraXFile)) && ChimeraXScript.TryQuote(Path.Combine(outdir, ChimeraXFile)) is { } script)
             r.Append(inv, $"- ChimeraX: `open {script}` shows `{Path.GetFileName(exemplar)}` at its threshold with every block coloured\n");
-        r.Append("- particles: `siren select --classes 04_classify/classes.csv --class K --labels labels.pkl` (cryoDRGN k-means labels)\n");
+        // The numbering the run checked against the whole map folder, said: the classes table lacks any map --filter dropped.
+        r.Append(inv, $"- particles: `siren select --classes {ClassifyFolder}/classes.csv --class K --labels {(options.Labels is null ? "labels.pkl" : Path.GetFullPath(options.Labels))} --first-map-id {options.FirstMapId ?? 0}` (cryoDRGN k-means labels)\n");
         return r.ToString();
     }
 }

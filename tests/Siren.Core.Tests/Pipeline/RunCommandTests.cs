@@ -155,6 +155,13 @@ public class RunCommandTests
         string report = File.ReadAllText(Path.Combine(outdir, "report.md"));
         Assert.Contains("| class | maps | particles |", report);
         Assert.Contains("fraction of particles high", report);
+        // The report's select line, as a user pastes it from OUT, with the numbering the run used.
+        string select = System.Text.RegularExpressions.Regex.Match(report, "`siren (select [^`]*)`").Groups[1].Value;
+        Assert.Contains($"--labels {pkl} --first-map-id 0", select);
+        string[] args = [.. select.Replace("--class K", "--class 1", StringComparison.Ordinal).Replace("04_classify/", Path.Combine(outdir, "04_classify") + "/", StringComparison.Ordinal)
+            .Split(' '), "--outdir", Path.Combine(outdir, "class1")];
+        var selected = SirenProcess.Run(args);
+        Assert.True(selected.ExitCode == 0, selected.Stderr);
 
         var plain = SirenProcess.Run(run);
         Assert.Contains("occupancy: outputs and stamp match, skipped", plain.Stderr);
