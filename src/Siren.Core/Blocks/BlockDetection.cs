@@ -115,7 +115,10 @@ public static class BlockDetection
             for (int start = 0; start < kernelBlocks.Length; start += batch)
             {
                 ExpandBlock[] batchBlocks = kernelBlocks[start..Math.Min(kernelBlocks.Length, start + batch)];
-                int[] counts = backend.ExpandCounts(problem, batchBlocks, [rule], progress);
+                // Each call reports 0 → 1; the batch's share of the blocks places it on the whole expand's bar.
+                IProgress<double>? share = progress is null ? null
+                    : new ProgressShare(progress, (double)start / kernelBlocks.Length, (double)batchBlocks.Length / kernelBlocks.Length);
+                int[] counts = backend.ExpandCounts(problem, batchBlocks, [rule], share);
                 for (int j = 0; j < batchBlocks.Length; j++)
                 {
                     int size = batchBlocks[j].Rows.Length;
@@ -449,4 +452,10 @@ public static class BlockDetection
             throw new SirenException($"the manifest in '{folder}' is incomplete or from another tool ({e.Message}). Fix: rerun siren sketch with this --outdir.", e);
         }
     }
+}
+
+/// <summary>One part's progress, 0 → 1, as its share of a whole: reported at once, on the caller's thread (Progress&lt;T&gt; would post it).</summary>
+internal sealed class ProgressShare(IProgress<double> whole, double start, double width) : IProgress<double>
+{
+    public void Report(double value) => whole.Report(start + value * width);
 }

@@ -11,16 +11,16 @@ public interface ICooccurrenceBackend : IDisposable
     string Name { get; }
 
     /// <summary>
-    /// Sketch: tests every unordered pair of <paramref name="rows"/> (indices into the occupancy
-    /// matrix, ascending). The locality factor uses the pair's own distance. Returns, per rule, the
-    /// passing pairs as (row a, row b) with a &lt; b, sorted.
-    /// </summary>
-    /// <summary>
     /// The most counts one <see cref="ExpandCounts"/> call returns: an int index reaches them, and 2²⁸ ints are
     /// 1 GiB. Two million union voxels (box 128) against a thousand seed blocks are 2·10⁹ counts.
     /// </summary>
     const int MaxExpandCells = 1 << 28;
 
+    /// <summary>
+    /// Sketch: tests every unordered pair of <paramref name="rows"/> (indices into the occupancy
+    /// matrix, ascending). The locality factor uses the pair's own distance. Returns, per rule, the
+    /// passing pairs as (row a, row b) with a &lt; b, sorted.
+    /// </summary>
     IReadOnlyList<EdgeList> SketchEdges(PairProblem problem, ReadOnlySpan<int> rows, ReadOnlySpan<EdgeRule> rules, IProgress<double>? progress = null);
 
     /// <summary>
