@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Siren.Core.Blocks;
 using Siren.Core.Classification;
-using Siren.Core.Curation;
 using Siren.Core.Kernels;
 using Siren.Core.Pipeline;
 
@@ -54,22 +53,27 @@ public static class RunCommand
                 Linkage = ClassifyCommand.ParseLinkage(parse.GetValue(linkage)!),
                 AssignMax = parse.GetValue(assignMax),
             };
-            // A mistyped option surfaces now, not after thresholds and blocks took minutes (the level given here
-            // only lets the other parameters be checked; the real ones are read or predicted next).
-            classify.Validate();
-            args.ReadDetection(parse, Siren.Core.Ensemble.Thresholds.Constant(0)).Validate();
-            ParticleSelection.RequireFirstMapId(parse.GetValue(particleLabels.FirstMapId));
-            particleLabels.WarnIfUnused(parse);
-            DetectionOptions detection = args.HasThresholds(parse)
-                ? args.ReadDetection(parse)
-                : args.ReadDetection(parse, RunPipeline.PredictedThresholds(parse.GetValue(args.VolDir)!, parse.GetValue(args.OutDir)!, CliHost.Log, CliHost.Progress));
-            var options = new RunOptions
+            // A mistyped option, a map of another box or labels of other maps surface now, not after thresholds and
+            // blocks took minutes (without --threshold(s), a placeholder level lets the rest be checked before the
+            // model predicts the real ones).
+            Siren.Core.Ensemble.Thresholds? given = args.HasThresholds(parse) ? args.ReadThresholds(parse) : null;
+            DetectionOptions checkedOptions = args.ReadDetection(parse, given ?? Siren.Core.Ensemble.Thresholds.Constant(0));
+            var preflight = new RunOptions
             {
-                Detection = detection,
+                Detection = checkedOptions,
                 Device = parse.GetValue(args.Device)!,
-                Classify = classify with { Seed = detection.Seed },
+                Classify = classify with { Seed = checkedOptions.Seed },
                 Labels = parse.GetValue(particleLabels.Labels),
                 FirstMapId = parse.GetValue(particleLabels.FirstMapId),
+            };
+            RunPipeline.Preflight(preflight, parse.GetValue(args.OutDir)!, out _);
+            particleLabels.WarnIfUnused(parse);
+            var options = given is not null ? preflight : preflight with
+            {
+                Detection = checkedOptions with
+                {
+                    Thresholds = RunPipeline.PredictedThresholds(parse.GetValue(args.VolDir)!, parse.GetValue(args.OutDir)!, CliHost.Log, CliHost.Progress),
+                },
             };
             using ICooccurrenceBackend backend = args.CreateBackend(parse);
             RunResult result = RunPipeline.Run(options, parse.GetValue(args.OutDir)!, backend, CliHost.Log, CliHost.Progress);

@@ -72,6 +72,8 @@ public static class SimulateCommand
 
     internal static SimulationSetup Resolve(string? preset, string? specPath, string? modelPath, bool builtin, int deletion, double intact, ulong seed)
     {
+        if (builtin && specPath is null)
+            throw new SirenException("--builtin is the model for --spec, and no --spec was given. Fix: add --spec FILE, or drop --builtin (the presets bring their own models).");
         switch (preset)
         {
             case SimulationPresets.Demo when specPath is null && modelPath is null && !builtin:

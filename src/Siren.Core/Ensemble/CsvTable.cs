@@ -27,7 +27,7 @@ public sealed class CsvTable
         {
             // A map given where a table belongs (--thresholds vol_000.mrc) is named as one: its header's NULs would read as UTF-16.
             if (IsMrc(path))
-                throw new SirenException($"'{path}' is an MRC map, not a CSV. Fix: pass the CSV file here (vol_id, … columns); maps go to --voldir.");
+                throw new SirenException($"'{path}' is an MRC map, not a CSV. Fix: pass the CSV file this option takes (vol_id, … columns), not a map.");
             // Text saved as UTF-16 without a byte-order mark reads as every other character NUL.
             if (nonEmpty[0].Count(c => c == '\0') * 3 > nonEmpty[0].Length)
                 throw new SirenException($"'{path}' looks like UTF-16 text without a byte-order mark. Fix: save it as UTF-8 (or UTF-16 with a BOM).");

@@ -74,26 +74,38 @@ public static class RunPipeline
         return Thresholds.FromCsv(csv);
     }
 
-    public static RunResult Run(RunOptions options, string outdir, ICooccurrenceBackend backend, Action<string>? log = null,
-        Func<string, IProgress<double>?>? progress = null)
+    /// <summary>
+    /// Everything a run checks that does not need the thresholds: the options, the output folder, the maps
+    /// (one cubic grid, enough for the classes) and the labels' numbering of them. siren run calls it before
+    /// predicting thresholds, so a mistake costs no model time; <see cref="Run"/> calls it again.
+    /// </summary>
+    public static IReadOnlyList<VolumeFile> Preflight(RunOptions options, string outdir, out long[]? labels)
     {
         DetectionOptions d = options.Detection;
         d.Validate();
-        outdir = AtomicFile.EnsureDirectory(outdir);
-        RunManifest.RequireOwnOutputs(outdir, "run", []);
+        RunManifest.RequireOwnOutputs(AtomicFile.EnsureDirectory(outdir), "run", []);
         options.Classify.Validate();
         ParticleSelection.RequireFirstMapId(options.FirstMapId);
         IReadOnlyList<VolumeFile> maps = VolumeFolder.List(d.VolDir);
-        d.Thresholds.RequireAll(maps);
+        VolumeFolder.RequireOneGrid(maps);
         if (options.Classify.Distance is null && options.Classify.Classes > maps.Count)
             throw new SirenException($"cannot cut {maps.Count} maps into {options.Classify.Classes} classes. Fix: choose --classes between 1 and {maps.Count}.");
-        // Labels that do not number these maps are refused now, not after the blocks took minutes.
-        long[]? labels = null;
+        labels = null;
         if (options.Labels is string labelsPath)
         {
             labels = NumpyPickle.ReadInt64(labelsPath);
             ParticleSelection.ParticlesPerMap(labels, maps.Select(m => m.MapId).ToArray(), d.VolDir, options.FirstMapId, labelsPath, out _);
         }
+        return maps;
+    }
+
+    public static RunResult Run(RunOptions options, string outdir, ICooccurrenceBackend backend, Action<string>? log = null,
+        Func<string, IProgress<double>?>? progress = null)
+    {
+        DetectionOptions d = options.Detection;
+        outdir = AtomicFile.EnsureDirectory(outdir);
+        IReadOnlyList<VolumeFile> maps = Preflight(options, outdir, out long[]? labels);
+        d.Thresholds.RequireAll(maps);
         var stages = new List<StageOutcome>();
 
         var detectStamp = new JsonObject

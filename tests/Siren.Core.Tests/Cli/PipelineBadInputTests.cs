@@ -62,6 +62,16 @@ public class PipelineBadInputTests
     }
 
     [Fact]
+    public void RunRefusesMapsOfTwoBoxesOrTooFewMapsBeforePredictingThresholds()
+    {
+        string maps = Maps(4), outdir = TestPaths.NewTempDir();
+        Synthetic.WriteEnsemble(maps, 12, 1, Synthetic.Cube(12, 2, 2, 2, 3), [], 1); // vol_000.mrc now of box 12
+        AssertOneError(SirenProcess.Run("run", "--voldir", maps, "--outdir", outdir), "vol_001.mrc", "one box");
+        AssertOneError(SirenProcess.Run("run", "--voldir", Maps(3), "--outdir", outdir), "cannot cut 3 maps into 4 classes");
+        Assert.False(Directory.Exists(Path.Combine(outdir, "01_thresholds")));
+    }
+
+    [Fact]
     public void HelpListsChoicesAsTypedAndExpandDefaultsToTheSketch()
     {
         string sketch = SirenProcess.Run("sketch", "--help").Stdout, expand = SirenProcess.Run("expand", "--help").Stdout;

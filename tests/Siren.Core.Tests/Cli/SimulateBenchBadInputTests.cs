@@ -76,7 +76,7 @@ public class SimulateBenchBadInputTests
         var r = SirenProcess.Run("simulate", "--preset", "demo", "--n", "2", "--intact", "0.3", "--outdir", outdir);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("warning: --deletion and --intact apply to --preset ul2-titration only", r.Stderr);
-        AssertOneError(SirenProcess.Run("simulate", "--preset", "demo", "--builtin", "--n", "2", "--outdir", TestPaths.NewTempDir()), "--preset demo", "--builtin", "Fix:");
+        AssertOneError(SirenProcess.Run("simulate", "--preset", "demo", "--builtin", "--n", "2", "--outdir", TestPaths.NewTempDir()), "--builtin is the model for --spec", "Fix:");
     }
 
     [Fact]
