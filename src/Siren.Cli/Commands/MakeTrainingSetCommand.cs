@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
+using Siren.Core;
 using Siren.Core.Blocks;
+using Siren.Core.IO;
 using Siren.Core.Thresholding;
 
 namespace Siren.Cli.Commands;
@@ -32,16 +34,37 @@ public static class MakeTrainingSetCommand
         {
             string outdir = pr.GetValue(outOpt)!;
             var families = pr.GetValue(familiesOpt)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            string[] outputs = pr.GetValue(rawOpt) ? [TrainingSet.LabelsFile] : [TrainingSet.LabelsFile, TrainingSet.PackedFile];
+            ReplaceEarlierSet(AtomicFile.EnsureDirectory(outdir, "--out"), outputs);
             var manifest = new RunManifest("make-training-set")
-                .Parameter("count", pr.GetValue(countOpt)).Parameter("seed", pr.GetValue(seedOpt))
-                .Parameter("families", string.Join(",", families)).Parameter("raw_maps", pr.GetValue(rawOpt));
+                .Parameter("out", Path.GetFullPath(outdir)).Parameter("count", pr.GetValue(countOpt)).Parameter("seed", pr.GetValue(seedOpt))
+                .Parameter("families", string.Join(",", families)).Parameter("ribosome", pr.GetValue(ribosomeOpt) is { } r ? Path.GetFullPath(r) : null)
+                .Parameter("raw_maps", pr.GetValue(rawOpt)).Outputs(outputs);
             manifest.Time("generate", () => TrainingSet.Write(outdir, pr.GetValue(countOpt), pr.GetValue(seedOpt), families,
                 pr.GetValue(ribosomeOpt), pr.GetValue(rawOpt), CliHost.Progress("simulate")));
-            manifest.Write(outdir);
+            manifest.Result("maps", pr.GetValue(countOpt))
+                .Result("maps_folder", pr.GetValue(rawOpt) ? TrainingSet.MapsFolder : null).Write(outdir);
             CliHost.Log($"wrote {pr.GetValue(countOpt)} maps to {outdir}");
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// A set is its labels beside its maps: a rerun that left the earlier set's packed file or maps beside new
+    /// labels would train on mismatched pairs, so the earlier set's files (its manifest lists them, and maps/ with
+    /// raw maps) go first. Files this command did not write there — another command's manifest, a user's
+    /// labels.csv or maps/ — are refused, not replaced.
+    /// </summary>
+    private static void ReplaceEarlierSet(string outdir, string[] outputs)
+    {
+        RunManifest.RequireOwnOutputs(outdir, "make-training-set", [TrainingSet.LabelsFile, TrainingSet.PackedFile], manifestName: RunManifest.FileName);
+        string maps = Path.Combine(outdir, TrainingSet.MapsFolder);
+        bool ours = RunManifest.CommandIn(outdir) == "make-training-set";
+        if (Directory.Exists(maps) && !ours)
+            throw new SirenException($"'{maps}' exists and siren make-training-set did not write it. Fix: choose another --out, or move that folder away.");
+        if (ours && Directory.Exists(maps)) Directory.Delete(maps, recursive: true);
+        RunManifest.RemoveEarlierOutputs(outdir, "make-training-set");
     }
 
     /// <summary>

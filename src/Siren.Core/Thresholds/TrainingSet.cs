@@ -52,6 +52,9 @@ public static class TrainingSet
     /// <summary>A shape to render: the molecule's atoms and extra density that is not molecule (a detergent belt).</summary>
     private sealed record Shape(Atom[] Molecule, Atom[] Extra);
 
+    /// <summary>The set's files in OUT: its labels, its packed maps, or (raw maps) the folder of its maps.</summary>
+    public const string LabelsFile = "labels.csv", PackedFile = "normalized_f16.bin", MapsFolder = "maps";
+
     /// <summary>
     /// Writes a set: with <paramref name="rawMaps"/> every map as OUT/maps/vol_NNNNN.mrc (for prediction and
     /// baselines), otherwise the normalized maps packed as float16 in OUT/normalized_f16.bin (for training);
@@ -74,7 +77,7 @@ public static class TrainingSet
                 "lower --count, or write --raw-maps");
         var chains = families.Contains("ribosome_subset") ? LoadRibosomeChains(ribosomeDir) : [];
         var rows = new string[count];
-        string mapsDir = Path.Combine(outdir, "maps");
+        string mapsDir = Path.Combine(outdir, MapsFolder);
         // One array per map: a set of more than 8,191 maps has more elements than one .NET array can hold.
         var packed = rawMaps ? null : new Half[count][];
         int done = 0;
@@ -98,12 +101,12 @@ public static class TrainingSet
             progress?.Report((double)Interlocked.Increment(ref done) / count);
         });
         if (packed is not null)
-            AtomicFile.Write(Path.Combine(outdir, "normalized_f16.bin"), s =>
+            AtomicFile.Write(Path.Combine(outdir, PackedFile), s =>
             {
                 foreach (var map in packed)
                     s.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(map.AsSpan()));
             });
-        AtomicFile.WriteAllText(Path.Combine(outdir, "labels.csv"),
+        AtomicFile.WriteAllText(Path.Combine(outdir, LabelsFile),
             "vol_id,contour_level,normalized_label,vol_min,vol_max,family,resolution,apix,molecular_volume\n" + string.Join("\n", rows) + "\n");
     }
 

@@ -199,6 +199,34 @@ public class SimulateBenchBadInputTests
     }
 
     [Fact]
+    public void MakeTrainingSetReplacesItsEarlierSetWholeAndNothingElse()
+    {
+        string outdir = TestPaths.NewTempDir();
+        string[] make = ["make-training-set", "--out", outdir, "--families", "elongated"];
+        Assert.Equal(0, SirenProcess.Run([.. make, "--count", "2", "--seed", "1"]).ExitCode);
+        Assert.True(File.Exists(Path.Combine(outdir, "normalized_f16.bin")));
+        // Raw maps of another seed: the packed maps of the first set do not stay beside the new labels.
+        Assert.Equal(0, SirenProcess.Run([.. make, "--count", "4", "--seed", "2", "--raw-maps"]).ExitCode);
+        Assert.False(File.Exists(Path.Combine(outdir, "normalized_f16.bin")));
+        Assert.Equal(4, Directory.GetFiles(Path.Combine(outdir, "maps")).Length);
+        Assert.Equal(0, SirenProcess.Run([.. make, "--count", "2", "--seed", "2", "--raw-maps"]).ExitCode);
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(outdir, "maps")).Length);
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(outdir, "labels.csv")).Length);
+        string manifest = File.ReadAllText(Path.Combine(outdir, "manifest.json"));
+        Assert.Contains("\"outputs\"", manifest);
+        Assert.Contains("\"labels.csv\"", manifest);
+
+        // Another command's folder, or a labels.csv of the user's, is refused untouched.
+        string ran = TestPaths.NewTempDir();
+        new Siren.Core.Blocks.RunManifest("fine-tune").Write(ran);
+        AssertOneError(SirenProcess.Run("make-training-set", "--out", ran, "--families", "elongated", "--count", "1"), "siren fine-tune", "Fix:");
+        string mine = TestPaths.NewTempDir();
+        File.WriteAllText(Path.Combine(mine, "labels.csv"), "a,b\n");
+        AssertOneError(SirenProcess.Run("make-training-set", "--out", mine, "--families", "elongated", "--count", "1"), "labels.csv", "did not write");
+        Assert.Equal("a,b\n", File.ReadAllText(Path.Combine(mine, "labels.csv")));
+    }
+
+    [Fact]
     public void MakeTrainingSetWithoutTheRibosomeNamesTheOption() =>
         AssertOneError(SirenProcess.Run("make-training-set", "--out", TestPaths.NewTempDir(), "--count", "2", "--families", "ribosome_subset"),
             "--ribosome", "Fix:");
