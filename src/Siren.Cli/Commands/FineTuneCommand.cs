@@ -40,6 +40,7 @@ public static class FineTuneCommand
             int total = pr.GetValue(epochs);
             double learningRate = pr.GetValue(rate), heldOutShare = pr.GetValue(heldOut);
             if (total < 1) throw new SirenException($"--epochs {total}: fine-tuning takes at least one step. Fix: omit it (300) or give a positive count.");
+            if (total > MaxSteps) throw new SirenException($"--epochs {total}: more than {MaxSteps:N0} full-batch steps, which would run for hours while the loss settles within a few thousand. Fix: omit it (300) or give at most {MaxSteps:N0}.");
             if (!(learningRate > 0 && learningRate <= 1)) throw new SirenException($"--lr {learningRate}: Adam's rate must be above 0 and at most 1. Fix: omit it (1e-3).");
             if (!(heldOutShare >= 0 && heldOutShare < 1)) throw new SirenException($"--held-out {heldOutShare}: the share of maps kept out must be at least 0 and below 1. Fix: omit it (0.25).");
             string outRoot = AtomicFile.EnsureDirectory(pr.GetValue(outdir)!);
@@ -80,17 +81,22 @@ public static class FineTuneCommand
             var heldSet = shuffled.Take(held).ToList();
             var trainSet = shuffled.Skip(held).ToList();
 
-            var lossCsv = new StringBuilder("epoch,loss\n");
+            // Each row: a step and the training loss of the head it starts from (the last row's step is then taken).
+            var lossCsv = new StringBuilder("step,loss\n");
             clock.Restart();
             var (head, report) = FineTuner.Train(ThresholdPredictor.ShippedHead(), trainSet, heldSet, total, learningRate, onEpoch: (e, loss) =>
             {
                 lossCsv.Append(CultureInfo.InvariantCulture, $"{e},{loss:R}\n");
-                if (e == 1 || e % Math.Max(1, total / 10) == 0 || e == total) CliHost.Log($"step {e}/{total}: loss {loss:0.000000}");
+                if (e == 1 || e % Math.Max(1, total / 10) == 0 || e == total) CliHost.Log($"step {e}/{total}: loss {loss:G4}");
             });
             // A step too large for the labels overshoots and the loss climbs: that head fits the labelled maps worse
             // than the shipped one, and predict-thresholds would only find out on its levels.
             // A rate too small to move the head leaves the loss where it was, up to rounding (either way): no
             // overshoot, and no fine-tuning either.
+            // Labels the shipped model already gives (its own predictions, say) leave nothing to learn: the loss is
+            // at rounding level from the start, and any step moves it only within that rounding.
+            if (report.TrainLoss[0] < NothingToLearn)
+                throw new SirenException($"the shipped model already gives these levels (training loss {report.TrainLoss[0]:G3} before any step), so there is nothing to fine-tune; no head written. Fix: use the shipped model as it is, or label the maps where you would contour differently.");
             if (Math.Abs(report.TrainLossAfter - report.TrainLoss[0]) <= 1e-6 * report.TrainLoss[0])
                 throw new SirenException($"the training loss did not change ({report.TrainLoss[0]:G6} → {report.TrainLossAfter:G6}) over {total} steps, so the head is still the shipped one; no head written. Fix: give a larger --lr (now {learningRate}; default 1e-3), or use the shipped model as it is.");
             if (report.TrainLossAfter > report.TrainLoss[0])
@@ -100,7 +106,7 @@ public static class FineTuneCommand
             AtomicFile.WriteAllText(Path.Combine(outRoot, "fine_tune_loss.csv"), lossCsv.ToString());
             CliHost.Log($"trained on {report.TrainMaps} maps, held out {report.HeldOutMaps}");
             if (report.HeldOutMaps > 0)
-                CliHost.Log($"held-out loss {report.HeldOutLossBefore:0.000000} → {report.HeldOutLossAfter:0.000000}; median volume error {report.HeldOutVolumeErrorBefore:P1} → {report.HeldOutVolumeErrorAfter:P1} (|log V(p)/V(t)|)");
+                CliHost.Log($"held-out loss {report.HeldOutLossBefore:G4} → {report.HeldOutLossAfter:G4}; median volume error {report.HeldOutVolumeErrorBefore:P1} → {report.HeldOutVolumeErrorAfter:P1} (|log V(p)/V(t)|)");
             else
                 CliHost.Log("no map held out (--held-out 0): the head's error on maps it did not see is not measured.");
             if (report.HeldOutVolumeErrorAfter > report.HeldOutVolumeErrorBefore)
@@ -110,7 +116,7 @@ public static class FineTuneCommand
                 .Parameter("voldir", Path.GetFullPath(pr.GetValue(voldir)!)).Parameter("labels", Path.GetFullPath(pr.GetValue(labels)!))
                 .Parameter("epochs", total).Parameter("lr", learningRate).Parameter("held_out", heldOutShare).Parameter("seed", pr.GetValue(seed))
                 .Result("train_maps", report.TrainMaps).Result("held_out_maps", report.HeldOutMaps)
-                .Result("loss_first", report.TrainLoss[0]).Result("loss_last", report.TrainLoss[^1])
+                .Result("loss_first", report.TrainLoss[0]).Result("loss_last", report.TrainLossAfter)
                 .Result("held_out_loss_before", Finite(report.HeldOutLossBefore)).Result("held_out_loss_after", Finite(report.HeldOutLossAfter))
                 .Result("held_out_volume_error_before", Finite(report.HeldOutVolumeErrorBefore)).Result("held_out_volume_error_after", Finite(report.HeldOutVolumeErrorAfter))
                 .Write(outRoot);
@@ -120,4 +126,9 @@ public static class FineTuneCommand
     }
 
     private static double? Finite(double x) => double.IsFinite(x) ? x : null;
+
+    private const int MaxSteps = 100_000;
+
+    /// <summary>A starting loss below this is rounding: the labels are the shipped model's own levels (4e-16 seen).</summary>
+    private const double NothingToLearn = 1e-12;
 }

@@ -33,5 +33,13 @@ public class FineTuneCommandTests
         CsvTable followed = CsvTable.Read(Path.Combine(after, "predictions.csv"));
         double Gap(CsvTable t) => t.Rows.Average(row => Math.Abs(D(row, t.Column("denormalized_predictions")) - user[row[t.Column("vol_id")]]) / (D(row, t.Column("vol_max")) - D(row, t.Column("vol_min"))));
         Assert.True(Gap(followed) < 0.5 * Gap(predicted), $"gap to the user's levels (share of the range): {Gap(predicted):F3} → {Gap(followed):F3}");
+
+        // The model's own levels as labels: nothing to learn, said as such (not as a --lr too large).
+        string own = Path.Combine(tuned, "..", Path.GetFileName(tuned) + "-own.csv");
+        File.WriteAllLines(own, ["vol_id,contour_level", .. predicted.Rows.Select(row => $"{row[id]},{row[level]}")]);
+        string nothing = TestPaths.NewTempDir();
+        BadInputTests.AssertOneError(SirenProcess.Run("fine-tune", "--voldir", maps, "--labels", own, "--outdir", nothing, "--held-out", "0"), "already gives these levels", "nothing to fine-tune");
+        Assert.False(File.Exists(Path.Combine(nothing, "head.json")));
+        BadInputTests.AssertOneError(SirenProcess.Run("fine-tune", "--voldir", maps, "--labels", labels, "--outdir", nothing, "--epochs", "100000000"), "--epochs 100000000", "Fix:");
     }
 }
