@@ -59,7 +59,7 @@ public static class FineTuneCommand
             // A chunk at a time, so only a chunk's full-box values are held.
             foreach (var chunk in reader.Chunks(8))
             {
-                var (_, features) = predictor.Run(chunk.Select(m => m.Normalized).ToList());
+                var (_, features) = predictor.Run(chunk.Select(m => m.Normalized).ToList(), chunk.Select(m => m.SourcePath).ToList());
                 for (int i = 0; i < chunk.Count; i++)
                 {
                     // Labels are levels of the maps as given; a cropped map's is carried to the box-64 map by the share of voxels it encloses.

@@ -70,6 +70,8 @@ public static class PredictThresholdsCommand
             // Labels are checked before the work, not after it.
             string? labelsPath = pr.GetValue(labels);
             var labelled = labelsPath is null ? null : Preprocess.ReadLabels(labelsPath, maps.Files);
+            if (labelsPath is not null)
+                manifest.Parameter("labels", Path.GetFullPath(labelsPath)).Parameter("labels_sha256", InputFile.Sha256(labelsPath));
             // A level that encloses none or all of its map is no contour, and would bend r and the median gap
             // (preprocess and fine-tune refuse it too). Labels are levels of the maps as given, except in a
             // preprocessed folder (normalized maps) and under --levels downsampled.

@@ -101,7 +101,8 @@ public sealed class ThresholdPredictor : IDisposable
     }
 
     /// <summary>Normalized predictions (and features, when the model has them) for a batch of normalized box-64 maps.</summary>
-    public (float[] Predictions, float[][]? Features) Run(IReadOnlyList<float[]> maps)
+    /// <param name="names">The maps' files, for an error that names the map the model failed on; or null.</param>
+    public (float[] Predictions, float[][]? Features) Run(IReadOnlyList<float[]> maps, IReadOnlyList<string>? names = null)
     {
         int n = maps.Count;
         var input = new float[(long)n * Voxels];
@@ -126,7 +127,7 @@ public sealed class ThresholdPredictor : IDisposable
         if (predictions.Length != n)
             throw new SirenException($"{ModelSource} returned {predictions.Length} thresholds for {n} maps; the contract is [N,1]. Fix: re-export the model.");
         if (Array.FindIndex(predictions, p => !float.IsFinite(p)) is var bad and >= 0)
-            throw new SirenException($"{ModelSource} returned {predictions[bad]} for map {bad + 1} of a batch of {n}. Fix: check the model (a conversion from weights.pth should give finite levels on normalized maps).");
+            throw new SirenException($"{ModelSource} returned {predictions[bad]} for {(names is null ? $"map {bad + 1} of a batch of {n}" : $"'{names[bad]}'")}. Fix: check the model (a conversion from weights.pth should give finite levels on normalized maps).");
         float[][]? features = null;
         if (HasFeatures)
         {
@@ -158,7 +159,7 @@ public sealed class ThresholdPredictor : IDisposable
         {
             var batch = maps.Skip(start).Take(batchSize).ToList();
             clock.Restart();
-            var (predictions, _) = Run(batch.Select(m => m.Normalized).ToList());
+            var (predictions, _) = Run(batch.Select(m => m.Normalized).ToList(), batch.Select(m => m.SourcePath).ToList());
             batchTimed?.Invoke(batch.Count, clock.Elapsed);
             var levelled = new ThresholdPrediction[batch.Count];
             Parallel.For(0, batch.Count, i => levelled[i] = Level(batch[i], predictions[i], levels));
@@ -195,7 +196,7 @@ public sealed class ThresholdPredictor : IDisposable
                 (_head is null
                     ? "Fix: check that --model follows the contract (normalized levels in [-1, 1])."
                     : "Fix: make the head again with siren fine-tune (a smaller --lr, labels in the maps' units), or omit --head for the model's own levels."));
-        log?.Invoke($"warning: {source} gave levels outside [{LowestLevel}, 1] for {outside.Count} of {predictions.Count} maps: {maps}; they are kept (above 1 a map is empty when binarized and dropped; far below -1 it is full). Fix: look at those maps (empty or inverted?), or set their levels by hand.");
+        log?.Invoke($"warning: {source} gave levels outside [{LowestLevel}, 1] for {outside.Count} of {predictions.Count} maps: {maps}; they are kept (above 1 the level lies above the map's 99.999th percentile and encloses almost nothing; far below -1 it encloses the whole box). Fix: look at those maps (empty or inverted?), or set their levels by hand.");
         return predictions;
     }
 

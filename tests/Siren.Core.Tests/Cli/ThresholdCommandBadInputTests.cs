@@ -368,8 +368,11 @@ public class ThresholdCommandBadInputTests
         var r = SirenProcess.Run("predict-thresholds", "--voldir", maps, "--outdir", outdir, "--labels", labels, "--head", HeadWithBias(0));
         AssertOneError(r, "predictions_vs_labels.png");
         Assert.True(File.Exists(Path.Combine(outdir, "predictions.csv")));
-        // The manifest beside them is this run's, naming its head, never the earlier one's without it.
-        Assert.Contains("head_sha256\": \"", File.ReadAllText(Path.Combine(outdir, "predictions.manifest.json")));
+        // The manifest beside them is this run's, naming its head, never the earlier one's without it, and its labels.
+        string manifest = File.ReadAllText(Path.Combine(outdir, "predictions.manifest.json"));
+        Assert.Contains("head_sha256\": \"", manifest);
+        Assert.Contains($"\"labels\": \"{Path.GetFullPath(labels)}\"", manifest);
+        Assert.Contains("labels_sha256\": \"", manifest);
     }
 
     [Fact]

@@ -147,6 +147,9 @@ public class ThresholdPredictorTests
         using var predictor = new ThresholdPredictor(path);
         var e = Assert.Throws<SirenException>(() => predictor.Run([SyntheticMaps(1, 5)[0].Normalized]));
         Assert.Contains("NaN", e.Message);
+        // Given the maps' files, the error names the map.
+        e = Assert.Throws<SirenException>(() => predictor.Run([SyntheticMaps(1, 5)[0].Normalized], ["maps/vol_007.mrc"]));
+        Assert.Contains("returned NaN for 'maps/vol_007.mrc'", e.Message);
     }
 
     [Fact]
