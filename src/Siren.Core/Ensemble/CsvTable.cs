@@ -34,6 +34,9 @@ public sealed class CsvTable
             throw new SirenException($"'{path}' is not a text CSV (it holds binary bytes). Fix: pass the CSV file (vol_id, ... columns).");
         }
         string[] header = Split(nonEmpty[0]).Select(h => h.Trim()).ToArray();
+        // A spreadsheet saved with ';' (a decimal-comma locale) or tabs reads as one column named by the whole header.
+        if (header.Length == 1 && header[0].IndexOfAny([';', '\t']) is int at and >= 0)
+            throw new SirenException($"'{path}' separates its fields with {(header[0][at] == ';' ? "';'" : "tabs")}, not commas (header '{header[0].Replace('\t', ' ')}'). Fix: save it as comma-separated values, with '.' as the decimal point.");
         var rows = new List<string[]>();
         for (int i = 1; i < nonEmpty.Count; i++)
         {

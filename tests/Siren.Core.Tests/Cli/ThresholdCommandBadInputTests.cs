@@ -200,6 +200,8 @@ public class ThresholdCommandBadInputTests
 
     [Theory]
     [InlineData("vol_id,contour_level\n0,0.5\n1,0.5\n1,0.6\n", "two rows for vol_id 1")]
+    [InlineData("vol_id;contour_level\n0;0,5\n1;0,5\n", "separates its fields with ';', not commas")]
+    [InlineData("vol_id\tcontour_level\n0\t0.5\n1\t0.5\n", "separates its fields with tabs, not commas")]
     [InlineData("vol_id,contour_level\n", "has no rows")]
     [InlineData("vol_id,contour_level\n0,0.5\n1,NaN\n", "line 3: contour_level 'NaN' is not a finite number")]
     [InlineData("vol_id,contour_level\n0,0.5\n1e20,0.5\n", "line 3: vol_id '1e20' is not a map number")]
