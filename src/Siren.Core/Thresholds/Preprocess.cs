@@ -103,7 +103,9 @@ public static class Preprocess
                     MrcWriter.Write(Path.Combine(downDir, name), downsampled);
                     log?.Invoke($"downsampled {name} to box {ModelBox} ({downsampled.VoxelSize.X:0.###} Å/px)");
                 }
-                MrcWriter.Write(Path.Combine(normDir, name), new MrcVolume(ModelBox, ModelBox, ModelBox, prepared.Normalized, prepared.VoxelSize, new Vec3(0, 0, 0)));
+                // Placed where its box-64 map is (the crop's origin, or the map's own), so the two overlay in ChimeraX.
+                Vec3 origin = downsampled?.Origin ?? MrcReader.ReadHeader(file.Path).Origin;
+                MrcWriter.Write(Path.Combine(normDir, name), new MrcVolume(ModelBox, ModelBox, ModelBox, prepared.Normalized, prepared.VoxelSize, origin));
                 lock (written) written.Add(name);
             }))
             {

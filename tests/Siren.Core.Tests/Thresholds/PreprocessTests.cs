@@ -71,7 +71,7 @@ public class PreprocessTests
             const int n = 72;
             var data = new float[n * n * n];
             for (int i = 0; i < data.Length; i++) data[i] = (float)(rng.NextDouble() - 0.3);
-            MrcWriter.Write(Path.Combine(vols, $"vol_{id:D3}.mrc"), new MrcVolume(n, n, n, data, Vec3.All(3f), default));
+            MrcWriter.Write(Path.Combine(vols, $"vol_{id:D3}.mrc"), new MrcVolume(n, n, n, data, Vec3.All(3f), new Vec3(10, 20, 30)));
         }
         File.WriteAllText(Path.Combine(dir, "labels.csv"), "vol_id,contour_level\n0,0.1\n1,0.2\n");
         string outdir = Path.Combine(dir, "out");
@@ -81,6 +81,9 @@ public class PreprocessTests
         var down = MrcReader.Read(Path.Combine(norm, "downsampled", "vol_000.mrc"));
         Assert.Equal(64, down.Nx);
         Assert.Equal(3f * 72 / 64, down.VoxelSize.X, 5);
+        // The normalized map lies where its box-64 map does, so the two overlay in ChimeraX.
+        Assert.Equal(down.Origin, MrcReader.Read(Path.Combine(norm, "vol_000.mrc")).Origin);
+        Assert.Equal(new Vec3(10, 20, 30), down.Origin); // 72 is even: the crop samples the map's own grid points
         Assert.True(File.Exists(Path.Combine(norm, Preprocess.StatsRawFile)));
         var raw = Preprocess.ReadStats(Path.Combine(norm, Preprocess.StatsRawFile));
         Assert.Equal(maps[0].RawStats!.Value.Max, raw[0].Max, 12);
