@@ -23,6 +23,24 @@ public class ThresholdCommandBadInputTests
     private static SirenProcess.Result Predict(string voldir, params string[] extra) =>
         SirenProcess.Run(["predict-thresholds", "--voldir", voldir, "--outdir", TestPaths.NewTempDir(), .. extra]);
 
+    [Fact]
+    public void MapsWithTheirSolventRaisedAboveZeroAreNamed()
+    {
+        string dir = Box64Maps();
+        var plain = Predict(dir);
+        Assert.True(plain.ExitCode == 0, plain.Stderr);
+        Assert.DoesNotContain("solvent", plain.Stderr);
+        // Map 1 raised by a fifth of its peak: normalization, which keeps the positive part, reads another range.
+        string raisedMap = Path.Combine(dir, "vol_001.mrc");
+        Siren.Core.Mrc.MrcVolume v = Siren.Core.Mrc.MrcReader.Read(raisedMap);
+        float peak = v.Data.Max();
+        for (int i = 0; i < v.Data.Length; i++) v.Data[i] += 0.2f * peak;
+        Siren.Core.Mrc.MrcWriter.Write(raisedMap, v);
+        var raised = Predict(dir);
+        Assert.True(raised.ExitCode == 0, raised.Stderr);
+        Assert.Contains("warning: 1 of 3 maps have their solvent well above 0: map 1", raised.Stderr);
+    }
+
     [Theory]
     [InlineData(float.NaN, "NaN")]
     [InlineData(float.PositiveInfinity, "infinite")]
