@@ -73,11 +73,18 @@ public static class PredictThresholdsCommand
             if (labelsPath is not null)
                 manifest.Parameter("labels", Path.GetFullPath(labelsPath)).Parameter("labels_sha256", InputFile.Sha256(labelsPath));
             // A level that encloses none or all of its map is no contour, and would bend r and the median gap
-            // (preprocess and fine-tune refuse it too). Labels are levels of the maps as given, except in a
-            // preprocessed folder (normalized maps) and under --levels downsampled.
-            if (labelled is not null && !maps.IsPreprocessed && scale != LevelScale.Downsampled)
+            // (preprocess and fine-tune refuse it too). Labels are levels of the maps as given; a preprocessed
+            // folder holds them normalized, with the range the levels are denormalized with beside them.
+            if (labelled is not null && scale != LevelScale.Downsampled)
+            {
+                var ranges = maps.StatsPath is { } statsPath ? Preprocess.ReadStats(statsPath) : null;
                 foreach (VolumeFile f in maps.Files.Where(f => labelled.ContainsKey(f.MapId)))
-                    Preprocess.RequireEnclosing(labelsPath!, f.MapId, f.Path, labelled[f.MapId], MrcReader.Read(f.Path).Data);
+                {
+                    float[] values = MrcReader.Read(f.Path).Data;
+                    if (ranges is null) Preprocess.RequireEnclosing(labelsPath!, f.MapId, f.Path, labelled[f.MapId], values);
+                    else Preprocess.RequireEnclosing(labelsPath!, f.MapId, f.Path, ranges[f.MapId].Normalize(labelled[f.MapId]), values, normalized: true);
+                }
+            }
             var batches = new List<(int Maps, TimeSpan Time)>();
             var clock = Stopwatch.StartNew();
             var predictions = predictor.Predict(maps, pr.GetValue(batch), scale, CliHost.Progress("predict"), (n, t) => batches.Add((n, t)), CliHost.Log);

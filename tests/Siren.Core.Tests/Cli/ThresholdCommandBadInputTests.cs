@@ -24,6 +24,19 @@ public class ThresholdCommandBadInputTests
         SirenProcess.Run(["predict-thresholds", "--voldir", voldir, "--outdir", TestPaths.NewTempDir(), .. extra]);
 
     [Fact]
+    public void LabelsOfAPreprocessedFolderMustEncloseSomeOfTheirMap()
+    {
+        string maps = Box64Maps(), prep = TestPaths.NewTempDir();
+        Assert.Equal(0, SirenProcess.Run("preprocess", "--voldir", maps, "--outdir", prep).ExitCode);
+        string normalized = Path.Combine(prep, "normalized");
+        // Above the map's (clipped) maximum, in map units: nothing of the normalized map lies above it.
+        var stats = Siren.Core.Thresholding.Preprocess.ReadStats(Path.Combine(normalized, "map_stats_downsampled.csv"));
+        string above = Labels(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"vol_id,contour_level\n0,0.5\n1,{stats[1].Max * 1.01:R}\n"));
+        AssertOneError(Predict(normalized, "--labels", above), "labels.csv", "map 1", "encloses no voxel");
+        Assert.Equal(0, Predict(normalized, "--labels", Labels("vol_id,contour_level\n0,0.5\n1,0.5\n")).ExitCode);
+    }
+
+    [Fact]
     public void MapsWithTheirSolventRaisedAboveZeroAreNamed()
     {
         string dir = Box64Maps();
