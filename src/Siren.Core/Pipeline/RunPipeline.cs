@@ -490,8 +490,11 @@ public static class RunPipeline
         // Quoted as ChimeraX needs, so the line can be pasted when the path holds a space (the script exists only if its paths could be quoted).
         if (File.Exists(Path.Combine(outdir, ChimeraXFile)) && ChimeraXScript.TryQuote(Path.Combine(outdir, ChimeraXFile)) is { } script)
             r.Append(inv, $"- ChimeraX: `open {script}` shows `{Path.GetFileName(exemplar)}` at its threshold with every block coloured\n");
-        // The numbering the run checked against the whole map folder, said: the classes table lacks any map --filter dropped.
-        r.Append(inv, $"- particles: `siren select --classes {ClassifyFolder}/classes.csv --class K --labels {(options.Labels is null ? "labels.pkl" : Path.GetFullPath(options.Labels))} --first-map-id {options.FirstMapId ?? 0}` (cryoDRGN k-means labels)\n");
+        // Pasted from anywhere: absolute paths. With labels, the numbering the run checked against the whole map
+        // folder is said (the classes table lacks any map --filter dropped); without, select checks it itself.
+        static string Arg(string path) => path.Contains(' ', StringComparison.Ordinal) ? $"\"{path}\"" : path;
+        string numbering = options.Labels is null ? "" : $" --first-map-id {options.FirstMapId ?? 0}";
+        r.Append(inv, $"- particles: `siren select --classes {Arg(Path.Combine(Path.GetFullPath(outdir), ClassifyFolder, "classes.csv"))} --class K --labels {(options.Labels is null ? "labels.pkl" : Arg(Path.GetFullPath(options.Labels)))}{numbering} --outdir {Arg(Path.Combine(Path.GetFullPath(outdir), "select_K"))}` (cryoDRGN k-means labels)\n");
         return r.ToString();
     }
 }

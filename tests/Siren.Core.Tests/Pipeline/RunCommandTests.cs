@@ -115,6 +115,9 @@ public class RunCommandTests
         string[] run = ["run", "--voldir", maps, "--threshold", "0", "--outdir", outdir, "--device", "cpu", "--classes"];
         Assert.Equal(0, SirenProcess.Run([.. run, "2"]).ExitCode);
         string report = File.ReadAllText(Path.Combine(outdir, RunPipeline.ReportFile));
+        // Without labels the run checked no numbering, so its select line leaves select's own check on.
+        Assert.Contains("--labels labels.pkl --outdir", report);
+        Assert.DoesNotContain("--first-map-id", report);
         string classes = Path.Combine(outdir, RunPipeline.ClassifyFolder, "classes.csv");
         byte[] classesBefore = File.ReadAllBytes(classes);
 
@@ -158,8 +161,7 @@ public class RunCommandTests
         // The report's select line, as a user pastes it from OUT, with the numbering the run used.
         string select = System.Text.RegularExpressions.Regex.Match(report, "`siren (select [^`]*)`").Groups[1].Value;
         Assert.Contains($"--labels {pkl} --first-map-id 0", select);
-        string[] args = [.. select.Replace("--class K", "--class 1", StringComparison.Ordinal).Replace("04_classify/", Path.Combine(outdir, "04_classify") + "/", StringComparison.Ordinal)
-            .Split(' '), "--outdir", Path.Combine(outdir, "class1")];
+        string[] args = select.Replace("--class K", "--class 1", StringComparison.Ordinal).Replace("select_K", "select_1", StringComparison.Ordinal).Split(' ');
         var selected = SirenProcess.Run(args);
         Assert.True(selected.ExitCode == 0, selected.Stderr);
 
