@@ -35,7 +35,9 @@ public static class MakeTrainingSetCommand
             string outdir = pr.GetValue(outOpt)!;
             var families = pr.GetValue(familiesOpt)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             string[] outputs = pr.GetValue(rawOpt) ? [TrainingSet.LabelsFile] : [TrainingSet.LabelsFile, TrainingSet.PackedFile];
-            ReplaceEarlierSet(AtomicFile.EnsureDirectory(outdir, "--out"), outputs);
+            // A set that cannot be made must not cost the earlier one.
+            TrainingSet.Validate(outdir, pr.GetValue(countOpt), families, pr.GetValue(ribosomeOpt), pr.GetValue(rawOpt));
+            ReplaceEarlierSet(AtomicFile.EnsureDirectory(outdir, "--out"));
             var manifest = new RunManifest("make-training-set")
                 .Parameter("out", Path.GetFullPath(outdir)).Parameter("count", pr.GetValue(countOpt)).Parameter("seed", pr.GetValue(seedOpt))
                 .Parameter("families", string.Join(",", families)).Parameter("ribosome", pr.GetValue(ribosomeOpt) is { } r ? Path.GetFullPath(r) : null)
@@ -56,14 +58,24 @@ public static class MakeTrainingSetCommand
     /// raw maps) go first. Files this command did not write there — another command's manifest, a user's
     /// labels.csv or maps/ — are refused, not replaced.
     /// </summary>
-    private static void ReplaceEarlierSet(string outdir, string[] outputs)
+    private static void ReplaceEarlierSet(string outdir)
     {
-        RunManifest.RequireOwnOutputs(outdir, "make-training-set", [TrainingSet.LabelsFile, TrainingSet.PackedFile], manifestName: RunManifest.FileName);
         string maps = Path.Combine(outdir, TrainingSet.MapsFolder);
-        bool ours = RunManifest.CommandIn(outdir) == "make-training-set";
-        if (Directory.Exists(maps) && !ours)
+        string[] files = [TrainingSet.LabelsFile, TrainingSet.PackedFile];
+        // A set written before manifests listed their outputs: its manifest names the command, and its files are the set's.
+        if (RunManifest.CommandIn(outdir) == "make-training-set" && RunManifest.EarlierOutputs(outdir, "make-training-set").Length == 0)
+        {
+            foreach (string f in files) File.Delete(Path.Combine(outdir, f));
+            if (Directory.Exists(maps)) Directory.Delete(maps, recursive: true);
+            File.Delete(Path.Combine(outdir, RunManifest.FileName));
+            return;
+        }
+        RunManifest.RequireOwnOutputs(outdir, "make-training-set", files, option: "--out");
+        bool ourMaps = RunManifest.CommandIn(outdir) == "make-training-set"
+            && RunManifest.ReadResults(outdir)["maps_folder"] is System.Text.Json.Nodes.JsonValue folder && folder.TryGetValue(out string? name) && name == TrainingSet.MapsFolder;
+        if (Directory.Exists(maps) && !ourMaps)
             throw new SirenException($"'{maps}' exists and siren make-training-set did not write it. Fix: choose another --out, or move that folder away.");
-        if (ours && Directory.Exists(maps)) Directory.Delete(maps, recursive: true);
+        if (ourMaps && Directory.Exists(maps)) Directory.Delete(maps, recursive: true);
         RunManifest.RemoveEarlierOutputs(outdir, "make-training-set");
     }
 

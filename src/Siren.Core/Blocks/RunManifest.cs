@@ -125,16 +125,17 @@ public sealed class RunManifest
     /// </summary>
     /// <param name="runStage">The folder is a siren run stage's, whose files are the run's to replace.</param>
     /// <param name="manifestName">The manifest's file name (see <see cref="RemoveEarlierOutputsListedIn"/>).</param>
-    public static void RequireOwnOutputs(string folder, string command, IEnumerable<string> names, bool runStage = false, string manifestName = FileName)
+    /// <param name="option">The option that names the folder, for the fix.</param>
+    public static void RequireOwnOutputs(string folder, string command, IEnumerable<string> names, bool runStage = false, string manifestName = FileName, string option = "--outdir")
     {
         if (runStage) return;
         // The manifest too: another command's (or program's) record of its files here is not this command's to replace.
         if (File.Exists(Path.Combine(folder, manifestName)) && CommandOf(folder, manifestName) is var owner && owner != command)
-            throw new SirenException($"'{folder}' holds the {manifestName} of {(owner is null ? "another program" : $"siren {owner}")}, which {command} would replace. Fix: choose another --outdir for {command}.");
+            throw new SirenException($"'{folder}' holds the {manifestName} of {(owner is null ? "another program" : $"siren {owner}")}, which {command} would replace. Fix: choose another {option} for {command}.");
         string[] own = EarlierOutputs(folder, manifestName, command);
         string[] foreign = names.Select(n => Path.GetFullPath(Path.Combine(folder, n))).Where(p => File.Exists(p) && !own.Contains(p)).ToArray();
         if (foreign.Length > 0)
-            throw new SirenException($"'{folder}' already holds {string.Join(", ", foreign.Select(Path.GetFileName))}, which {command} would overwrite but did not write. Fix: choose another --outdir, or move those files away.");
+            throw new SirenException($"'{folder}' already holds {string.Join(", ", foreign.Select(Path.GetFileName))}, which {command} would overwrite but did not write. Fix: choose another {option}, or move those files away.");
     }
 
     /// <summary>

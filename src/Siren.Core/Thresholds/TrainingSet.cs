@@ -65,16 +65,7 @@ public static class TrainingSet
     public static void Write(string outdir, int count, ulong seed, IReadOnlyList<string> families, string? ribosomeDir,
         bool rawMaps, IProgress<double>? progress = null)
     {
-        if (count < 1) throw new SirenException($"--count {count}: a training set needs at least one map. Fix: pass --count 1 or more (training/train.sh uses 6000).");
-        ValidateFamilies(families);
-        AtomicFile.EnsureDirectory(outdir, "--out");
-        // Packed maps stay in memory until the file is written; raw maps go to disk one by one.
-        if (rawMaps)
-            ResourceBudget.RequireDisk(outdir, (double)count * ResourceBudget.MapFileBytes(Box), $"make-training-set: {count} maps of {Box}³",
-                "lower --count or write to a larger disk");
-        else
-            ResourceBudget.RequireMemory((double)count * Box * Box * Box * 2, $"make-training-set: {count} packed float16 maps of {Box}³",
-                "lower --count, or write --raw-maps");
+        Validate(outdir, count, families, ribosomeDir, rawMaps);
         var chains = families.Contains("ribosome_subset") ? LoadRibosomeChains(ribosomeDir) : [];
         var rows = new string[count];
         string mapsDir = Path.Combine(outdir, MapsFolder);
@@ -176,6 +167,25 @@ public static class TrainingSet
     /// Refuses an empty or unknown family before any map is drawn: a family is drawn at random per map, so a
     /// misspelt one would otherwise fail only in the maps that happen to draw it.
     /// </summary>
+    /// <summary>
+    /// Everything <see cref="Write"/> checks before it makes a map: the count, the families, the 50S model
+    /// they may need, and room for the set. make-training-set calls it before it removes an earlier set.
+    /// </summary>
+    public static void Validate(string outdir, int count, IReadOnlyList<string> families, string? ribosomeDir, bool rawMaps)
+    {
+        if (count < 1) throw new SirenException($"--count {count}: a training set needs at least one map. Fix: pass --count 1 or more (training/train.sh uses 6000).");
+        ValidateFamilies(families);
+        if (families.Contains("ribosome_subset")) RequireRibosomeFolder(ribosomeDir);
+        AtomicFile.EnsureDirectory(outdir, "--out");
+        // Packed maps stay in memory until the file is written; raw maps go to disk one by one.
+        if (rawMaps)
+            ResourceBudget.RequireDisk(outdir, (double)count * ResourceBudget.MapFileBytes(Box), $"make-training-set: {count} maps of {Box}³",
+                "lower --count or write to a larger disk");
+        else
+            ResourceBudget.RequireMemory((double)count * Box * Box * Box * 2, $"make-training-set: {count} packed float16 maps of {Box}³",
+                "lower --count, or write --raw-maps");
+    }
+
     private static void ValidateFamilies(IReadOnlyList<string> families)
     {
         string[] known = TrainingFamilies.Concat(HeldOutFamilies).ToArray();
@@ -188,13 +198,18 @@ public static class TrainingSet
     /// <summary>Chains of the 50S model in ../shared, one unit per (file, chain).</summary>
     public static IReadOnlyList<Atom[]> LoadRibosomeChains(string? dir)
     {
+        RequireRibosomeFolder(dir);
+        return AtomModel.ReadPath(dir!, "--ribosome").Atoms.GroupBy(a => (a.Model, a.Chain))
+            .OrderBy(g => g.Key.Model, StringComparer.Ordinal).ThenBy(g => g.Key.Chain, StringComparer.Ordinal)
+            .Select(g => g.ToArray()).ToArray();
+    }
+
+    private static void RequireRibosomeFolder(string? dir)
+    {
         if (dir is null)
             throw new SirenException("--families includes ribosome_subset, which needs the 50S model. Fix: pass --ribosome with the folder of prots1.pdb, RNA1.pdb, … (shared/data/ecoli50s_model), or drop ribosome_subset.");
         if (!Directory.Exists(dir))
             throw new SirenException($"--ribosome '{dir}' is not a folder. Fix: pass --ribosome with the folder of prots1.pdb, RNA1.pdb, … (shared/data/ecoli50s_model).");
-        return AtomModel.ReadPath(dir, "--ribosome").Atoms.GroupBy(a => (a.Model, a.Chain))
-            .OrderBy(g => g.Key.Model, StringComparer.Ordinal).ThenBy(g => g.Key.Chain, StringComparer.Ordinal)
-            .Select(g => g.ToArray()).ToArray();
     }
 
     private static Atom[] RibosomeSubset(SirenRandom rng, IReadOnlyList<Atom[]> chains)

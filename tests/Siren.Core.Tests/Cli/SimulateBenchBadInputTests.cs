@@ -216,10 +216,21 @@ public class SimulateBenchBadInputTests
         Assert.Contains("\"outputs\"", manifest);
         Assert.Contains("\"labels.csv\"", manifest);
 
+        // A set that cannot be made (an unknown family) leaves the earlier one whole.
+        AssertOneError(SirenProcess.Run("make-training-set", "--out", outdir, "--count", "2", "--families", "nosuch"), "nosuch");
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(outdir, "labels.csv")).Length);
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(outdir, "maps")).Length);
+        // After a packed set, a maps/ folder of the user's is not the set's to remove.
+        Assert.Equal(0, SirenProcess.Run([.. make, "--count", "2", "--seed", "3"]).ExitCode);
+        Assert.False(Directory.Exists(Path.Combine(outdir, "maps")));
+        Directory.CreateDirectory(Path.Combine(outdir, "maps"));
+        AssertOneError(SirenProcess.Run([.. make, "--count", "2", "--seed", "3"]), "maps", "did not write", "--out");
+        Assert.True(Directory.Exists(Path.Combine(outdir, "maps")));
+
         // Another command's folder, or a labels.csv of the user's, is refused untouched.
         string ran = TestPaths.NewTempDir();
         new Siren.Core.Blocks.RunManifest("fine-tune").Write(ran);
-        AssertOneError(SirenProcess.Run("make-training-set", "--out", ran, "--families", "elongated", "--count", "1"), "siren fine-tune", "Fix:");
+        AssertOneError(SirenProcess.Run("make-training-set", "--out", ran, "--families", "elongated", "--count", "1"), "siren fine-tune", "Fix: choose another --out");
         string mine = TestPaths.NewTempDir();
         File.WriteAllText(Path.Combine(mine, "labels.csv"), "a,b\n");
         AssertOneError(SirenProcess.Run("make-training-set", "--out", mine, "--families", "elongated", "--count", "1"), "labels.csv", "did not write");
