@@ -63,7 +63,7 @@ public static class Gmm
         // of the data's variance so that the floor stays negligible on any scale of occupancy.
         double floor = 1e-6 + 1e-6 * variance;
         double min = x.Min(), max = x.Max();
-        if (min == max) return new TwoComponentFit(min, max, Math.Sqrt(floor), 0, ConstantLogLikelihood(n, floor), 0);
+        if (min == max) return new TwoComponentFit(min, max, Math.Sqrt(floor), 0, ConstantLogLikelihood(n, floor), 0, true, ConstantLogLikelihood(n, floor), n);
         double oneComponent = -0.5 * n * (Math.Log(2 * Math.PI * (variance + floor)) + variance / (variance + floor));
         var rng = new Random(unchecked((int)(seed ^ (seed >> 32))));
         TwoComponentFit? best = null;
