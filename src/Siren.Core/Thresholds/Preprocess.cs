@@ -172,12 +172,14 @@ public static class Preprocess
     /// <param name="values">The map the label is for, in map units; or its normalized box-64 map, when that is
     /// all there is (<paramref name="normalized"/>).</param>
     /// <param name="normalized">Normalization merged every voxel ≤ 0 into its floor, so a level at or below
-    /// the floor may still leave some out: only a level enclosing no voxel is refused.</param>
+    /// the floor may still leave some out: a level enclosing no voxel is refused, and one below the lowest
+    /// level a model may give (<see cref="ThresholdPredictor.LowestLevel"/>, 5 % of the positive range below
+    /// zero), which encloses the whole box, noise and all.</param>
     public static void RequireEnclosing(string labelsCsv, int mapId, string mapPath, double level, ReadOnlySpan<float> values, bool normalized = false)
     {
         long enclosed = 0;
         foreach (float v in values) if (v > level) enclosed++;
-        if (enclosed == 0 || (enclosed == values.Length && !normalized))
+        if (enclosed == 0 || (enclosed == values.Length && (!normalized || level < ThresholdPredictor.LowestLevel)))
             throw new SirenException($"'{labelsCsv}': the level for map {mapId} ({Path.GetFileName(mapPath)}) encloses {(enclosed == 0 ? "no voxel" : "every voxel")} of it. Fix: give a contour_level in that map's units, between its background and its maximum.");
     }
 

@@ -222,15 +222,17 @@ public sealed class ThresholdPredictor : IDisposable
 
     /// <summary>
     /// Normalization keeps the positive part of a map, as the original's does, so it reads the solvent at 0:
-    /// a map raised by a constant (a display offset, another program's scaling) is normalized on another
-    /// range, and its level misses (on vol_018 raised by 1, 342 voxels enclosed instead of 1,330). Named, not refused.
+    /// a map raised or lowered by a constant (a display offset, another program's scaling) is normalized on
+    /// another range, and its level misses (on vol_018 raised by 1, 342 voxels enclosed instead of 1,330).
+    /// Named, not refused. A map whose molecule fills most of its box has protein for its median and may be
+    /// named wrongly.
     /// </summary>
     private static IReadOnlyList<ThresholdPrediction> WarnedOfRaisedBackgrounds(IReadOnlyList<ThresholdPrediction> predictions, Action<string>? log)
     {
-        var raised = predictions.Where(p => p.Background > MaxBackground).ToList();
-        if (raised.Count == 0) return predictions;
-        string maps = string.Join(", ", raised.Take(5).Select(p => FormattableString.Invariant($"map {p.MapId} (median {p.Background:P0} of its maximum)"))) + (raised.Count > 5 ? ", …" : "");
-        log?.Invoke($"warning: {raised.Count} of {predictions.Count} maps have their solvent well above 0: {maps}. The model reads solvent at 0, as cryoDRGN writes it, so a raised background shifts their levels. Fix: subtract the background (the solvent's mean) from those maps first.");
+        var offset = predictions.Where(p => Math.Abs(p.Background) > MaxBackground).ToList();
+        if (offset.Count == 0) return predictions;
+        string maps = string.Join(", ", offset.Take(5).Select(p => FormattableString.Invariant($"map {p.MapId} (median {p.Background:P0} of its maximum)"))) + (offset.Count > 5 ? ", …" : "");
+        log?.Invoke($"warning: {offset.Count} of {predictions.Count} maps have their solvent well away from 0: {maps}. The model reads solvent at 0, as cryoDRGN writes it, so an offset background shifts their levels. Fix: subtract the background (the solvent's mean) from those maps first.");
         return predictions;
     }
 

@@ -34,6 +34,8 @@ public class ThresholdCommandBadInputTests
         string above = Labels(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"vol_id,contour_level\n0,0.5\n1,{stats[1].Max * 1.01:R}\n"));
         AssertOneError(Predict(normalized, "--labels", above), "labels.csv", "map 1", "encloses no voxel");
         Assert.Equal(0, Predict(normalized, "--labels", Labels("vol_id,contour_level\n0,0.5\n1,0.5\n")).ExitCode);
+        // Far below the background: the whole box.
+        AssertOneError(Predict(normalized, "--labels", Labels("vol_id,contour_level\n0,0.5\n1,-100\n")), "labels.csv", "map 1", "encloses every voxel");
     }
 
     [Fact]
@@ -51,7 +53,13 @@ public class ThresholdCommandBadInputTests
         Siren.Core.Mrc.MrcWriter.Write(raisedMap, v);
         var raised = Predict(dir);
         Assert.True(raised.ExitCode == 0, raised.Stderr);
-        Assert.Contains("warning: 1 of 3 maps have their solvent well above 0: map 1", raised.Stderr);
+        Assert.Contains("warning: 1 of 3 maps have their solvent well away from 0: map 1", raised.Stderr);
+        // Lowered as far, it is named too.
+        for (int i = 0; i < v.Data.Length; i++) v.Data[i] -= 0.4f * peak;
+        Siren.Core.Mrc.MrcWriter.Write(raisedMap, v);
+        var lowered = Predict(dir);
+        Assert.True(lowered.ExitCode == 0, lowered.Stderr);
+        Assert.Contains("solvent well away from 0: map 1 (median -", lowered.Stderr);
     }
 
     [Theory]
