@@ -82,6 +82,11 @@ public static class FineTuneCommand
             var trainSet = shuffled.Skip(held).ToList();
 
             // Each row: a step and the training loss of the head it starts from (the last row's step is then taken).
+            // Labels the shipped model already gives (its own predictions, say) leave nothing to learn: the loss is
+            // at rounding level from the start, and any step moves it only within that rounding.
+            double startLoss = FineTuner.MeanLoss(ThresholdPredictor.ShippedHead(), trainSet);
+            if (startLoss < NothingToLearn)
+                throw new SirenException($"the shipped model already gives these levels (training loss {startLoss:G3} before any step), so there is nothing to fine-tune; no head written. Fix: use the shipped model as it is, or label the maps where you would contour differently.");
             var lossCsv = new StringBuilder("step,loss\n");
             clock.Restart();
             var (head, report) = FineTuner.Train(ThresholdPredictor.ShippedHead(), trainSet, heldSet, total, learningRate, onEpoch: (e, loss) =>
@@ -93,10 +98,6 @@ public static class FineTuneCommand
             // than the shipped one, and predict-thresholds would only find out on its levels.
             // A rate too small to move the head leaves the loss where it was, up to rounding (either way): no
             // overshoot, and no fine-tuning either.
-            // Labels the shipped model already gives (its own predictions, say) leave nothing to learn: the loss is
-            // at rounding level from the start, and any step moves it only within that rounding.
-            if (report.TrainLoss[0] < NothingToLearn)
-                throw new SirenException($"the shipped model already gives these levels (training loss {report.TrainLoss[0]:G3} before any step), so there is nothing to fine-tune; no head written. Fix: use the shipped model as it is, or label the maps where you would contour differently.");
             if (Math.Abs(report.TrainLossAfter - report.TrainLoss[0]) <= 1e-6 * report.TrainLoss[0])
                 throw new SirenException($"the training loss did not change ({report.TrainLoss[0]:G6} → {report.TrainLossAfter:G6}) over {total} steps, so the head is still the shipped one; no head written. Fix: give a larger --lr (now {learningRate}; default 1e-3), or use the shipped model as it is.");
             if (report.TrainLossAfter > report.TrainLoss[0])

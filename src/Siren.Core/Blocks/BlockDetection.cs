@@ -95,10 +95,12 @@ public static class BlockDetection
         var expanded = new List<Block>();
         var all = Enumerable.Range(0, occ.Rows).ToArray();
 
-        foreach (EdgePass pass in PassesOf(options.Passes))
+        // One bar for the whole expand: each pass with seeds, and in it each batch of blocks, reports within its share.
+        EdgePass[] seeded = PassesOf(options.Passes).Where(p => seeds.Blocks.Any(b => b.Pass == Name(p))).ToArray();
+        foreach (EdgePass pass in seeded)
         {
             List<Block> passSeeds = seeds.Blocks.Where(b => b.Pass == Name(pass)).ToList();
-            if (passSeeds.Count == 0) continue;
+            double passStart = (double)Array.IndexOf(seeded, pass) / seeded.Length, passWidth = 1.0 / seeded.Length;
             int[] candidates = Candidates(occ, all, pass);
             long seedVoxels = passSeeds.Sum(b => (long)b.Voxels.Length);
             double tests = (double)candidates.Length * seedVoxels;
@@ -117,7 +119,7 @@ public static class BlockDetection
                 ExpandBlock[] batchBlocks = kernelBlocks[start..Math.Min(kernelBlocks.Length, start + batch)];
                 // Each call reports 0 → 1; the batch's share of the blocks places it on the whole expand's bar.
                 IProgress<double>? share = progress is null ? null
-                    : new ProgressShare(progress, (double)start / kernelBlocks.Length, (double)batchBlocks.Length / kernelBlocks.Length);
+                    : new ProgressShare(progress, passStart + passWidth * start / kernelBlocks.Length, passWidth * batchBlocks.Length / kernelBlocks.Length);
                 int[] counts = backend.ExpandCounts(problem, batchBlocks, [rule], share);
                 for (int j = 0; j < batchBlocks.Length; j++)
                 {
