@@ -256,8 +256,10 @@ public static class RunPipeline
     /// For a standalone command (predict-thresholds, occupancy, classify, demo) writing into one of a run's
     /// stage folders: the stage's stamp would vouch for those outputs as run's own, and the run's own files
     /// there would sit beside them looking current, so both go, with the stamps of the later stages (made
-    /// from the replaced outputs) and the run's summaries; the next siren run redoes them. Any other folder
-    /// is left as it is.
+    /// from the replaced outputs) and the run's summaries; the next siren run redoes them. The run's files of
+    /// a later occupancy or classify stage go too: made from what is replaced, and unstamped they would be
+    /// nobody's, so a standalone classify into 04_classify after occupancy would be refused their names. The
+    /// blocks (02_expand) stay. Any other folder is left as it is.
     /// </summary>
     public static void LeaveStage(string folder, Action<string>? log = null)
     {
@@ -267,6 +269,8 @@ public static class RunPipeline
         string[] stamps = StageFolders[stage..].Select(f => Path.Combine(outdir, f, StampFile)).ToArray();
         string[] present = Summaries(outdir).Concat(stamps).Where(File.Exists).ToArray();
         if (File.Exists(stamps[0]) && StageFiles.ContainsKey(StageFolders[stage])) Remove(full);
+        foreach (string later in StageFolders[(stage + 1)..].Where(StageFiles.ContainsKey).Select(f => Path.Combine(outdir, f)))
+            if (File.Exists(Path.Combine(later, StampFile))) Remove(later);
         foreach (string path in present.Where(File.Exists)) File.Delete(path);
         if (present.Length > 0)
             log?.Invoke($"removed {string.Join(", ", present.Select(p => Path.GetRelativePath(outdir, p)))} from '{outdir}': siren run redoes its stages from {StageFolders[stage]}");
