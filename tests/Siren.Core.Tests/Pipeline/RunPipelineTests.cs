@@ -227,19 +227,27 @@ public class RunPipelineTests
         Directory.CreateDirectory(Path.Combine(outdir, RunPipeline.ReportFile));
         File.WriteAllText(Path.Combine(outdir, RunPipeline.ReportFile, "precious.txt"), "mine");
 
-        // occupancy of other masks into the run's 03_occupancy: classify's stamp goes too (it vouched for the old table).
+        // occupancy of other masks into the run's 03_occupancy: classify's stamp goes too (it vouched for the old
+        // table), and so do the classes made from that table, which unstamped would be nobody's.
+        string user = Path.Combine(outdir, RunPipeline.ClassifyFolder, "class2");
+        Directory.CreateDirectory(user);
+        File.WriteAllText(Path.Combine(user, "notes.txt"), "mine");
         RunPipeline.LeaveStage(Path.Combine(outdir, RunPipeline.OccupancyFolder) + Path.DirectorySeparatorChar);
         Assert.False(File.Exists(Path.Combine(outdir, RunPipeline.OccupancyFolder, RunPipeline.StampFile)));
         Assert.False(File.Exists(Path.Combine(outdir, RunPipeline.OccupancyFolder, RunPipeline.OccupanciesFile)));
         Assert.False(File.Exists(Path.Combine(outdir, RunPipeline.ClassifyFolder, RunPipeline.StampFile)));
+        Assert.False(File.Exists(Path.Combine(outdir, RunPipeline.ClassifyFolder, "assignments.csv")));
+        Assert.False(File.Exists(Path.Combine(outdir, RunPipeline.ClassifyFolder, "heatmap.png")));
+        Assert.True(File.Exists(Path.Combine(user, "notes.txt")));
         Assert.True(File.Exists(Path.Combine(outdir, RunPipeline.ReportFile, "precious.txt")));
 
-        // Into 04_classify: the run's figures and assignments go with its stamp, not only the stamp.
+        // Into 04_classify: the run's figures and assignments go with its stamp, not only the stamp; without a
+        // stamp, files there are no longer the run's to remove.
+        File.WriteAllText(Path.Combine(outdir, RunPipeline.ClassifyFolder, "assignments.csv"), "vol_id,block\n");
         RunPipeline.LeaveStage(Path.Combine(outdir, RunPipeline.ClassifyFolder));
-        Assert.True(File.Exists(Path.Combine(outdir, RunPipeline.ClassifyFolder, "assignments.csv"))); // no stamp left: the files are no longer the run's to remove
+        Assert.True(File.Exists(Path.Combine(outdir, RunPipeline.ClassifyFolder, "assignments.csv")));
         File.WriteAllText(Path.Combine(outdir, RunPipeline.ClassifyFolder, RunPipeline.StampFile), "{}");
         RunPipeline.LeaveStage(Path.Combine(outdir, RunPipeline.ClassifyFolder));
         Assert.False(File.Exists(Path.Combine(outdir, RunPipeline.ClassifyFolder, "assignments.csv")));
-        Assert.False(File.Exists(Path.Combine(outdir, RunPipeline.ClassifyFolder, "heatmap.png")));
     }
 }
