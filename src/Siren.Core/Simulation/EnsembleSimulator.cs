@@ -499,6 +499,13 @@ public static class EnsembleSimulator
         float[] complete = level.Sum(all, zeroPoses);
         foreach (CompositionalGroup g in plan.Compositional.Where(g => g.Variable))
         {
+            // The plan lets it vary, but the draws may not have (a rare class, a handful of maps): a region that is
+            // the same in every map is no variable region, and scoring would count it as one to find.
+            if (good.Length > 0 && good.Select(d => d.Occupancies[g.Index]).Distinct().Count() < 2)
+            {
+                log?.Invoke($"simulate: warning: group '{g.Spec.Name}' has occupancy {good[0].Occupancies[g.Index]:G3} in every one of the {good.Length} maps drawn, so it does not vary; it is not listed in truth.json.");
+                continue;
+            }
             float[] part = level.Compositional[g.Index];
             int[] voxels = Enumerable.Range(0, complete.Length).Where(i => complete[i] > t && complete[i] - part[i] <= t).ToArray();
             double present = good.Length == 0 ? 0 : good.Average(d => d.Occupancies[g.Index]);

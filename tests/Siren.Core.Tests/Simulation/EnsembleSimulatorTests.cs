@@ -32,6 +32,21 @@ public class EnsembleSimulatorTests
     }
 
     [Fact]
+    public void AGroupTheDrawnMapsDoNotVaryIsNoRegion()
+    {
+        // One map: every group it has is present throughout (or absent throughout), so none is a region to find.
+        PseudoComplex complex = SimulationFixtures.SmallComplex();
+        HeterogeneitySpec spec = SimulationFixtures.Spec(complex);
+        var messages = new List<string>();
+        SimulationTruth one = EnsembleSimulator.Run(complex.Model, spec, TestPaths.NewTempDir(), seed: 3, maps: 1, log: messages.Add).Truth;
+        Assert.DoesNotContain(one.Regions, r => r.Type == GroupType.Compositional);
+        Assert.Contains(messages, m => m.Contains("does not vary; it is not listed in truth.json", StringComparison.Ordinal));
+        // Forty maps of the same spec vary, and list their regions.
+        SimulationTruth forty = EnsembleSimulator.Run(complex.Model, spec, TestPaths.NewTempDir(), seed: 3, maps: 40).Truth;
+        Assert.Contains(forty.Regions, r => r.Type == GroupType.Compositional && r.PresentFraction is > 0 and < 1);
+    }
+
+    [Fact]
     public void TrueThresholdsBinarizeEachMapToItsClassAndRegionsAreTheDifferences()
     {
         PseudoComplex complex = SimulationFixtures.SmallComplex();
