@@ -16,7 +16,7 @@ public static class ScoreCommand
     {
         var blocks = new Option<string>("--blocks") { Description = "A stage folder holding blocks.json (e.g. OUT/02_expand) or the file itself.", Required = true };
         var truth = new Option<string>("--truth") { Description = "truth.json written by siren simulate (or its folder).", Required = true };
-        var outdir = new Option<string?>("--outdir") { Description = "Where score.json and manifest.json go (default: OUT/03_score beside the blocks' stage folder)." };
+        var outdir = new Option<string?>("--outdir") { Description = "Where score.json and manifest.json go (default: OUT/03_score beside the blocks' stage folder OUT/02_expand or OUT/00_sketch; for blocks elsewhere, 03_score in their folder)." };
         var command = new Command("score",
             $"Score blocks against a simulated ensemble's true variable regions: for each region the best block and its Jaccard index " +
             $"(found when ≥ {BlockScorer.FoundJaccard}), the fraction of that block inside the region (covered) and of the region recovered (recall); " +
@@ -30,8 +30,11 @@ public static class ScoreCommand
         {
             string blocksPath = pr.GetValue(blocks)!, truthPath = pr.GetValue(truth)!;
             var manifest = new RunManifest("score").Parameter("blocks", Path.GetFullPath(blocksPath)).Parameter("truth", Path.GetFullPath(truthPath));
-            string stageFolder = Directory.Exists(blocksPath) ? blocksPath : Path.GetDirectoryName(Path.GetFullPath(blocksPath))!;
-            string folder = AtomicFile.EnsureDirectory(pr.GetValue(outdir) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(stageFolder))!, BlockDetection.ScoreFolder));
+            // OUT/03_score beside a stage folder (02_expand/ with the slash tab completion adds names it too); blocks
+            // in any other folder are scored into that folder's 03_score, never into its parent.
+            string stageFolder = Path.TrimEndingDirectorySeparator(Path.GetFullPath(Directory.Exists(blocksPath) ? blocksPath : Path.GetDirectoryName(Path.GetFullPath(blocksPath))!));
+            bool isStage = Path.GetFileName(stageFolder) is BlockDetection.SketchFolder or BlockDetection.ExpandFolder;
+            string folder = AtomicFile.EnsureDirectory(pr.GetValue(outdir) ?? Path.Combine(isStage ? Path.GetDirectoryName(stageFolder)! : stageFolder, BlockDetection.ScoreFolder));
             // A score.json that siren score did not write here (a demo's, the user's) is not its to replace.
             RunManifest.RequireOwnOutputs(folder, "score", [ScoreReport.FileName]);
             ScoreReport report = manifest.Time("score", () => BlockScorer.Score(blocksPath, truthPath));

@@ -98,6 +98,13 @@ public class BlockScorerTests
         int primary = truth.Regions.Count(r => r.Primary);
         Assert.Contains($"score: {primary}/{primary} regions found", score.Stdout);
         Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(blocksDir)!, "03_score", ScoreReport.FileName)));
+        // With the slash tab completion adds, the same place; blocks in a folder that is no stage are scored into it.
+        Assert.Equal(0, SirenProcess.Run("score", "--blocks", blocksDir + Path.DirectorySeparatorChar, "--truth", sim).ExitCode);
+        Assert.False(Directory.Exists(Path.Combine(blocksDir, "03_score")));
+        string loose = Path.Combine(TestPaths.NewTempDir(), "mine");
+        blocks.Write(loose, Vec3.All((float)truth.Apix), Vec3.All(0));
+        Assert.Equal(0, SirenProcess.Run("score", "--blocks", Path.Combine(loose, "blocks.json"), "--truth", sim).ExitCode);
+        Assert.True(File.Exists(Path.Combine(loose, "03_score", ScoreReport.FileName)));
         var missing = SirenProcess.Run("score", "--blocks", blocksDir, "--truth", Path.Combine(sim, "nope.json"));
         Assert.Equal(2, missing.ExitCode);
         Assert.Contains("nope.json", missing.Stderr);
