@@ -129,6 +129,9 @@ public static class ParticleSelection
         for (int i = 0; i < labels.Count; i++)
             if (labels[i] < 0)
                 throw new SirenException($"'{labelsSource}' puts particle {i} in k-means class {labels[i]}, but classes count from 0. Fix: pass cryoDRGN's k-means labels.pkl.");
+            // A class is a map id less the first one, and map ids are ints (the count of classes, one more, too).
+            else if (labels[i] >= int.MaxValue)
+                throw new SirenException($"'{labelsSource}' puts particle {i} in k-means class {labels[i]}, beyond any map's number. Fix: pass cryoDRGN's k-means labels.pkl.");
         long classes = labels.Max() + 1;
         foreach (int id in mapIds)
         {

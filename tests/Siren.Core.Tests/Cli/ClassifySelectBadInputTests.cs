@@ -252,6 +252,7 @@ public class ClassifySelectBadInputTests
     [Theory]
     [InlineData(-1)]
     [InlineData(400)]
+    [InlineData(long.MaxValue)] // its class count, one more, would overflow
     public void LabelOutsideTheClasses(long bad)
     {
         long[] labels = TwoParticlesPerMap();
