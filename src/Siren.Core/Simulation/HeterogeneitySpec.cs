@@ -174,6 +174,9 @@ public sealed partial record HeterogeneitySpec
                     Fail($"class '{c.Name}' fixes pose {pose} of '{group}', which is not a conformational group with that many angles. Fix: name a conformational group and a pose index from 0.");
         }
         if (Classes.Sum(c => c.Frequency) <= 0) Fail("class frequencies sum to zero. Fix: give at least one class a positive frequency.");
+        // truth.json names each map's class: two classes of one name would make that ambiguous.
+        if (Classes.GroupBy(c => c.Name).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            Fail($"class '{twice.Key}' is named twice. Fix: give every class its own name.");
         ValidateVariation(Fail);
     }
 

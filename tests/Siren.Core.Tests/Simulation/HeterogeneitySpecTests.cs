@@ -25,6 +25,7 @@ public class HeterogeneitySpecTests
     [InlineData("""{"groups": [{"name": "g", "type": "conformational", "select": [{"chain": "A"}]}], "classes": [{"name": "c", "frequency": 1}]}""", "pivot")]
     [InlineData("""{"groups": [{"name": "g", "select": [{"last": 5}]}], "classes": [{"name": "c", "frequency": 1}]}""", "\"last\" needs a chain")]
     [InlineData("""{"groups": [], "classes": [{"name": "c", "frequency": 1}]}""", "no groups")]
+    [InlineData("""{"groups": [{"name": "g", "select": [{"chain": "A"}]}], "classes": [{"name": "c", "frequency": 1}, {"name": "c", "frequency": 1, "present": ["g"]}]}""", "class 'c' is named twice")]
     [InlineData("""{"variation": {"noise": 0.1, "noise": 0.2}, "groups": [{"name": "g", "select": [{"chain": "A"}]}], "classes": [{"name": "c", "frequency": 1}]}""", "Duplicate property 'noise'")]
     [InlineData("""{"variation": {"noise": 1e308}, "groups": [{"name": "g", "select": [{"chain": "A"}]}], "classes": [{"name": "c", "frequency": 1}]}""", "variation.noise")]
     [InlineData("""{"variation": {"scale": [1e-300, 1e308]}, "groups": [{"name": "g", "select": [{"chain": "A"}]}], "classes": [{"name": "c", "frequency": 1}]}""", "variation.scale")]
