@@ -85,6 +85,10 @@ public sealed class AtomModel
             .Order(StringComparer.Ordinal).ToArray();
         if (files.Length == 0)
             throw new SirenException($"folder '{fileOrFolder}' holds no .pdb or .cif file. Fix: point {option} at the model's files.");
+        // Selections name a file by its stem (model "prots1"): two files of one stem (a download's 1abc.pdb and
+        // 1abc.cif) are one structure twice, which would double its density and its regions.
+        if (files.GroupBy(f => Path.GetFileNameWithoutExtension(f), StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new SirenException($"folder '{fileOrFolder}' holds {string.Join(" and ", twice.Select(Path.GetFileName))}, one model in two files. Fix: keep one of them in the folder given to {option}.");
         return Concat(files.Select(f => Read(f)));
     }
 

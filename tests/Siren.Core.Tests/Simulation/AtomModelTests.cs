@@ -78,6 +78,18 @@ public class AtomModelTests
     }
 
     [Fact]
+    public void ReadPath_OneModelInTwoFormatsIsRefusedNotDoubled()
+    {
+        string dir = TestPaths.NewTempDir();
+        File.WriteAllText(Path.Combine(dir, "tiny.pdb"), Pdb);
+        Assert.Equal(AtomModel.Read(Path.Combine(dir, "tiny.pdb")).Atoms.Count, AtomModel.ReadPath(dir).Atoms.Count);
+        File.WriteAllText(Path.Combine(dir, "tiny.cif"), "loop_\n_atom_site.type_symbol\n_atom_site.Cartn_x\n_atom_site.Cartn_y\n_atom_site.Cartn_z\nC 1.0 2.0 3.0\n");
+        var e = Assert.Throws<SirenException>(() => AtomModel.ReadPath(dir));
+        Assert.Contains("tiny.cif and tiny.pdb", e.Message);
+        Assert.Contains("Fix:", e.Message);
+    }
+
+    [Fact]
     public void Read_UnknownElement_IsAUserError()
     {
         string path = Path.Combine(TestPaths.NewTempDir(), "bad.pdb");
