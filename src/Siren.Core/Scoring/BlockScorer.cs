@@ -48,7 +48,7 @@ public sealed record ScoreReport(string Truth, string Blocks, IReadOnlyList<Regi
                 $"{r.RegionSize,6}  {r.PresentFraction,7:P0}  {(r.BestBlock is { } b ? b.ToString(CultureInfo.InvariantCulture) : "-"),5}  {r.BestBlockSize,4}  {r.Jaccard,7:F2}  {r.Covered,7:F2}  {r.Recall,6:F2}  {(r.Found ? "yes" : "no"),5}{(r.Primary ? "" : "  (overlap of poses; not counted)")}"));
         var falseBlocks = BlockScores.Where(b => b.False).ToList();
         if (falseBlocks.Count > 0)
-            sb.AppendLine("false blocks: " + string.Join(", ", falseBlocks.Select(b => $"{b.Block} ({b.Size} voxels)")));
+            sb.AppendLine("false blocks (no region's): " + string.Join(", ", falseBlocks.Select(b => $"block {b.Block} ({b.Size} voxels)")));
         sb.Append(Summary);
         return sb.ToString();
     }

@@ -38,7 +38,7 @@ public class BlockScorerTests
         Assert.Equal("B", report.BlockScores[3].BestRegion);
         Assert.Equal((1, 2, 1), (report.Found, report.PrimaryRegions, report.FalseBlocks));
         Assert.StartsWith("score: 1/2 regions found", report.Summary);
-        Assert.Contains("false blocks: 2 (30 voxels)", report.FormatTable());
+        Assert.Contains("false blocks (no region's): block 2 (30 voxels)", report.FormatTable());
     }
 
     [Fact]
