@@ -50,14 +50,17 @@ public sealed class StarFile
             ReadOnlySpan<byte> t = bytes.AsSpan(lineStarts[i], lineStarts[i + 1] - lineStarts[i]);
             if (i == 0 && t.StartsWith(ByteOrderMark)) t = t[ByteOrderMark.Length..];
             t = t.Trim(" \t\r\n\v\f"u8);
-            if (t.StartsWith("data_"u8))
+            // A block header is one word; a loop row whose first value starts with data_ (a micrograph
+            // data_0.mrc) has more, and stays a row.
+            if (t.StartsWith("data_"u8) && t.IndexOfAny(" \t\v\f"u8) < 0)
             {
                 block = Encoding.UTF8.GetString(t["data_".Length..]);
                 hasOptics |= block == "optics";
                 loop = null;
                 continue;
             }
-            if (t.SequenceEqual("loop_"u8))
+            // loop_ may carry a comment after it (loop_ # particles).
+            if (t.StartsWith("loop_"u8) && (t.Length == 5 || t[5] is (byte)' ' or (byte)'\t' or (byte)'#'))
             {
                 loop = (block, new List<string>(), new List<int>());
                 loops.Add(loop.Value);

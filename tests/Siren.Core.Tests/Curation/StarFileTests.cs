@@ -94,6 +94,18 @@ public class StarFileTests
     }
 
     [Fact]
+    public void RowsStartingWithDataAndACommentAfterLoopAreRead()
+    {
+        // A micrograph named data_0.mrc begins its rows with data_, which a block header does alone on its line.
+        string star = "data_\n\nloop_ # particles\n_rlnMicrographName #1\n_rlnImageName #2\ndata_0.mrc 1@a.mrcs\ndata_0.mrc 2@a.mrcs\ndata_1.mrc 3@a.mrcs\n";
+        StarFile parsed = StarFile.Parse("p.star", Encoding.UTF8.GetBytes(star));
+        Assert.Equal(3, parsed.ParticleCount);
+        string filtered = Encoding.UTF8.GetString(parsed.Filter([2]));
+        Assert.Contains("data_1.mrc 3@a.mrcs", filtered);
+        Assert.DoesNotContain("2@a.mrcs", filtered);
+    }
+
+    [Fact]
     public void ARowWithMissingFieldsIsRefusedNamingItsLine()
     {
         string ragged = Relion30.Replace("2@a.mrcs 11000", "2@a.mrcs");
