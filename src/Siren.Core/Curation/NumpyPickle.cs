@@ -54,7 +54,8 @@ public static class NumpyPickle
             return result switch
             {
                 NdArray a => ToInt64(a),
-                List<object?> list => list.Select(AsLong).ToArray(),
+                // True and False are ints to Python, but no k-means class.
+                List<object?> list => list.Select(v => v is bool ? throw new FormatException("the list holds a bool, not an integer") : AsLong(v)).ToArray(),
                 _ => throw new FormatException($"the pickle holds a {Describe(result)}, not an integer array"),
             };
         }
@@ -246,8 +247,7 @@ public static class NumpyPickle
                 ('u', 4, true) => BinaryPrimitives.ReadUInt32BigEndian(v),
                 ('i', 8, false) => BinaryPrimitives.ReadInt64LittleEndian(v),
                 ('i', 8, true) => BinaryPrimitives.ReadInt64BigEndian(v),
-                ('u', 8, false) => checked((long)BinaryPrimitives.ReadUInt64LittleEndian(v)),
-                _ => checked((long)BinaryPrimitives.ReadUInt64BigEndian(v)),
+                _ => Signed(big ? BinaryPrimitives.ReadUInt64BigEndian(v) : BinaryPrimitives.ReadUInt64LittleEndian(v), i),
             };
         }
         return result;
@@ -337,5 +337,22 @@ public static class NumpyPickle
         return s;
     }
 
-    private static string Describe(object? v) => v?.GetType().Name ?? "None";
+    private static long Signed(ulong value, int index) =>
+        value <= long.MaxValue ? (long)value : throw new FormatException($"value {value} at position {index} is larger than any int64");
+
+    /// <summary>What the pickle held, in Python's words (the user wrote Python, not .NET).</summary>
+    private static string Describe(object? v) => v switch
+    {
+        null or NoneValue => "None",
+        object?[] => "tuple",
+        List<object?> => "list",
+        string => "str",
+        byte[] => "bytes",
+        double => "float",
+        long => "int",
+        bool => "bool",
+        NdArray => "numpy array",
+        System.Collections.IDictionary => "dict",
+        _ => "Python object",
+    };
 }

@@ -29,6 +29,18 @@ public class NumpyPickleTests
         Assert.Empty(NumpyPickle.Read(NumpyPickle.WriteInt64([])));
     }
 
+    /// <summary>Pickles of other Python objects (protocol 2, as pickle.dumps writes them) are named in Python's words.</summary>
+    [Theory]
+    [InlineData(new byte[] { 128, 2, 75, 1, 75, 2, 134, 113, 0, 46 }, "holds a tuple")]
+    [InlineData(new byte[] { 128, 2, 88, 3, 0, 0, 0, 97, 98, 99, 113, 0, 46 }, "holds a str")]
+    [InlineData(new byte[] { 128, 2, 71, 63, 248, 0, 0, 0, 0, 0, 0, 46 }, "holds a float")]
+    [InlineData(new byte[] { 128, 2, 93, 113, 0, 40, 136, 137, 101, 46 }, "holds a bool")]
+    public void OtherObjectsAreNamedInPythonsWords(byte[] pickle, string named)
+    {
+        var e = Assert.Throws<FormatException>(() => NumpyPickle.Read(pickle));
+        Assert.Contains(named, e.Message);
+    }
+
     [Fact]
     public void RefusesGlobalsOutsideANumpyArray()
     {
