@@ -39,7 +39,7 @@ public sealed record BlockSet(int Box, double Apix, IReadOnlyList<Block> Blocks)
         {
             using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(path));
             JsonElement root = doc.RootElement;
-            int box = Field(root, "box").GetInt32();
+            int box = WholeNumber(Field(root, "box"), "box");
             double apix = Field(root, "apix").GetDouble();
             // Voxels index a box³ array and ids name occupancy columns: a hand-edited file must fail here, not as an index error or a repeated column later.
             if (box is < 1 or > 1290) throw new FormatException($"box {box} is not a map's box (1 to 1290, whose voxels an int still indexes)");
@@ -49,8 +49,8 @@ public sealed record BlockSet(int Box, double Apix, IReadOnlyList<Block> Blocks)
             var ids = new HashSet<int>();
             foreach (JsonElement b in Field(root, "blocks").EnumerateArray())
             {
-                int[] voxels = Field(b, "voxels").EnumerateArray().Select(v => v.GetInt32()).ToArray();
-                int id = Field(b, "id").GetInt32();
+                int id = WholeNumber(Field(b, "id"), "a block's id");
+                int[] voxels = Field(b, "voxels").EnumerateArray().Select(v => WholeNumber(v, $"a voxel of block {id}")).ToArray();
                 int outside = Array.FindIndex(voxels, v => v < 0 || v >= voxelCount);
                 if (outside >= 0) throw new FormatException($"block {id} has voxel {voxels[outside]}, outside the {box}³ box");
                 // An empty block has no median voxel or fraction, and a repeated voxel would count twice.
@@ -58,7 +58,7 @@ public sealed record BlockSet(int Box, double Apix, IReadOnlyList<Block> Blocks)
                 if (voxels.Distinct().Count() != voxels.Length) throw new FormatException($"block {id} lists a voxel twice");
                 if (!ids.Add(id)) throw new FormatException($"block id {id} appears twice");
                 // The size is written for people and other tools reading the file; one that disagrees says the file was edited.
-                if (b.TryGetProperty("size", out JsonElement size) && size.GetInt32() != voxels.Length)
+                if (b.TryGetProperty("size", out JsonElement size) && WholeNumber(size, $"the size of block {id}") != voxels.Length)
                     throw new FormatException($"block {id} gives size {size.GetInt32()} but lists {voxels.Length} voxels");
                 string pass = b.TryGetProperty("pass", out JsonElement p) ? p.GetString() ?? PositivePass : PositivePass;
                 blocks.Add(new Block(id, voxels, pass));
@@ -70,6 +70,11 @@ public sealed record BlockSet(int Box, double Apix, IReadOnlyList<Block> Blocks)
             throw new SirenException($"'{path}' is not a valid blocks file: {e.Message.TrimEnd('.')}. Fix: regenerate it with siren sketch/expand.", e);
         }
     }
+
+    /// <summary>An int field, or a message that names it (.NET's own names neither the field nor the value).</summary>
+    private static int WholeNumber(JsonElement element, string what) =>
+        element.ValueKind == JsonValueKind.Number && element.TryGetInt32(out int value) ? value
+            : throw new FormatException($"{what} is {(element.ValueKind == JsonValueKind.Number ? element.GetRawText() : element.ValueKind.ToString().ToLowerInvariant())}, not a whole number");
 
     /// <summary>A field the file must have; .NET's KeyNotFoundException would not say which.</summary>
     private static JsonElement Field(JsonElement element, string name) =>

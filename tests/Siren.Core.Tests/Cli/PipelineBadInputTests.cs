@@ -488,6 +488,10 @@ public class PipelineBadInputTests
         string good = File.ReadAllText(json);
         File.WriteAllText(json, good.Replace("[0,1,2,3,4,5,6]", "[0,1,2,3,4,5,600]"));
         AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--out", out_), "blocks.json", "voxel 600", "8³ box. Fix:");
+        File.WriteAllText(json, good.Replace("[0,1,2,3,4,5,6]", "[0,1,2,3.5,4,5,6]"));
+        AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--out", out_), "blocks.json", "a voxel of block 0 is 3.5, not a whole number");
+        File.WriteAllText(json, good.Replace("\"id\":0", "\"id\":\"zero\""));
+        AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--out", out_), "blocks.json", "a block's id is string, not a whole number");
         File.WriteAllText(json, good.Replace("\"size\":7", "\"size\":8"));
         AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--out", out_), "blocks.json", "block 0 gives size 8 but lists 7 voxels");
         File.WriteAllText(json, good.Replace("\"blocks\":[", "\"blocks\":[{\"id\":0,\"pass\":\"positive\",\"size\":1,\"voxels\":[1]},"));
