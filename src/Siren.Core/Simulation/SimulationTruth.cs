@@ -52,6 +52,8 @@ public sealed record SimulationTruth(
         // Members left out are not nulls the reader sees (null ones are omitted when written), so the lists scoring walks are checked here.
         if (Regions is null) return "has no regions";
         if (Maps is null) return "has no maps";
+        // A member left out reads as 0.
+        if (Box == 0) return "has no \"box\" (or box 0)";
         if (Box is < 1 or > MaxBox) return $"has box {Box}; a map's box is 1 to {MaxBox}";
         long voxelCount = (long)Box * Box * Box;
         var names = new HashSet<string>(StringComparer.Ordinal);

@@ -575,5 +575,9 @@ public class PipelineBadInputTests
         node.AsObject().Remove("regions");
         File.WriteAllText(truth, node.ToJsonString());
         AssertOneError(SirenProcess.Run("score", "--blocks", Path.Combine(outdir, "00_sketch"), "--truth", truth), "truth.json", "regions");
+        node["regions"] = new System.Text.Json.Nodes.JsonArray();
+        node.AsObject().Remove("box");
+        File.WriteAllText(truth, node.ToJsonString());
+        AssertOneError(SirenProcess.Run("score", "--blocks", Path.Combine(outdir, "00_sketch"), "--truth", truth), "truth.json", "has no \"box\"");
     }
 }
