@@ -13,6 +13,9 @@ public static class ParticleSelection
     /// <summary>Map ids whose occupancy row satisfies <paramref name="rule"/>, in table order.</summary>
     public static MapSelection MapsByRule(OccupancyTable table, SelectionRule rule, string source)
     {
+        // A rule of numbers alone (1 > 0) keeps every map or none whatever the table holds: no selection.
+        if (rule.Columns.Length == 0)
+            throw new SirenException($"rule {SelectionRule.Excerpt(rule.Text)} reads no column, so it keeps every map or none. Fix: compare block columns with thresholds, e.g. \"block_5>0.7\".");
         // The table's columns are listed as a rule writes them, so one such as Mask_5S-h1 shows the backticks it needs.
         if (rule.Columns.FirstOrDefault(c => !table.Columns.Contains(c)) is { } unknown)
             throw new SirenException($"rule {SelectionRule.Excerpt(rule.Text)} reads the column '{unknown}', which '{source}' does not have (columns: {string.Join(", ", table.Columns.Select(SelectionRule.Quote))}). " +
@@ -28,7 +31,7 @@ public static class ParticleSelection
         // pass for a selection. The ranges the rule's columns span show where a threshold would keep maps.
         if (kept.Count == 0)
         {
-            string seen = rule.Columns.Length == 0 ? "it reads no column" : "values seen: " + string.Join(", ", rule.Columns.Select(c =>
+            string seen = "values seen: " + string.Join(", ", rule.Columns.Select(c =>
             {
                 double[] values = table.Column(columnOf[c]);
                 return string.Create(CultureInfo.InvariantCulture, $"{SelectionRule.Quote(c)} {values.Min():G4}–{values.Max():G4}");

@@ -168,7 +168,8 @@ public sealed class SelectionRule
                 return new Operand(name, 0);
             }
             while (_pos < text.Length && (char.IsAsciiDigit(text[_pos]) || text[_pos] is '.' or 'e' or 'E' or '+' or '-')) _pos++;
-            if (_pos > start && double.TryParse(text.AsSpan(start, _pos - start), NumberStyles.Float, CultureInfo.InvariantCulture, out double number))
+            // A number past double's range (1e400) reads as ±∞, which every map passes or fails alike.
+            if (_pos > start && double.TryParse(text.AsSpan(start, _pos - start), NumberStyles.Float, CultureInfo.InvariantCulture, out double number) && double.IsFinite(number))
                 return new Operand(null, number);
             throw Error("a column name or number", start);
         }

@@ -281,6 +281,14 @@ public class ClassifySelectBadInputTests
     }
 
     [Fact]
+    public void ARuleOfNumbersAloneIsNoSelection()
+    {
+        string outdir = Path.Combine(TestPaths.NewTempDir(), "out");
+        AssertOneError(SirenProcess.Run("select", "--occupancies", Occupancies(), "--rule", "1>0", "--outdir", outdir), "reads no column", "Fix:");
+        AssertNothingWritten(outdir);
+    }
+
+    [Fact]
     public void FirstMapIdWithoutLabelsIsNamedAsIgnored()
     {
         var r = SelectByRule(Occupancies(), Path.Combine(TestPaths.NewTempDir(), "out"), "--first-map-id", "1");
