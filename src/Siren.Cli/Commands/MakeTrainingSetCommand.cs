@@ -45,7 +45,7 @@ public static class MakeTrainingSetCommand
             manifest.Time("generate", () => TrainingSet.Write(outdir, pr.GetValue(countOpt), pr.GetValue(seedOpt), families,
                 pr.GetValue(ribosomeOpt), pr.GetValue(rawOpt), CliHost.Progress("simulate")));
             manifest.Result("maps", pr.GetValue(countOpt))
-                .Result("maps_folder", pr.GetValue(rawOpt) ? TrainingSet.MapsFolder : null).Write(outdir);
+                .Write(outdir);
             CliHost.Log($"wrote {pr.GetValue(countOpt)} maps to {outdir}");
             return 0;
         });
@@ -62,19 +62,16 @@ public static class MakeTrainingSetCommand
     {
         string maps = Path.Combine(outdir, TrainingSet.MapsFolder);
         string[] files = [TrainingSet.LabelsFile, TrainingSet.PackedFile];
-        // A set written before manifests listed their outputs: its manifest names the command, and its files are the set's.
-        if (RunManifest.CommandIn(outdir) == "make-training-set" && RunManifest.EarlierOutputs(outdir, "make-training-set").Length == 0)
-        {
-            foreach (string f in files) File.Delete(Path.Combine(outdir, f));
-            if (Directory.Exists(maps)) Directory.Delete(maps, recursive: true);
-            File.Delete(Path.Combine(outdir, RunManifest.FileName));
-            return;
-        }
-        RunManifest.RequireOwnOutputs(outdir, "make-training-set", files, option: "--out");
-        bool ourMaps = RunManifest.CommandIn(outdir) == "make-training-set"
-            && RunManifest.ReadResults(outdir)["maps_folder"] is System.Text.Json.Nodes.JsonValue folder && folder.TryGetValue(out string? name) && name == TrainingSet.MapsFolder;
+        bool ours = RunManifest.CommandIn(outdir) == "make-training-set";
+        // maps/ is the earlier set's only when that set was written as raw maps (its manifest's raw_maps).
+        bool ourMaps = ours && RunManifest.ReadParameters(outdir)["raw_maps"] is System.Text.Json.Nodes.JsonValue raw && raw.TryGetValue(out bool wasRaw) && wasRaw;
         if (Directory.Exists(maps) && !ourMaps)
             throw new SirenException($"'{maps}' exists and siren make-training-set did not write it. Fix: choose another --out, or move that folder away.");
+        // A set written before manifests listed their outputs: its manifest names the command, and its files are the set's.
+        if (ours && RunManifest.EarlierOutputs(outdir, "make-training-set").Length == 0)
+            foreach (string f in files) File.Delete(Path.Combine(outdir, f));
+        else
+            RunManifest.RequireOwnOutputs(outdir, "make-training-set", files, option: "--out");
         if (ourMaps && Directory.Exists(maps)) Directory.Delete(maps, recursive: true);
         RunManifest.RemoveEarlierOutputs(outdir, "make-training-set");
     }

@@ -82,7 +82,8 @@ public static class PredictThresholdsCommand
                 {
                     float[] values = MrcReader.Read(f.Path).Data;
                     if (ranges is null) Preprocess.RequireEnclosing(labelsPath!, f.MapId, f.Path, labelled[f.MapId], values);
-                    else Preprocess.RequireEnclosing(labelsPath!, f.MapId, f.Path, ranges[f.MapId].Normalize(labelled[f.MapId]), values, normalized: true);
+                    else if (ranges.TryGetValue(f.MapId, out MapStats range))
+                        Preprocess.RequireEnclosing(labelsPath!, f.MapId, f.Path, range.Normalize(labelled[f.MapId]), values, normalized: true);
                 }
             }
             var batches = new List<(int Maps, TimeSpan Time)>();

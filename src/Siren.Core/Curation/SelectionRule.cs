@@ -168,9 +168,13 @@ public sealed class SelectionRule
                 return new Operand(name, 0);
             }
             while (_pos < text.Length && (char.IsAsciiDigit(text[_pos]) || text[_pos] is '.' or 'e' or 'E' or '+' or '-')) _pos++;
-            // A number past double's range (1e400) reads as ±∞, which every map passes or fails alike.
-            if (_pos > start && double.TryParse(text.AsSpan(start, _pos - start), NumberStyles.Float, CultureInfo.InvariantCulture, out double number) && double.IsFinite(number))
+            if (_pos > start && double.TryParse(text.AsSpan(start, _pos - start), NumberStyles.Float, CultureInfo.InvariantCulture, out double number))
+            {
+                // A number past double's range (1e400) reads as ±∞, which every map passes or fails alike.
+                if (!double.IsFinite(number))
+                    throw new SirenException($"cannot read rule {Excerpt(text)}: the number '{text[start.._pos]}' at column {start + 1} is beyond a double's range. Fix: compare with a number an occupancy can take.");
                 return new Operand(null, number);
+            }
             throw Error("a column name or number", start);
         }
 

@@ -50,11 +50,13 @@ public sealed class StarFile
             ReadOnlySpan<byte> t = bytes.AsSpan(lineStarts[i], lineStarts[i + 1] - lineStarts[i]);
             if (i == 0 && t.StartsWith(ByteOrderMark)) t = t[ByteOrderMark.Length..];
             t = t.Trim(" \t\r\n\v\f"u8);
-            // A block header is one word; a loop row whose first value starts with data_ (a micrograph
-            // data_0.mrc) has more, and stays a row.
-            if (t.StartsWith("data_"u8) && t.IndexOfAny(" \t\v\f"u8) < 0)
+            // A block header is one word, perhaps with a comment after it; a loop row whose first value starts
+            // with data_ (a micrograph data_0.mrc) has more values, and stays a row.
+            int space = t.IndexOfAny(" \t\v\f"u8);
+            ReadOnlySpan<byte> afterWord = space < 0 ? [] : t[space..].TrimStart(" \t\v\f"u8);
+            if (t.StartsWith("data_"u8) && (afterWord.IsEmpty || afterWord[0] == (byte)'#'))
             {
-                block = Encoding.UTF8.GetString(t["data_".Length..]);
+                block = Encoding.UTF8.GetString(t["data_".Length..(space < 0 ? t.Length : space)]);
                 hasOptics |= block == "optics";
                 loop = null;
                 continue;

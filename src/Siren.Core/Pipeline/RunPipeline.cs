@@ -268,9 +268,18 @@ public static class RunPipeline
         if (Path.GetDirectoryName(full) is not { } outdir || stage < 0 || !IsRunFolder(outdir)) return;
         string[] stamps = StageFolders[stage..].Select(f => Path.Combine(outdir, f, StampFile)).ToArray();
         string[] present = Summaries(outdir).Concat(stamps).Where(File.Exists).ToArray();
-        if (File.Exists(stamps[0]) && StageFiles.ContainsKey(StageFolders[stage])) Remove(full);
-        foreach (string later in StageFolders[(stage + 1)..].Where(StageFiles.ContainsKey).Select(f => Path.Combine(outdir, f)))
-            if (File.Exists(Path.Combine(later, StampFile))) Remove(later);
+        // Only when the run made this stage: a run on given thresholds never read 01_thresholds, and levels
+        // predicted there change none of its results.
+        if (File.Exists(stamps[0]))
+        {
+            if (StageFiles.ContainsKey(StageFolders[stage])) Remove(full);
+            foreach (string later in StageFolders[(stage + 1)..].Where(StageFiles.ContainsKey).Select(f => Path.Combine(outdir, f)))
+                if (File.Exists(Path.Combine(later, StampFile)))
+                {
+                    log?.Invoke($"removed the run's files in {Path.GetFileName(later)}: they were made from what {StageFolders[stage]} held");
+                    Remove(later);
+                }
+        }
         foreach (string path in present.Where(File.Exists)) File.Delete(path);
         if (present.Length > 0)
             log?.Invoke($"removed {string.Join(", ", present.Select(p => Path.GetRelativePath(outdir, p)))} from '{outdir}': siren run redoes its stages from {StageFolders[stage]}");

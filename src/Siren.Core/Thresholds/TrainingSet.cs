@@ -164,10 +164,6 @@ public static class TrainingSet
     }
 
     /// <summary>
-    /// Refuses an empty or unknown family before any map is drawn: a family is drawn at random per map, so a
-    /// misspelt one would otherwise fail only in the maps that happen to draw it.
-    /// </summary>
-    /// <summary>
     /// Everything <see cref="Write"/> checks before it makes a map: the count, the families, the 50S model
     /// they may need, and room for the set. make-training-set calls it before it removes an earlier set.
     /// </summary>
@@ -186,6 +182,10 @@ public static class TrainingSet
                 "lower --count, or write --raw-maps");
     }
 
+    /// <summary>
+    /// Refuses an empty or unknown family before any map is drawn: a family is drawn at random per map, so a
+    /// misspelt one would otherwise fail only in the maps that happen to draw it.
+    /// </summary>
     private static void ValidateFamilies(IReadOnlyList<string> families)
     {
         string[] known = TrainingFamilies.Concat(HeldOutFamilies).ToArray();

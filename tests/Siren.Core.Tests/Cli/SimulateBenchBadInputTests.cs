@@ -227,6 +227,17 @@ public class SimulateBenchBadInputTests
         AssertOneError(SirenProcess.Run([.. make, "--count", "2", "--seed", "3"]), "maps", "did not write", "--out");
         Assert.True(Directory.Exists(Path.Combine(outdir, "maps")));
 
+        // An older set's manifest (no outputs list) vouches for its labels, but for maps/ only when it wrote raw maps.
+        string older = TestPaths.NewTempDir();
+        new Siren.Core.Blocks.RunManifest("make-training-set").Parameter("raw_maps", false).Write(older);
+        File.WriteAllText(Path.Combine(older, "labels.csv"), "vol_id\n");
+        Directory.CreateDirectory(Path.Combine(older, "maps"));
+        File.WriteAllText(Path.Combine(older, "maps", "mine.mrc"), "mine");
+        AssertOneError(SirenProcess.Run("make-training-set", "--out", older, "--families", "elongated", "--count", "1"), "maps", "did not write");
+        Assert.True(File.Exists(Path.Combine(older, "maps", "mine.mrc")));
+        Directory.Delete(Path.Combine(older, "maps"), recursive: true);
+        Assert.Equal(0, SirenProcess.Run("make-training-set", "--out", older, "--families", "elongated", "--count", "1").ExitCode);
+
         // Another command's folder, or a labels.csv of the user's, is refused untouched.
         string ran = TestPaths.NewTempDir();
         new Siren.Core.Blocks.RunManifest("fine-tune").Write(ran);

@@ -103,6 +103,12 @@ public class StarFileTests
         string filtered = Encoding.UTF8.GetString(parsed.Filter([2]));
         Assert.Contains("data_1.mrc 3@a.mrcs", filtered);
         Assert.DoesNotContain("2@a.mrcs", filtered);
+
+        // A block header may carry a comment after its name, and is still a header.
+        string commented = "data_optics # o\n\nloop_\n_rlnOpticsGroup #1\n1\n\ndata_particles # p\n\nloop_\n_rlnImageName #1\n1@a.mrcs\n2@a.mrcs\ndata_extra # notes\n";
+        StarFile withComments = StarFile.Parse("p.star", Encoding.UTF8.GetBytes(commented));
+        Assert.True(withComments.HasOptics);
+        Assert.Equal(2, withComments.ParticleCount);
     }
 
     [Fact]

@@ -217,6 +217,18 @@ public class RunPipelineTests
     }
 
     [Fact]
+    public void LeavingAStageTheRunNeverMadeKeepsItsResults()
+    {
+        // A run on given thresholds never read 01_thresholds: levels predicted there change none of its results.
+        var (_, outdir, options) = DemoEnsemble(new ClassifyOptions { Classes = 2 });
+        using var backend = new CpuCooccurrenceBackend();
+        RunPipeline.Run(options, outdir, backend);
+        RunPipeline.LeaveStage(Path.Combine(outdir, RunPipeline.ThresholdsFolder));
+        Assert.True(File.Exists(Path.Combine(outdir, RunPipeline.OccupancyFolder, RunPipeline.OccupanciesFile)));
+        Assert.True(File.Exists(Path.Combine(outdir, RunPipeline.ClassifyFolder, "classes.csv")));
+    }
+
+    [Fact]
     public void LeavingAStageRemovesTheRunsFilesThereAndTheLaterStamps()
     {
         var (maps, outdir, options) = DemoEnsemble(new ClassifyOptions { Classes = 2, AssignMax = true });
