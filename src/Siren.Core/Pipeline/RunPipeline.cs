@@ -126,7 +126,10 @@ public static class RunPipeline
                 != InputFile.RealPath(Path.Combine(predicted, Thresholding.ThresholdPredictor.PredictionsFile)))
             RemovePredictedThresholds(outdir);
         string sketchManifest = Path.Combine(outdir, BlockDetection.SketchFolder, RunManifest.FileName);
-        stages.Add(Stage("sketch+expand", expandFolder, detectStamp, [Path.Combine(expandFolder, BlockSet.FileName), sketchManifest], DerivedFromBlocks(outdir), log, () =>
+        // Every file the report and later stages read is in the stamp, so a damaged one redoes the stage.
+        string[] detected = [Path.Combine(expandFolder, BlockSet.FileName), Path.Combine(expandFolder, RunManifest.FileName), sketchManifest,
+            Path.Combine(outdir, BlockDetection.SketchFolder, BlockSet.FileName)];
+        stages.Add(Stage("sketch+expand", expandFolder, detectStamp, detected, DerivedFromBlocks(outdir), log, () =>
         {
             DetectionResult r = BlockDetection.Run(d, outdir, backend, log, progress);
             log?.Invoke($"run: {r.Expand.Blocks.Blocks.Count} blocks from {r.Ensemble.Kept.Count} maps");
@@ -178,7 +181,7 @@ public static class RunPipeline
         foreach (string warning in classes.Mixtures.Select(m => m.Warning).Append(classes.CutWarning).OfType<string>())
             log?.Invoke(warning);
         stages.Add(Stage("classify", classFolder, classStamp, [Path.Combine(classFolder, "classes.csv"), Path.Combine(classFolder, "mixtures.csv")], summaries, log,
-            () => Classifier.Write(classFolder, table, classes, c)));
+            () => Classifier.Write(classFolder, table, classes, c), alsoRecorded: Classifier.FileNamePatterns));
 
         string exemplar = analysed[0].Path;
         // The script is a convenience: a path it cannot quote costs the script, not the run's results.

@@ -128,6 +128,14 @@ public class RunCommandTests
         Assert.Equal(report, File.ReadAllText(Path.Combine(outdir, RunPipeline.ReportFile)));
         Assert.Equal(classesBefore, File.ReadAllBytes(classes));
         Assert.Contains("classify: outputs and stamp match, skipped", SirenProcess.Run([.. run, "2"]).Stderr);
+
+        // Every output the report names is in the stamps: a deleted figure or a damaged sketch redoes its stage.
+        File.Delete(Path.Combine(outdir, RunPipeline.ClassifyFolder, "heatmap.png"));
+        var redrawn = SirenProcess.Run([.. run, "2"]);
+        Assert.Contains("classify: done", redrawn.Stderr);
+        Assert.True(File.Exists(Path.Combine(outdir, RunPipeline.ClassifyFolder, "heatmap.png")));
+        File.WriteAllText(Path.Combine(outdir, "00_sketch", "blocks.json"), "{");
+        Assert.Contains("sketch+expand: done", SirenProcess.Run([.. run, "2"]).Stderr);
     }
 
     /// <summary>
