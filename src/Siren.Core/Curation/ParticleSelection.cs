@@ -104,7 +104,7 @@ public static class ParticleSelection
 
     /// <summary>The warning for particles whose maps a table does not list, or null when there are none.</summary>
     public static string? UnlistedWarning(long unlisted, long total, string mapsSource) => unlisted == 0 ? null
-        : $"warning: {unlisted} of {total} particles belong to k-means classes with no map in '{mapsSource}' (maps --filter or the empty-map check left out): they are not counted.";
+        : $"warning: {unlisted} of {total} particles belong to k-means classes with no map in '{mapsSource}' (maps --filter or the empty-map check left out, maps missing from the folder, or labels of another k-means run with more classes): they are not counted.";
 
     /// <summary>Checked by the commands before they read anything, and again wherever labels meet maps.</summary>
     public static void RequireFirstMapId(int? firstMapId)

@@ -26,8 +26,12 @@ public sealed class CsvTable
         if (nonEmpty.Any(l => l.Any(c => char.IsControl(c) && c is not '\t' and not '\r')))
         {
             // A map given where a table belongs (--thresholds vol_000.mrc) is named as one: its header's NULs would read as UTF-16.
-            if (IsMrc(path))
+            byte[] head = Head(path, 212);
+            if (VolumeFolder.IsMapFile(path) || head.Length == 212 && head.AsSpan(208).SequenceEqual("MAP "u8))
                 throw new SirenException($"'{path}' is an MRC map, not a CSV. Fix: pass the CSV file this option takes (vol_id, … columns), not a map.");
+            // A pickle (cryoDRGN's labels.pkl) opens with its protocol byte 0x80.
+            if (head is [0x80, ..])
+                throw new SirenException($"'{path}' is a Python pickle, not a CSV. Fix: pass the CSV file this option takes (vol_id, … columns); a labels.pkl goes to --labels.");
             // Text saved as UTF-16 without a byte-order mark reads as every other character NUL.
             if (nonEmpty[0].Count(c => c == '\0') * 3 > nonEmpty[0].Length)
                 throw new SirenException($"'{path}' looks like UTF-16 text without a byte-order mark. Fix: save it as UTF-8 (or UTF-16 with a BOM).");
@@ -48,13 +52,12 @@ public sealed class CsvTable
         return new CsvTable(path, header, rows);
     }
 
-    /// <summary>An .mrc/.map name, or MRC2014's "MAP " stamp at byte 208.</summary>
-    private static bool IsMrc(string path)
+    /// <summary>The file's first <paramref name="count"/> bytes (fewer when it is shorter): enough to tell what a binary file is.</summary>
+    private static byte[] Head(string path, int count)
     {
-        if (VolumeFolder.IsMapFile(path)) return true;
         using FileStream stream = File.OpenRead(path);
-        Span<byte> head = stackalloc byte[212];
-        return stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) == head.Length && head[208..].SequenceEqual("MAP "u8);
+        var head = new byte[count];
+        return head[..stream.ReadAtLeast(head, count, throwOnEndOfStream: false)];
     }
 
     public int Column(string name)

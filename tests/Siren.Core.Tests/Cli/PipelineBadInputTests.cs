@@ -558,6 +558,8 @@ public class PipelineBadInputTests
         AssertOneError(SirenProcess.Run("sketch", "--voldir", maps, "--outdir", TestPaths.NewTempDir(), "--thresholds", Path.Combine(maps, "vol_000.mrc")), "vol_000.mrc", "is an MRC map, not a CSV");
         File.Copy(Path.Combine(maps, "vol_000.mrc"), csv, overwrite: true);
         AssertOneError(SirenProcess.Run("sketch", "--voldir", maps, "--outdir", TestPaths.NewTempDir(), "--thresholds", csv), "is an MRC map, not a CSV");
+        File.WriteAllBytes(csv, Siren.Core.Curation.NumpyPickle.WriteInt64([0, 1, 2]));
+        AssertOneError(SirenProcess.Run("sketch", "--voldir", maps, "--outdir", TestPaths.NewTempDir(), "--thresholds", csv), "is a Python pickle, not a CSV", "--labels");
     }
 
     [Fact]
