@@ -450,7 +450,9 @@ public static class RunPipeline
 
         r.Append("## Parameters\n\n| parameter | value |\n|---|---|\n");
         void P(string k, object? v) => r.Append(inv, $"| {k} | {v} |\n");
-        P("thresholds", d.Thresholds.Source);
+        // Levels the run predicted are its own stage's: said, with the stage folder they are in.
+        bool predicted = Path.GetFullPath(d.Thresholds.Source) == Path.GetFullPath(Path.Combine(outdir, ThresholdsFolder, Thresholding.ThresholdPredictor.PredictionsFile));
+        P("thresholds", predicted ? $"{d.Thresholds.Source} (predicted by the shipped threshold model, stage {ThresholdsFolder})" : d.Thresholds.Source);
         P("filter (mean ± 2σ of thresholds)", d.Filter);
         P("subsample", d.Subsample);
         P("seed", d.Seed);

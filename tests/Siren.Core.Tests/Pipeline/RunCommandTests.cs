@@ -23,6 +23,7 @@ public class RunCommandTests
         Assert.Equal("vol_id,prediction,denormalized_predictions,vol_min,vol_max", rows[0]);
         Assert.Equal(61, rows.Length);
         Assert.NotEmpty(BlockSet.Read(Path.Combine(outdir, BlockDetection.ExpandFolder)).Blocks);
+        Assert.Contains("(predicted by the shipped threshold model, stage 01_thresholds)", File.ReadAllText(Path.Combine(outdir, RunPipeline.ReportFile)));
 
         var second = SirenProcess.Run("run", "--voldir", maps, "--outdir", outdir, "--classes", "2", "--device", "cpu");
         Assert.True(second.ExitCode == 0, second.Stderr);
