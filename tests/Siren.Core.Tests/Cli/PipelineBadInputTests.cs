@@ -486,25 +486,22 @@ public class PipelineBadInputTests
         string blocks = Blocks();
         string json = Path.Combine(blocks, "blocks.json");
         string good = File.ReadAllText(json);
-        File.WriteAllText(json, good.Replace("[0,1,2,3,4,5,6]", "[0,1,2,3,4,5,600]"));
-        AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--out", out_), "blocks.json", "voxel 600", "8³ box. Fix:");
-        File.WriteAllText(json, good.Replace("[0,1,2,3,4,5,6]", "[0,1,2,3.5,4,5,6]"));
-        AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--out", out_), "blocks.json", "a voxel of block 0 is 3.5, not a whole number");
-        File.WriteAllText(json, good.Replace("\"id\":0", "\"id\":\"zero\""));
-        AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--out", out_), "blocks.json", "a block's id is string, not a whole number");
-        File.WriteAllText(json, good.Replace("\"size\":7", "\"size\":8"));
-        AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--out", out_), "blocks.json", "block 0 gives size 8 but lists 7 voxels");
-        File.WriteAllText(json, good.Replace("\"blocks\":[", "\"blocks\":[{\"id\":0,\"pass\":\"positive\",\"size\":1,\"voxels\":[1]},"));
-        AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--out", out_), "block id 0 appears twice");
+        // Each hand edit is refused in one line naming the file and what is wrong.
+        void Refused(string edited, params string[] named)
+        {
+            File.WriteAllText(json, edited);
+            AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--out", out_), named);
+        }
+        Refused(good.Replace("[0,1,2,3,4,5,6]", "[0,1,2,3,4,5,600]"), "blocks.json", "voxel 600", "8³ box. Fix:");
+        Refused(good.Replace("[0,1,2,3,4,5,6]", "[0,1,2,3.5,4,5,6]"), "blocks.json", "a voxel of block 0 is 3.5, not a whole number");
+        Refused(good.Replace("\"id\":0", "\"id\":\"zero\""), "blocks.json", "a block's id is string, not a whole number");
+        Refused(good.Replace("\"size\":7", "\"size\":8"), "blocks.json", "block 0 gives size 8 but lists 7 voxels");
+        Refused(good.Replace("\"blocks\":[", "\"blocks\":[{\"id\":0,\"pass\":\"positive\",\"size\":1,\"voxels\":[1]},"), "block id 0 appears twice");
         // An empty block has no median voxel (expand) and no fraction (occupancy); a repeated voxel would count twice.
-        File.WriteAllText(json, good.Replace("[0,1,2,3,4,5,6]", "[]"));
-        AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--out", out_), "blocks.json", "block 0 has no voxels");
-        File.WriteAllText(json, good.Replace("[0,1,2,3,4,5,6]", "[0,1,2,3,4,5,5]"));
-        AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--out", out_), "blocks.json", "block 0 lists a voxel twice");
-        File.WriteAllText(json, good.Replace("\"box\":8,", ""));
-        AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--out", out_), "blocks.json", "no \"box\" field");
-        File.WriteAllText(json, "[]");
-        AssertOneError(SirenProcess.Run("occupancy", "--voldir", maps, "--blocks", blocks, "--out", out_), "blocks.json", "array where an object with \"box\" belongs");
+        Refused(good.Replace("[0,1,2,3,4,5,6]", "[]"), "blocks.json", "block 0 has no voxels");
+        Refused(good.Replace("[0,1,2,3,4,5,6]", "[0,1,2,3,4,5,5]"), "blocks.json", "block 0 lists a voxel twice");
+        Refused(good.Replace("\"box\":8,", ""), "blocks.json", "no \"box\" field");
+        Refused("[]", "blocks.json", "array where an object with \"box\" belongs");
 
         string outdir = TestPaths.NewTempDir();
         Assert.Equal(0, Sketch(Maps(), outdir).ExitCode);
