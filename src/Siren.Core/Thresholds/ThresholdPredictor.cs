@@ -205,11 +205,22 @@ public sealed class ThresholdPredictor : IDisposable
     /// <summary>Model level <paramref name="p"/> of one map in map units; a preprocessed folder has no full-box values, so its full-box levels are linear.</summary>
     private static ThresholdPrediction Level(PreparedMap map, float p, LevelScale levels)
     {
-        double background = map.Box64 is { } box64 ? MapNormalization.Percentile(box64.ToArray(), 50) / map.Stats.Max : double.NaN;
+        double background = map.Box64 is { } box64 ? SampledMedian(box64) / map.Stats.Max : double.NaN;
         if (levels == LevelScale.Downsampled || map.RawStats is not { } raw)
             return new ThresholdPrediction(map.MapId, p, map.Stats.Denormalize(p), map.Stats, background);
         double level = levels == LevelScale.FullBox && map.FullBox is not null ? FullBoxLevels.FromModel(map, p) : raw.Denormalize(p);
         return new ThresholdPrediction(map.MapId, p, level, raw, background);
+    }
+
+    /// <summary>
+    /// The median of every 7th voxel: the solvent's level well within the 7 % the warning needs, at a seventh
+    /// of the whole map's cost (which was a third of the model's time per map). 7 is prime to the box's 64.
+    /// </summary>
+    private static double SampledMedian(float[] values)
+    {
+        var sample = new float[(values.Length + 6) / 7];
+        for (int i = 0; i < sample.Length; i++) sample[i] = values[7 * i];
+        return MapNormalization.Percentile(sample, 50);
     }
 
     /// <summary>
