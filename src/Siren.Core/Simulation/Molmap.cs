@@ -27,10 +27,16 @@ public static class Molmap
 
     /// <summary>
     /// Adds <paramref name="weight"/> × the molmap of <paramref name="atoms"/> into <paramref name="target"/>
-    /// (x-fastest, grid.Box³). Atoms are split into chunks rendered in parallel into private buffers, then summed,
-    /// so the result does not depend on thread scheduling beyond float rounding order (chunks are fixed and summed in order).
+    /// (x-fastest, grid.Box³). Slabs of z-planes are rendered in parallel, each from every atom that reaches it in
+    /// the atoms' order, so each voxel adds its atoms' contributions in the same order however many slabs there
+    /// are: the map is the same bits on any machine. (Splitting the atoms into one chunk per core and summing the
+    /// chunks' buffers rounded differently for each core count: training sets made on 2 and 16 cores differed.)
     /// </summary>
-    public static void Accumulate(float[] target, IReadOnlyList<Atom> atoms, GridSpec grid, double resolution, float weight = 1f)
+    public static void Accumulate(float[] target, IReadOnlyList<Atom> atoms, GridSpec grid, double resolution, float weight = 1f) =>
+        Accumulate(target, atoms, grid, resolution, weight, Math.Min(Environment.ProcessorCount, Math.Max(1, atoms.Count / 4096)));
+
+    /// <summary><see cref="Accumulate(float[], IReadOnlyList{Atom}, GridSpec, double, float)"/> in <paramref name="slabs"/> slabs (tests: the result must not depend on it).</summary>
+    internal static void Accumulate(float[] target, IReadOnlyList<Atom> atoms, GridSpec grid, double resolution, float weight, int slabs)
     {
         grid.Validate();
         if (!(resolution > 0) || !double.IsFinite(resolution))
@@ -48,41 +54,30 @@ public static class Molmap
         // Normalize so each Gaussian integrates to Z over space: voxel value = Z · V_voxel / ((2π)^{3/2} σ³) · exp(-r²/2σ²).
         double amplitude = weight * grid.VoxelVolume / (Math.Pow(2 * Math.PI, 1.5) * sigma * sigma * sigma);
 
-        int chunks = Math.Min(Environment.ProcessorCount, Math.Max(1, atoms.Count / 4096));
-        var partial = new float[chunks][];
-        Parallel.For(0, chunks, c =>
-        {
-            float[] buffer = chunks == 1 ? target : new float[target.Length];
-            int from = (int)((long)atoms.Count * c / chunks), to = (int)((long)atoms.Count * (c + 1) / chunks);
-            Splat(buffer, atoms, from, to, grid, sigmaVox, reach, amplitude);
-            partial[c] = buffer;
-        });
-        if (chunks == 1) return;
-        for (int c = 0; c < chunks; c++)
-        {
-            float[] p = partial[c];
-            for (int i = 0; i < target.Length; i++) target[i] += p[i];
-        }
+        slabs = Math.Clamp(slabs, 1, grid.Box);
+        Parallel.For(0, slabs, s =>
+            Splat(target, atoms, grid, sigmaVox, reach, amplitude, grid.Box * s / slabs, grid.Box * (s + 1) / slabs));
     }
 
-    private static void Splat(float[] buffer, IReadOnlyList<Atom> atoms, int from, int to, GridSpec grid, double sigmaVox, int reach, double amplitude)
+    /// <summary>Adds every atom's Gaussian to the z-planes [<paramref name="zFrom"/>, <paramref name="zTo"/>) of <paramref name="buffer"/>.</summary>
+    private static void Splat(float[] buffer, IReadOnlyList<Atom> atoms, GridSpec grid, double sigmaVox, int reach, double amplitude, int zFrom, int zTo)
     {
         int box = grid.Box, span = 2 * reach + 1;
         Span<float> wx = stackalloc float[span], wy = stackalloc float[span], wz = stackalloc float[span];
         double inv2s2 = 1.0 / (2 * sigmaVox * sigmaVox);
-        for (int a = from; a < to; a++)
+        for (int a = 0; a < atoms.Count; a++)
         {
             Atom atom = atoms[a];
             Vector3 v = grid.ToVoxel(atom.Position);
             int cx = (int)MathF.Round(v.X), cy = (int)MathF.Round(v.Y), cz = (int)MathF.Round(v.Z);
-            if (cx + reach < 0 || cy + reach < 0 || cz + reach < 0 || cx - reach >= box || cy - reach >= box || cz - reach >= box) continue;
+            if (cx + reach < 0 || cy + reach < 0 || cz + reach < zFrom || cx - reach >= box || cy - reach >= box || cz - reach >= zTo) continue;
             Weights(wx, v.X, cx, reach, inv2s2);
             Weights(wy, v.Y, cy, reach, inv2s2);
             Weights(wz, v.Z, cz, reach, inv2s2);
             float scale = (float)(amplitude * atom.AtomicNumber);
             int x0 = Math.Max(0, cx - reach), x1 = Math.Min(box - 1, cx + reach);
             int y0 = Math.Max(0, cy - reach), y1 = Math.Min(box - 1, cy + reach);
-            int z0 = Math.Max(0, cz - reach), z1 = Math.Min(box - 1, cz + reach);
+            int z0 = Math.Max(zFrom, cz - reach), z1 = Math.Min(zTo - 1, cz + reach);
             for (int z = z0; z <= z1; z++)
             {
                 float fz = scale * wz[z - cz + reach];

@@ -66,6 +66,29 @@ public class MolmapTests
     }
 
     [Fact]
+    public void Accumulate_GivesTheSameBitsForAnyNumberOfSlabs()
+    {
+        // Atoms overlapping every slab border, some outside the box; an odd box so slabs differ in thickness.
+        var grid = new GridSpec(37, 1.5, new Vector3(-3, -3, -3));
+        var rng = new Random(11);
+        var atoms = Enumerable.Range(0, 20000)
+            .Select(_ => Carbon(new Vector3((float)rng.NextDouble() * 60 - 5, (float)rng.NextDouble() * 60 - 5, (float)rng.NextDouble() * 60 - 5)))
+            .ToArray();
+        float[] Rendered(int slabs)
+        {
+            var map = Enumerable.Repeat(0.25f, grid.VoxelCount).ToArray();
+            Molmap.Accumulate(map, atoms, grid, resolution: 7, weight: 0.7f, slabs);
+            return map;
+        }
+
+        float[] serial = Rendered(1);
+
+        Assert.True(serial.Count(v => v > 0.25f) > grid.VoxelCount / 2);
+        foreach (int slabs in new[] { 2, 3, 7, 16, 37, 500 })
+            Assert.Equal(serial, Rendered(slabs));
+    }
+
+    [Fact]
     public void ThresholdForVolume_LeavesExactlyTheVolumesVoxelsAbove()
     {
         var values = Enumerable.Range(0, 1000).Select(i => (float)((i * 7919) % 1000)).ToArray();
