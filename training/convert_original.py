@@ -6,7 +6,8 @@ to ONNX with Siren.Native's contract: input "map" [N,1,64,64,64] float32 normali
     siren predict-thresholds --voldir maps/ --outdir thr/ --model siren_original.onnx
 
 --random-checkpoint SEED writes a randomly initialised checkpoint of the same architecture instead of
-reading one (for tests); --verify IN OUT runs the PyTorch model on the float32 maps in IN (raw
+reading one (for tests). The checkpoint may also be an .npz of the state_dict's arrays, as
+training/paper_recipe_gpu.sh brings back from a GPU machine. --verify IN OUT runs the PyTorch model on the float32 maps in IN (raw
 [N,1,64,64,64]) and writes its [N,1] float32 output to OUT, so ONNX Runtime can be checked against it.
 """
 import argparse
@@ -45,7 +46,7 @@ def export(model, path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("checkpoint", help="weights.pth to read (or, with --random-checkpoint, to write)")
+    ap.add_argument("checkpoint", help="weights.pth or .npz to read (or, with --random-checkpoint, a .pth to write)")
     ap.add_argument("onnx", help="output ONNX file")
     ap.add_argument("--random-checkpoint", type=int, metavar="SEED")
     ap.add_argument("--verify", nargs=2, metavar=("IN", "OUT"))
@@ -61,8 +62,11 @@ def main():
                 m.running_mean.uniform_(-0.1, 0.1)
                 m.running_var.uniform_(0.5, 1.5)
         torch.save({"model_state_dict": model.state_dict()}, args.checkpoint)
-    checkpoint = torch.load(args.checkpoint, map_location="cpu")
-    model.load_state_dict(checkpoint["model_state_dict"])
+    if args.checkpoint.endswith(".npz"):
+        arrays = np.load(args.checkpoint)
+        model.load_state_dict({k: torch.from_numpy(arrays[k]) for k in model.state_dict()})
+    else:
+        model.load_state_dict(torch.load(args.checkpoint, map_location="cpu")["model_state_dict"])
     model.eval()
 
     export(model, args.onnx)

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The paper's CNN trained with the paper's recipe, for a GPU machine that has PyTorch but no .NET
+# (docs/thresholds.md, "The paper's architecture"). Makes the training set of training/train.sh with a
+# self-contained publish of siren, then trains training/train_paper_cnn.py once per entry of RUNS, and
+# leaves each run's weights in OUT/<run>.npz (numpy arrays named as the checkpoint's state_dict: they load
+# into any PyTorch, where a checkpoint written by a newer one may not) and the log in OUT/log.txt.
+# Evaluation runs where .NET is (docs/thresholds.md):
+#   python3 training/convert_original.py OUT/recipe.npz recipe.onnx
+#
+# Needs: SIREN_TGZ (docs/cuda.md says how to make it), RIBOSOME_TGZ (ecoli50s_model/ from ../shared/data,
+# packed) or RIBOSOME (that folder), python3 with torch.
+# Knobs: WORK (default /tmp/siren-paper-recipe), OUT (default WORK/results), BUDGET (seconds for the whole
+# script, default 540: each training run is stopped in time for its weights to be written; the epochs it
+# finished are kept), COUNT and SEED (the training set; train.sh's defaults), RUNS (name:arguments of
+# train_paper_cnn.py, space-separated; the default is the paper's recipe, then the same network on the
+# shipped model's loss, the level itself, at a learning rate that moves it in 10 epochs).
+set -uo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+WORK=${WORK:-/tmp/siren-paper-recipe}
+OUT=${OUT:-$WORK/results}
+BUDGET=${BUDGET:-540}
+COUNT=${COUNT:-6000}
+SEED=${SEED:-1}
+RUNS=${RUNS:-"recipe: smoothl1:--loss,smoothl1,--lr,1e-4"}
+PY=${PYTHON:-python3}
+start=$SECONDS
+left() { echo $(( BUDGET - (SECONDS - start) )); }
+mkdir -p "$WORK" "$OUT"
+exec > >(tee -a "$OUT/log.txt") 2>&1
+
+if [[ -n "${SIREN_TGZ:-}" ]]; then
+    tar xzf "$SIREN_TGZ" -C "$WORK"
+    SIREN=$(find "$WORK" -maxdepth 3 -type f -name siren -perm -u+x | head -n 1)
+fi
+if [[ -n "${RIBOSOME_TGZ:-}" ]]; then
+    tar xzf "$RIBOSOME_TGZ" -C "$WORK"
+    RIBOSOME="$WORK/ecoli50s_model"
+fi
+if [[ -z "${SIREN:-}" || ! -x "$SIREN" || -z "${RIBOSOME:-}" || ! -d "$RIBOSOME" ]]; then
+    echo "error: set SIREN or SIREN_TGZ (a self-contained siren) and RIBOSOME or RIBOSOME_TGZ (the 50S model)." >&2
+    exit 2
+fi
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | sed 's/^/# GPU: /'
+echo "# CPU: $(nproc) cores; $("$PY" -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())')"
+
+t0=$SECONDS
+"$SIREN" make-training-set --out "$WORK/train" --count "$COUNT" --seed "$SEED" --ribosome "$RIBOSOME" || exit 1
+echo "# training set: $COUNT maps in $((SECONDS - t0)) s; labels.csv sha256 $(sha256sum "$WORK/train/labels.csv" | cut -c1-16)"
+
+status=0
+for entry in $RUNS; do
+    name=${entry%%:*}
+    IFS=, read -r -a extra <<< "${entry#*:}"
+    # Keep 30 s for writing the weights (and for the runs after this one to stop cleanly).
+    limit=$(( $(left) - 30 ))
+    if (( limit < 30 )); then echo "# $name: not run, ${limit}s left"; status=1; continue; fi
+    echo "# $name: train_paper_cnn.py ${extra[*]} (at most ${limit}s)"
+    t0=$SECONDS
+    PYTHONUNBUFFERED=1 timeout "$limit" "$PY" "$ROOT/training/train_paper_cnn.py" --data "$WORK/train" --out "$WORK/$name" \
+        --seed "$SEED" "${extra[@]}"
+    rc=$?
+    echo "# $name: exit $rc after $((SECONDS - t0)) s"
+    (( rc == 0 )) || status=1
+    [[ -f "$WORK/$name/paper_cnn.pth" ]] || continue
+    "$PY" - "$WORK/$name/paper_cnn.pth" "$OUT/$name.npz" <<'EOF' || status=1
+import sys, numpy as np, torch
+checkpoint = torch.load(sys.argv[1], map_location="cpu", weights_only=False)
+np.savez(sys.argv[2], epoch=np.array(checkpoint["epoch"]),
+         **{k: v.numpy() for k, v in checkpoint["model_state_dict"].items()})
+print(f"# wrote {sys.argv[2]} (after epoch {checkpoint['epoch']})")
+EOF
+done
+exit $status
