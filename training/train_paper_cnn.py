@@ -10,8 +10,8 @@ loss (eq. 4): the mean over voxels of (σ(10(v − p)) − σ(10(v − t)))², p
 normalized level. --loss smoothl1 trains on the level directly, as the shipped model does, to tell the
 architecture's effect from the loss's. The same cube-symmetry augmentation and validation split as
 train.py. Writes OUT/paper_cnn.pth in the original's checkpoint format ({'model_state_dict': …}, plus the
-optimizer's state, dropout's random state and the epoch, rewritten after every epoch) and OUT/paper_cnn.onnx
-with our contract. --resume continues from such a checkpoint (an epoch of 2,000 maps is an hour on a 2-core
+optimizer's state, dropout's random state and the epoch, rewritten after every epoch), the weights alone as
+OUT/paper_cnn.npz (also after every epoch) and OUT/paper_cnn.onnx with our contract. --resume continues from such a checkpoint (an epoch of 2,000 maps is an hour on a 2-core
 CPU): the epochs it holds are replayed in the seeded draws only, so a resumed run on the CPU learns exactly
 what an uninterrupted one does (on a GPU dropout draws from the device's generator, which is not saved). A
 checkpoint without an epoch (the original's weights.pth) is a starting point instead: its weights, a fresh
@@ -24,6 +24,7 @@ import argparse
 import os
 import time
 
+import numpy as np
 import torch
 
 from convert_original import PaperCNN, export
@@ -111,6 +112,11 @@ def main():
         torch.save({"model_state_dict": net.state_dict(), "optimizer_state_dict": opt.state_dict(), "epoch": epoch + 1,
                     "rng_state": torch.get_rng_state()}, checkpoint_path + ".tmp")
         os.replace(checkpoint_path + ".tmp", checkpoint_path)
+        # The weights alone as numpy arrays too: a GPU machine's newer PyTorch may write a checkpoint an older
+        # one cannot read, and its file limits may not pass the optimizer's state (convert_original.py reads both).
+        with open(os.path.join(args.out, "paper_cnn.npz.tmp"), "wb") as f:
+            np.savez(f, epoch=np.array(epoch + 1), **{k: v.cpu().numpy() for k, v in net.state_dict().items()})
+        os.replace(os.path.join(args.out, "paper_cnn.npz.tmp"), os.path.join(args.out, "paper_cnn.npz"))
 
     net = net.cpu().eval()
     export(net, os.path.join(args.out, "paper_cnn.onnx"))
