@@ -92,11 +92,25 @@ public sealed class UnixFactAttribute : FactAttribute
     }
 }
 
-/// <summary>A theory that sends Unix signals (kill -INT); skipped, with the reason, where there are none.</summary>
-public sealed class UnixTheoryAttribute : TheoryAttribute
+/// <summary>
+/// A test that sends a child process the Unix signal <c>number</c>; skipped, with the reason, on Windows and
+/// where this process ignores that signal: children inherit an ignored signal and .NET leaves it ignored, as a
+/// shell does for SIGINT in a job started in the background (`dotnet test … &amp;`).
+/// </summary>
+public sealed class UnixSignalFactAttribute : FactAttribute
 {
-    public UnixTheoryAttribute()
+    public UnixSignalFactAttribute(int number)
     {
         if (OperatingSystem.IsWindows()) Skip = "sends Unix signals with kill; skipped on Windows.";
+        else if (Ignored(number)) Skip = $"signal {number} is ignored in this test run (started in the background?), so a child cannot be stopped by it; run the tests in the foreground.";
+    }
+
+    /// <summary>The signal's bit in SigIgn of /proc/self/status (Linux; elsewhere assumed not ignored).</summary>
+    private static bool Ignored(int number)
+    {
+        const string status = "/proc/self/status";
+        if (!File.Exists(status)) return false;
+        string? mask = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal))?["SigIgn:".Length..].Trim();
+        return mask is not null && (Convert.ToUInt64(mask, 16) >> (number - 1) & 1) == 1;
     }
 }

@@ -34,10 +34,10 @@ public static class FullBoxLevels
     /// <summary>What the commands print when a preprocessed folder leaves only the linear rule (numbers: docs/thresholds.md, uL2 at box 128, 192 and 320).</summary>
     public const string LinearFallbackWarning =
         "warning: the full-box maps are not here, so their levels follow the original's linear rule, which misjudges cropped maps' volumes " +
-        "(by 7 %, 47 % and 326 % at box 128, 192 and 320 in docs/thresholds.md). Pass the raw maps for levels that match their volume.";
+        "(by 7 %, 51 % and 347 % at box 128, 192 and 320 in docs/thresholds.md). Pass the raw maps for levels that match their volume.";
 
     // The shares are counted on the box-64 map in map units, not on the normalized one: normalization merges every
-    // voxel ≤ 0 into its floor, and a level at or below the floor (the model predicts down to about -1.03, and a
+    // voxel ≤ 0 into its floor, and a level at or below the floor (the model predicts down to about -1.01, and a
     // user's contour may sit in the noise) would count that whole floor as enclosed.
 
     /// <summary>The full-box level enclosing the share of voxels that model level <paramref name="p"/> encloses in the box-64 map.</summary>

@@ -173,8 +173,9 @@ public sealed class ThresholdPredictor : IDisposable
 
     /// <summary>
     /// The lowest model level kept. Levels a little below -1 are contours in a map's noise floor, below its
-    /// smallest positive density (p = -1): labels of simulated maps reach -1.05 (2,000 maps of
-    /// make-training-set --seed 11) and the shipped model gives down to -1.03. p = -1.1 is a level 5 % of the
+    /// smallest positive density (p = -1): labels of simulated maps reach -1.03 (8 of the 6,000 training maps
+    /// lie below -1), and the shipped model gives down to -1.01 (2,000 maps of make-training-set --seed 11
+    /// --raw-maps). p = -1.1 is a level 5 % of the
     /// map's positive range below zero, deep in the noise; further down the surface soon encloses the whole box.
     /// </summary>
     public const float LowestLevel = -1.1f;
@@ -234,7 +235,7 @@ public sealed class ThresholdPredictor : IDisposable
     /// <summary>
     /// Normalization keeps the positive part of a map, as the original's does, so it reads the solvent at 0:
     /// a map raised or lowered by a constant (a display offset, another program's scaling) is normalized on
-    /// another range, and its level misses (on vol_018 raised by 1, 342 voxels enclosed instead of 1,330).
+    /// another range, and its level misses (on vol_018 raised by 1, 276 voxels enclosed instead of 1,199).
     /// Named, not refused. A map whose molecule fills most of its box has protein for its median and may be
     /// named wrongly.
     /// </summary>

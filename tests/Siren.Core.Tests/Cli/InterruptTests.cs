@@ -10,10 +10,13 @@ public partial class InterruptTests
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
 
-    [UnixTheory]
-    [InlineData("INT", 2, 130)]
-    [InlineData("TERM", 15, 143)]
-    public void AnInterruptedSimulationLeavesWholeMapsAndNoTemporaries(string signal, int number, int exitCode)
+    [UnixSignalFact(2)]
+    public void SimulationStoppedByCtrlCLeavesWholeMapsAndNoTemporaries() => InterruptSimulation("INT", 2, 130);
+
+    [UnixSignalFact(15)]
+    public void SimulationStoppedBySigtermLeavesWholeMapsAndNoTemporaries() => InterruptSimulation("TERM", 15, 143);
+
+    private static void InterruptSimulation(string signal, int number, int exitCode)
     {
         string outdir = TestPaths.NewTempDir();
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };

@@ -15,7 +15,7 @@ public class FineTunerTests
         var train = examples.Take(11).ToList();
         var heldOut = examples.Skip(11).ToList();
 
-        var (head, report) = FineTuner.Train(ThresholdPredictor.ShippedHead(), train, heldOut, epochs: 150, learningRate: 3e-3);
+        var (head, report) = FineTuner.Train(ThresholdPredictor.ShippedHead(), train, heldOut, epochs: 150, learningRate: 1e-3);
 
         Assert.Equal(150, report.TrainLoss.Count);
         Assert.True(report.TrainLoss[^1] < 0.7 * report.TrainLoss[0], $"train loss {report.TrainLoss[0]} → {report.TrainLoss[^1]}");
