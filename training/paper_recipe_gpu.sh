@@ -10,10 +10,10 @@
 # Needs: SIREN_TGZ (docs/cuda.md says how to make it), RIBOSOME_TGZ (ecoli50s_model/ from ../shared/data,
 # packed) or RIBOSOME (that folder), python3 with torch.
 # Knobs: WORK (default /tmp/siren-paper-recipe), OUT (default WORK/results), BUDGET (seconds for the whole
-# script, default 540: each training run is stopped in time, keeping the epochs it finished), COUNT and SEED
-# (the training set; train.sh's defaults), RUNS (name:arguments of train_paper_cnn.py, comma-separated,
-# one entry per run, space-separated; the default is the paper's recipe in bfloat16 autocast, which an H200
-# finishes in 4 minutes: "recipe:" alone, in float32, needs 6).
+# script, default 540: the runs share what the training set leaves, and each is stopped in time, keeping the
+# epochs it finished), COUNT and SEED (the training set; train.sh's defaults), RUNS (name:arguments of
+# train_paper_cnn.py, comma-separated, one entry per run, space-separated; the default is the paper's recipe
+# in bfloat16 autocast, which an H200 finishes in 4 minutes: "recipe:" alone, in float32, takes about 6).
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK=${WORK:-/tmp/siren-paper-recipe}
@@ -21,7 +21,7 @@ OUT=${OUT:-$WORK/results}
 BUDGET=${BUDGET:-540}
 COUNT=${COUNT:-6000}
 SEED=${SEED:-1}
-RUNS=${RUNS:-"recipe:--bf16"}
+RUNS=${RUNS:-"recipe_bf16:--bf16"}
 PY=${PYTHON:-python3}
 start=$SECONDS
 left() { echo $(( BUDGET - (SECONDS - start) )); }
@@ -44,23 +44,32 @@ nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | s
 echo "# CPU: $(nproc) cores; $("$PY" -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())')"
 
 t0=$SECONDS
-"$SIREN" make-training-set --out "$WORK/train" --count "$COUNT" --seed "$SEED" --ribosome "$RIBOSOME" || exit 1
+timeout "$(left)" "$SIREN" make-training-set --out "$WORK/train" --count "$COUNT" --seed "$SEED" --ribosome "$RIBOSOME" || exit 1
 echo "# training set: $COUNT maps in $((SECONDS - t0)) s; labels.csv sha256 $(sha256sum "$WORK/train/labels.csv" | cut -c1-16)"
 
 status=0
-for entry in $RUNS; do
+read -r -a runs <<< "$RUNS"
+for k in "${!runs[@]}"; do
+    entry=${runs[k]}
     name=${entry%%:*}
-    IFS=, read -r -a extra <<< "${entry#*:}"
-    # Keep 30 s for copying the weights and for the runs after this one to stop cleanly.
-    limit=$(( $(left) - 30 ))
-    if (( limit < 30 )); then echo "# $name: not run, ${limit}s left"; status=1; continue; fi
+    extra=()
+    [[ $entry == *:* ]] && IFS=, read -r -a extra <<< "${entry#*:}"
+    # This run's share of what is left, 30 s kept for stopping it and copying its weights.
+    limit=$(( ($(left) - 30) / (${#runs[@]} - k) ))
+    if (( limit < 30 )); then echo "# $name: not run, ${limit}s would be its share"; status=1; continue; fi
     echo "# $name: train_paper_cnn.py ${extra[*]} (at most ${limit}s)"
+    rm -f "$WORK/$name/paper_cnn.npz"
     t0=$SECONDS
-    PYTHONUNBUFFERED=1 timeout "$limit" "$PY" "$ROOT/training/train_paper_cnn.py" --data "$WORK/train" --out "$WORK/$name" \
+    PYTHONUNBUFFERED=1 timeout -k 10 "$limit" "$PY" "$ROOT/training/train_paper_cnn.py" --data "$WORK/train" --out "$WORK/$name" \
         --seed "$SEED" "${extra[@]}"
     rc=$?
-    echo "# $name: exit $rc after $((SECONDS - t0)) s"
-    (( rc == 0 )) || status=1
-    if [[ -f "$WORK/$name/paper_cnn.npz" ]]; then cp "$WORK/$name/paper_cnn.npz" "$OUT/$name.npz"; echo "# $name: weights in $OUT/$name.npz"; fi
+    echo "# $name: exit $rc after $((SECONDS - t0)) s$( (( rc == 124 )) && echo ' (stopped at its share; the epochs it finished are kept)')"
+    if [[ -f "$WORK/$name/paper_cnn.npz" ]]; then
+        cp "$WORK/$name/paper_cnn.npz" "$OUT/$name.npz"
+        echo "# $name: weights in $OUT/$name.npz"
+        (( rc == 0 || rc == 124 )) || status=1
+    else
+        status=1
+    fi
 done
 exit $status

@@ -29,7 +29,7 @@ public static class Molmap
     /// Adds <paramref name="weight"/> × the molmap of <paramref name="atoms"/> into <paramref name="target"/>
     /// (x-fastest, grid.Box³). Slabs of z-planes are rendered in parallel, each from every atom that reaches it in
     /// the atoms' order, so each voxel adds its atoms' contributions in the same order however many slabs there
-    /// are: the map is the same bits on any machine. (Splitting the atoms into one chunk per core and summing the
+    /// are: the map is the same bits for any core count. (Splitting the atoms into one chunk per core and summing the
     /// chunks' buffers rounded differently for each core count: training sets made on 2 and 16 cores differed.)
     /// </summary>
     public static void Accumulate(float[] target, IReadOnlyList<Atom> atoms, GridSpec grid, double resolution, float weight = 1f) =>

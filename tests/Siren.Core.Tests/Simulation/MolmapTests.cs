@@ -5,7 +5,7 @@ namespace Siren.Core.Tests.Simulation;
 
 public class MolmapTests
 {
-    private static Atom Carbon(Vector3 p) => new("t", "A", 1, "ALA", "CA", "C", 6, 12.011f, p);
+    internal static Atom Carbon(Vector3 p) => new("t", "A", 1, "ALA", "CA", "C", 6, 12.011f, p);
 
     [Fact]
     public void Render_SingleAtomIntegratesToAtomicNumberAndPeaksAtItsVoxel()
