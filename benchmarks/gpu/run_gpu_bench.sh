@@ -41,7 +41,7 @@ fi
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm,memory.total --format=csv,noheader 2>/dev/null | sed 's/^/# GPU: /'
 echo "# CPU: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 
-# One `siren bench` run; leaves its table row in $WORK/row_<device>_<box>_<maps>.txt and its outputs in
+# One `siren bench` run; leaves its table in $WORK/bench_<device>_<box>_<maps>.md and its outputs in
 # $WORK/result_<device>_<box>_<maps>/.
 run() {
     local device=$1 box=$2 maps=$3 tag="$1_$2_$3"
@@ -52,12 +52,17 @@ run() {
         tail -n 5 "$WORK/bench_$tag.log" >&2
         return 1
     fi
-    grep -E "^\| $box \|" "$WORK/bench_$tag.md" | tail -n 1 > "$WORK/row_$tag.txt"
     mv "$WORK/out_${box}_${maps}" "$WORK/result_$tag"
 }
 
-# Column of a bench row (| box | maps | union N | sampled n | seeds | blocks | read s | sketch s | expand s | total s | Mpairs/s | G popcounts/s | % of peak |).
-column() { awk -F'|' -v c="$2" '{ gsub(/ /, "", $(c + 1)); print $(c + 1) }' "$1"; }
+# A figure of a bench table's row, found by its column's header ("sketch s", "G popcounts/s", ...): by
+# position, the two columns `siren bench` gained once shifted "G popcounts/s" onto "popcounted %".
+field() {
+    awk -F'|' -v name="$2" '
+        /^\| box \|/ { for (i = 2; i < NF; i++) { h = $i; gsub(/^ +| +$/, "", h); if (h == name) c = i } }
+        /^\| [0-9]+ \|/ && c { v = $c; gsub(/ /, "", v) }
+        END { if (!c) { print "no column " name > "/dev/stderr"; exit 1 } print v }' "$1"
+}
 
 status=0
 echo
@@ -66,9 +71,9 @@ echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---|"
 for maps in $MAPS; do
     for box in $BOXES; do
         if ! run "$GPU_DEVICE" "$box" "$maps"; then status=1; continue; fi
-        cuda_row="$WORK/row_${GPU_DEVICE}_${box}_${maps}.txt"
-        cuda_s=$(awk "BEGIN { print $(column "$cuda_row" 8) + $(column "$cuda_row" 9) }")
-        popc=$(column "$cuda_row" 12)
+        cuda_md="$WORK/bench_${GPU_DEVICE}_${box}_${maps}.md"
+        cuda_s=$(awk "BEGIN { print $(field "$cuda_md" "sketch s") + $(field "$cuda_md" "expand s") }")
+        popc=$(field "$cuda_md" "G popcounts/s")
         # The cuda log names the device: "... (sm_90, 132 SMs at 1980 MHz, ...)".
         read -r sms mhz < <(grep -m1 -oE '[0-9]+ SMs at [0-9]+ MHz' "$WORK/bench_${GPU_DEVICE}_${box}_${maps}.log" | awk '{ print $1, $4 }')
         peak=$(awk "BEGIN { print ${sms:-0} * ${mhz:-0} * 1e6 * 8 / 1e9 }")
@@ -76,8 +81,8 @@ for maps in $MAPS; do
 
         cpu_s="-"; ratio="-"; same="cpu not run"
         if (( box <= CPU_MAX_BOX )) && { [[ $GPU_DEVICE == cpu ]] || run cpu "$box" "$maps"; }; then
-            cpu_row="$WORK/row_cpu_${box}_${maps}.txt"
-            cpu_s=$(awk "BEGIN { print $(column "$cpu_row" 8) + $(column "$cpu_row" 9) }")
+            cpu_md="$WORK/bench_cpu_${box}_${maps}.md"
+            cpu_s=$(awk "BEGIN { print $(field "$cpu_md" "sketch s") + $(field "$cpu_md" "expand s") }")
             ratio=$(awk "BEGIN { if ($cuda_s > 0) printf \"%.1f\", $cpu_s / $cuda_s; else print \"?\" }")
             if cmp -s "$WORK/result_cpu_${box}_${maps}/00_sketch/blocks.json" "$WORK/result_${GPU_DEVICE}_${box}_${maps}/00_sketch/blocks.json" \
                && cmp -s "$WORK/result_cpu_${box}_${maps}/02_expand/blocks.json" "$WORK/result_${GPU_DEVICE}_${box}_${maps}/02_expand/blocks.json"; then
@@ -86,7 +91,7 @@ for maps in $MAPS; do
                 same="DIFFERENT"; status=1
             fi
         fi
-        echo "| $box | $maps | $(column "$cuda_row" 3) | $(column "$cuda_row" 4) | $(column "$cuda_row" 6) | $cpu_s | $cuda_s | $ratio | $popc | $pct | $same |"
+        echo "| $box | $maps | $(field "$cuda_md" "union N") | $(field "$cuda_md" "sampled n") | $(field "$cuda_md" "blocks") | $cpu_s | $cuda_s | $ratio | $popc | $pct | $same |"
     done
 done
 exit $status

@@ -55,6 +55,8 @@ public static class BenchCommand
                     ["box"] = r.Box, ["union_voxels"] = r.UnionVoxels, ["sampled"] = r.Sampled, ["seed_blocks"] = r.SeedBlocks, ["blocks"] = r.Blocks,
                     ["read_s"] = r.ReadSeconds, ["sketch_s"] = r.SketchSeconds, ["expand_s"] = r.ExpandSeconds, ["total_s"] = r.TotalSeconds,
                     ["tested_pairs"] = r.Pairs, ["pairs_per_second"] = r.PairsPerSecond, ["popcounts_per_second"] = r.PopcountsPerSecond,
+                    // The throughputs' denominators: the pair kernels' own seconds, inside sketch_s and expand_s.
+                    ["sketch_kernel_s"] = r.SketchKernelSeconds, ["expand_kernel_s"] = r.ExpandKernelSeconds, ["popcounted_share"] = r.PopcountedShare,
                 });
             }
             manifest.Result("rows", rows).WriteBeside(Path.Combine(parse.GetValue(workdir)!, "bench"));
