@@ -7,8 +7,8 @@ to ONNX with Siren.Native's contract: input "map" [N,1,64,64,64] float32 normali
 
 --random-checkpoint SEED writes a randomly initialised checkpoint of the same architecture instead of
 reading one (for tests). The checkpoint may also be an .npz of the state_dict's arrays, as
-training/paper_recipe_gpu.sh brings back from a GPU machine. --verify IN OUT runs the PyTorch model on the float32 maps in IN (raw
-[N,1,64,64,64]) and writes its [N,1] float32 output to OUT, so ONNX Runtime can be checked against it.
+training/paper_recipe_gpu.sh brings back from a GPU machine. --verify IN OUT runs the PyTorch model on the
+float32 maps in IN (raw [N,1,64,64,64]) and writes its [N,1] float32 output to OUT, so ONNX Runtime can be checked against it.
 """
 import argparse
 

@@ -11,8 +11,8 @@ normalized level. --loss smoothl1 trains on the level directly, as the shipped m
 architecture's effect from the loss's. The same cube-symmetry augmentation and validation split as
 train.py. Writes OUT/paper_cnn.pth in the original's checkpoint format ({'model_state_dict': …}, plus the
 optimizer's state, dropout's random state and the epoch, rewritten after every epoch), the weights alone as
-OUT/paper_cnn.npz (also after every epoch) and OUT/paper_cnn.onnx with our contract. --resume continues from such a checkpoint (an epoch of 2,000 maps is an hour on a 2-core
-CPU): the epochs it holds are replayed in the seeded draws only, so a resumed run on the CPU learns exactly
+OUT/paper_cnn.npz (also after every epoch) and OUT/paper_cnn.onnx with our contract. --resume continues from
+such a checkpoint (an epoch of 2,000 maps is an hour on a 2-core CPU): the epochs it holds are replayed in the seeded draws only, so a resumed run on the CPU learns exactly
 what an uninterrupted one does (on a GPU dropout draws from the device's generator, which is not saved). A
 checkpoint without an epoch (the original's weights.pth) is a starting point instead: its weights, a fresh
 optimizer, epoch 1. About 170 G multiply-adds per training map: hours per epoch on a 2-core CPU; on an

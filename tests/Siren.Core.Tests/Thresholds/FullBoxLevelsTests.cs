@@ -1,6 +1,7 @@
 using System.Numerics;
 using Siren.Core.Mrc;
 using Siren.Core.Simulation;
+using Siren.Core.Tests.Simulation;
 using Siren.Core.Thresholding;
 
 namespace Siren.Core.Tests.Thresholding;
@@ -102,7 +103,7 @@ public class FullBoxLevelsTests
             while (atoms.Count < 6000)
             {
                 var p = new Vector3((float)(rng.NextDouble() * 80 - 40), (float)(rng.NextDouble() * 60 - 30), (float)(rng.NextDouble() * 60 - 30));
-                if (p.X * p.X / 1600 + (p.Y * p.Y + p.Z * p.Z) / 900 < 1) atoms.Add(Siren.Core.Tests.Simulation.MolmapTests.Carbon(p));
+                if (p.X * p.X / 1600 + (p.Y * p.Y + p.Z * p.Z) / 900 < 1) atoms.Add(MolmapTests.Carbon(p));
             }
             MrcWriter.Write(Path.Combine(dir, $"vol_{id:D3}.mrc"), Molmap.Render(atoms, grid, resolution: 3.5));
         }
