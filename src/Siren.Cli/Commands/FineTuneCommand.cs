@@ -50,6 +50,10 @@ public static class FineTuneCommand
             var reader = new PreparedMapReader(pr.GetValue(voldir)!, include: labelled.ContainsKey);
             if (reader.Files.Count < 2)
                 throw new SirenException($"'{pr.GetValue(labels)}' labels {reader.Files.Count} map(s) of --voldir; fine-tuning needs at least 2 (20–40 recommended). Fix: label more maps (vol_id = number after the last '_').");
+            // A few maps do train a head, and a quick trial should not be refused; but its held-out error then
+            // rests on one or two maps, and the output layer can follow a handful of maps' quirks.
+            if (reader.Files.Count < RecommendedMaps)
+                CliHost.Log($"warning: '{pr.GetValue(labels)}' labels {reader.Files.Count} maps of --voldir; fine-tuning is meant for 20–40, and with fewer the head can follow a few maps' quirks and its held-out error rests on a few maps. Fix: label at least {RecommendedMaps} maps before using the head.");
             reader.LogSource(LevelScale.FullBox, CliHost.Log);
 
             var manifest = new RunManifest("fine-tune");
@@ -129,6 +133,9 @@ public static class FineTuneCommand
     private static double? Finite(double x) => double.IsFinite(x) ? x : null;
 
     private const int MaxSteps = 100_000;
+
+    /// <summary>The fewest labelled maps fine-tuning is meant for (the 20–40 a user labels in an afternoon).</summary>
+    private const int RecommendedMaps = 20;
 
     /// <summary>A starting loss below this is rounding: the labels are the shipped model's own levels (4e-16 seen).</summary>
     private const double NothingToLearn = 1e-12;

@@ -61,6 +61,7 @@ public sealed class ThresholdPredictor : IDisposable
         if (!_session.InputMetadata.ContainsKey(InputName) || !_session.OutputMetadata.ContainsKey(ThresholdOutput))
             throw new SirenException($"{ModelSource} has inputs [{string.Join(", ", _session.InputMetadata.Keys)}] and outputs [{string.Join(", ", _session.OutputMetadata.Keys)}]; expected input '{InputName}' and output '{ThresholdOutput}'. Fix: export it with training/export or convert_original.py.");
         SingleMapBatches = RequireContractInput(_session.InputMetadata[InputName]);
+        RequireContractOutput(_session.OutputMetadata[ThresholdOutput]);
         HasFeatures = _session.OutputMetadata.ContainsKey(FeaturesOutput);
         if (head is not null && !HasFeatures)
             throw new SirenException($"{ModelSource} has no '{FeaturesOutput}' output, so a fine-tuned head cannot be used with it. Fix: use the shipped model (omit --model) with --head.");
@@ -84,9 +85,24 @@ public sealed class ThresholdPredictor : IDisposable
             && dims.Skip(1).Zip(contract.Skip(1), (d, c) => d == c || d < 0).All(ok => ok)
             && dims[0] is < 0 or 1;
         if (!matches)
-            throw new SirenException($"{ModelSource} takes '{InputName}' as [{string.Join(",", dims.Select(d => d < 0 ? "N" : d.ToString(System.Globalization.CultureInfo.InvariantCulture)))}] of {(input.ElementType == typeof(float) ? "float32" : input.ElementType.Name.ToLowerInvariant())}; the contract is [N,1,64,64,64] of float32. Fix: export it for box-64 maps with a free batch axis (training/convert_original.py does).");
+            throw new SirenException($"{ModelSource} takes '{InputName}' as {DescribeShape(dims)} of {(input.ElementType == typeof(float) ? "float32" : input.ElementType.Name.ToLowerInvariant())}; the contract is [N,1,64,64,64] of float32. Fix: export it for box-64 maps with a free batch axis (training/convert_original.py does).");
         return dims[0] == 1;
     }
+
+    /// <summary>
+    /// A model that declares its levels in another shape ([N], [N,2]) breaks the contract even when its
+    /// value count happens to match, so it is refused on load, before any map is read. ONNX Runtime gives no
+    /// dimensions for an output whose shape the graph leaves open; <see cref="Run"/> checks what it returns.
+    /// </summary>
+    private void RequireContractOutput(NodeMetadata output)
+    {
+        int[] dims = output.Dimensions;
+        if (output.ElementType != typeof(float) || dims.Length is 1 or > 2 || dims.Length == 2 && (dims[0] is >= 0 and not 1 || dims[1] is >= 0 and not 1))
+            throw new SirenException($"{ModelSource} gives '{ThresholdOutput}' as {DescribeShape(dims)} of {(output.ElementType == typeof(float) ? "float32" : output.ElementType.Name.ToLowerInvariant())}; the contract is [N,1] of float32, one normalized level per map. Fix: export it with one output value per map (training/convert_original.py does).");
+    }
+
+    private static string DescribeShape(IEnumerable<int> dims) =>
+        "[" + string.Join(",", dims.Select(d => d < 0 ? "N" : d.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";
 
     /// <summary>ONNX Runtime's messages span lines; an error is one line.</summary>
     private static string OneLine(string message) => string.Join("; ", message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
@@ -125,9 +141,11 @@ public sealed class ThresholdPredictor : IDisposable
             throw new SirenException($"{ModelSource} failed on a batch of {n} maps: {OneLine(e.Message)} Fix: check that the model takes 'map' [N,1,64,64,64] float32 (see training/convert_original.py).", e);
         }
         using var _ = results;
-        float[] predictions = results.First(r => r.Name == ThresholdOutput).AsEnumerable<float>().ToArray();
-        if (predictions.Length != n)
-            throw new SirenException($"{ModelSource} returned {predictions.Length} thresholds for {n} maps; the contract is [N,1]. Fix: re-export the model.");
+        var levels = results.First(r => r.Name == ThresholdOutput).AsTensor<float>();
+        // A symbolic axis in the declared shape is checked only here, on what the model returned.
+        if (levels.Dimensions.Length != 2 || levels.Dimensions[0] != n || levels.Dimensions[1] != 1)
+            throw new SirenException($"{ModelSource} returned '{ThresholdOutput}' as {DescribeShape(levels.Dimensions.ToArray())} for {n} maps; the contract is [N,1]. Fix: re-export the model with one output value per map.");
+        float[] predictions = levels.ToArray();
         if (Array.FindIndex(predictions, p => !float.IsFinite(p)) is var bad and >= 0)
             throw new SirenException($"{ModelSource} returned {predictions[bad]} for {(names is null ? $"map {bad + 1} of a batch of {n}" : $"'{names[bad]}'")}. Fix: check the model (a conversion from weights.pth should give finite levels on normalized maps).");
         float[][]? features = null;

@@ -24,6 +24,7 @@ public class FineTuneCommandTests
 
         var r = SirenProcess.Run("fine-tune", "--voldir", maps, "--labels", labels, "--outdir", tuned, "--epochs", "100", "--held-out", "0");
         Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("labels 12 maps of --voldir; fine-tuning is meant for 20–40", r.Stderr);
         Assert.Equal(101, File.ReadAllLines(Path.Combine(tuned, "fine_tune_loss.csv")).Length);
         var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(tuned, "manifest.json")))!;
         Assert.NotNull(manifest["seconds"]!["train"]);

@@ -324,6 +324,27 @@ public class ThresholdCommandBadInputTests
     }
 
     [Fact]
+    public void ModelOutputDeclaredOutsideTheContractIsRefusedBeforeAnyMapIsRead()
+    {
+        string model = Path.Combine(TestPaths.NewTempDir(), "flat.onnx");
+        TinyOnnx.WriteMaxPlusFlat(model, -0.5f, [null]);
+        string outdir = Path.Combine(TestPaths.NewTempDir(), "thr");
+        AssertOneError(SirenProcess.Run("predict-thresholds", "--voldir", Box64Maps(2), "--outdir", outdir, "--model", model), "flat.onnx", "'threshold' as [N]", "[N,1]");
+        Assert.False(Directory.Exists(outdir));
+    }
+
+    [Fact]
+    public void ModelReturningAnotherShapeThanItDeclaresIsRefused()
+    {
+        // Declared [N,M], returned [N]: only the values the model returns can show it.
+        string model = Path.Combine(TestPaths.NewTempDir(), "liar.onnx");
+        TinyOnnx.WriteMaxPlusFlat(model, -0.5f, null, null);
+        string outdir = TestPaths.NewTempDir();
+        AssertOneError(SirenProcess.Run("predict-thresholds", "--voldir", Box64Maps(2), "--outdir", outdir, "--model", model), "liar.onnx", "returned 'threshold' as [2]", "[N,1]");
+        Assert.False(File.Exists(Path.Combine(outdir, "predictions.csv")));
+    }
+
+    [Fact]
     public void ModelExportedForOneMapAtATimeIsFedOneMapAtATime()
     {
         string dir = TestPaths.NewTempDir();

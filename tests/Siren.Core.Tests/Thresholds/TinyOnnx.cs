@@ -14,17 +14,28 @@ public static class TinyOnnx
     /// threshold = max over the map's voxels + <paramref name="offset"/>, shape [N,1]; a normalized map's
     /// maximum is 1, so the level is 1 + offset. <paramref name="inputDims"/>: null entries are the symbolic "N".
     /// </summary>
-    public static void WriteMaxPlus(string path, float offset, params int?[] inputDims)
+    public static void WriteMaxPlus(string path, float offset, params int?[] inputDims) =>
+        Write(path, offset, inputDims, reduceAxes: [2, 3, 4], outputDims: [null, 1]);
+
+    /// <summary>
+    /// The same level as <see cref="WriteMaxPlus"/> for [N,1,64,64,64] maps, but returned as [N] (the channel
+    /// axis reduced too), a shape outside the contract; <paramref name="declaredOutput"/> is the output shape
+    /// the graph declares.
+    /// </summary>
+    public static void WriteMaxPlusFlat(string path, float offset, params int?[] declaredOutput) =>
+        Write(path, offset, [null, 1, 64, 64, 64], reduceAxes: [1, 2, 3, 4], outputDims: declaredOutput);
+
+    private static void Write(string path, float offset, int?[] inputDims, long[] reduceAxes, int?[] outputDims)
     {
         var reduce = Message(
             Str(1, "map"), Str(2, "max"), Str(4, "ReduceMax"),
-            Field(5, Message(Str(1, "axes"), Ints(8, [2, 3, 4]), Varint(20, 7))),      // AttributeProto INTS
+            Field(5, Message(Str(1, "axes"), Ints(8, reduceAxes), Varint(20, 7))),      // AttributeProto INTS
             Field(5, Message(Str(1, "keepdims"), Varint(3, 0), Varint(20, 2))));        // AttributeProto INT
         var add = Message(Str(1, "max"), Str(1, "offset"), Str(2, "threshold"), Str(4, "Add"));
         var offsetTensor = Message(Varint(2, Float), Field(4, BitConverter.GetBytes(offset)), Str(8, "offset"));
         var graph = Message(
             Field(1, reduce), Field(1, add), Str(2, "tiny"), Field(5, offsetTensor),
-            Field(11, ValueInfo("map", inputDims)), Field(12, ValueInfo("threshold", [null, 1])));
+            Field(11, ValueInfo("map", inputDims)), Field(12, ValueInfo("threshold", outputDims)));
         var model = Message(Varint(1, 8), Field(7, graph), Field(8, Message(Str(1, ""), Varint(2, 13))));
         File.WriteAllBytes(path, model);
     }
