@@ -23,12 +23,16 @@ SIREN="dotnet $ROOT/src/Siren.Cli/bin/Release/net10.0/siren.dll"
 $SIREN make-training-set --out "$WORK/train" --count "$COUNT" --seed "$SEED" --ribosome "$RIBOSOME"
 $SIREN make-training-set --out "$WORK/eval_heldout" --count 300 --seed $((SEED + 3000)) --families dumbbell,shell,filament --raw-maps
 $SIREN make-training-set --out "$WORK/eval_seen" --count 200 --seed $((SEED + 4000)) --ribosome "$RIBOSOME" --raw-maps
+# The same draws rendered at boxes 64-320 and Fourier-cropped to 64, as preprocess crops a user's map (the
+# training maps are rendered at 64 directly; docs/thresholds.md, "Maps cropped from larger boxes").
+$SIREN make-training-set --out "$WORK/eval_heldout_cropped" --count 300 --seed $((SEED + 3000)) --families dumbbell,shell,filament --raw-maps --crop-from 64-320
+$SIREN make-training-set --out "$WORK/eval_seen_cropped" --count 200 --seed $((SEED + 4000)) --ribosome "$RIBOSOME" --raw-maps --crop-from 64-320
 
 "$PY" "$ROOT/training/train.py" --data "$WORK/train" --out "$WORK/model" --seed "$SEED" --epochs "$EPOCHS"
 cp "$WORK/model/siren_threshold.onnx" "$WORK/model/siren_threshold_head.json" "$MODELS/"
 dotnet build "$ROOT/src/Siren.Cli" -c Release -v q -nologo
 
-for set in eval_heldout eval_seen; do
+for set in eval_heldout eval_seen eval_heldout_cropped eval_seen_cropped; do
   $SIREN predict-thresholds --voldir "$WORK/$set/maps" --outdir "$WORK/$set/pred" --labels "$WORK/$set/labels.csv"
 done
 # Two ensembles from the simulation library, with its own true thresholds.
@@ -42,5 +46,5 @@ done
 for set in sim_ul2 sim_demo sim_ul2_box128 sim_ul2_box192 sim_ul2_box320; do
   $SIREN predict-thresholds --voldir "$WORK/$set" --outdir "$WORK/$set/pred"
 done
-"$PY" "$ROOT/training/evaluate.py" --sets "$WORK/eval_heldout" "$WORK/eval_seen" "$WORK/sim_ul2" "$WORK/sim_demo" \
+"$PY" "$ROOT/training/evaluate.py" --sets "$WORK/eval_heldout" "$WORK/eval_seen" "$WORK/eval_heldout_cropped" "$WORK/eval_seen_cropped" "$WORK/sim_ul2" "$WORK/sim_demo" \
   "$WORK/sim_ul2_box128" "$WORK/sim_ul2_box192" "$WORK/sim_ul2_box320" --out "$ROOT/docs"

@@ -22,9 +22,11 @@ public static class MakeTrainingSetCommand
         var familiesOpt = new Option<string>("--families") { Description = $"Comma-separated shape families (training: {string.Join(",", TrainingSet.TrainingFamilies)}; held out: {string.Join(",", TrainingSet.HeldOutFamilies)}).", DefaultValueFactory = _ => string.Join(",", TrainingSet.TrainingFamilies) };
         var ribosomeOpt = new Option<string?>("--ribosome") { Description = "Folder of the 50S model PDB files (needed for ribosome_subset)." };
         var rawOpt = new Option<bool>("--raw-maps") { Description = "Write each map as maps/vol_NNNNN.mrc instead of the packed normalized float16 file." };
+        var cropOpt = new Option<string?>("--crop-from") { Description = $"LO-HI: render each map at a box drawn from LO–HI (even, factors 2, 3, 5, 7; {TrainingSet.Box}–{TrainingSet.MaxCropBox}) and Fourier-crop it to {TrainingSet.Box}, as preprocess crops a user's map. Default: render at {TrainingSet.Box}." };
+        var cropShareOpt = new Option<double>("--crop-share") { Description = "With --crop-from: the share of maps cropped (the others rendered at 64).", DefaultValueFactory = _ => 1.0 };
         var cmd = new Command("make-training-set", "Simulated maps with known contour levels for training the threshold model (see docs/thresholds.md).")
         {
-            outOpt, countOpt, seedOpt, familiesOpt, ribosomeOpt, rawOpt,
+            outOpt, countOpt, seedOpt, familiesOpt, ribosomeOpt, rawOpt, cropOpt, cropShareOpt,
         };
         cmd.Hidden = true;
         var help = new HelpOption();
@@ -35,21 +37,35 @@ public static class MakeTrainingSetCommand
             string outdir = pr.GetValue(outOpt)!;
             var families = pr.GetValue(familiesOpt)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             string[] outputs = pr.GetValue(rawOpt) ? [TrainingSet.LabelsFile] : [TrainingSet.LabelsFile, TrainingSet.PackedFile];
+            int[]? cropBoxes = pr.GetValue(cropOpt) is { } range ? ParseCropRange(range) : null;
+            double cropShare = pr.GetValue(cropShareOpt);
+            if (cropBoxes is null && pr.GetResult(cropShareOpt) is { Implicit: false })
+                throw new SirenException("--crop-share needs --crop-from, the boxes the cropped maps are rendered at. Fix: add --crop-from 64-320.");
+            TrainingSet.RequireCropShare(cropShare);
             // A set that cannot be made must not cost the earlier one.
             TrainingSet.Validate(outdir, pr.GetValue(countOpt), families, pr.GetValue(ribosomeOpt), pr.GetValue(rawOpt));
             ReplaceEarlierSet(AtomicFile.EnsureDirectory(outdir, "--out"));
             var manifest = new RunManifest("make-training-set")
                 .Parameter("out", Path.GetFullPath(outdir)).Parameter("count", pr.GetValue(countOpt)).Parameter("seed", pr.GetValue(seedOpt))
                 .Parameter("families", string.Join(",", families)).Parameter("ribosome", pr.GetValue(ribosomeOpt) is { } r ? Path.GetFullPath(r) : null)
-                .Parameter("raw_maps", pr.GetValue(rawOpt)).Outputs(outputs);
+                .Parameter("raw_maps", pr.GetValue(rawOpt)).Parameter("crop_from", pr.GetValue(cropOpt)).Parameter("crop_share", cropBoxes is null ? null : cropShare).Outputs(outputs);
             manifest.Time("generate", () => TrainingSet.Write(outdir, pr.GetValue(countOpt), pr.GetValue(seedOpt), families,
-                pr.GetValue(ribosomeOpt), pr.GetValue(rawOpt), CliHost.Progress("simulate")));
+                pr.GetValue(ribosomeOpt), pr.GetValue(rawOpt), CliHost.Progress("simulate"), cropBoxes, cropShare));
             manifest.Result("maps", pr.GetValue(countOpt))
                 .Write(outdir);
             CliHost.Log($"wrote {pr.GetValue(countOpt)} maps to {outdir}");
             return 0;
         });
         return cmd;
+    }
+
+    private static int[] ParseCropRange(string range)
+    {
+        string[] ends = range.Split('-');
+        if (ends.Length != 2 || !int.TryParse(ends[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int low)
+            || !int.TryParse(ends[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int high))
+            throw new SirenException($"--crop-from '{range}' is not a box range LO-HI. Fix: pass two whole numbers, e.g. --crop-from 64-320.");
+        return TrainingSet.CropBoxes(low, high);
     }
 
     /// <summary>

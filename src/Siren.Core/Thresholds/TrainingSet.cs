@@ -20,8 +20,11 @@ namespace Siren.Core.Thresholding;
 /// Maps are rendered directly at box 64 on the coarse grid a Fourier crop to 64 would produce: the voxel
 /// (B·apix/64 for a B-box map) follows from the particle's size, which fills 40–80 % of the box, so no B is
 /// drawn; the molmap σ has a floor of 0.25–0.6 voxel (drawn per map), which
-/// stands in for the crop's band limit (rendering 320³ maps and cropping them would cost minutes per map
-/// here) and covers siren simulate's point-sampled maps.
+/// stands in for the crop's band limit and covers siren simulate's point-sampled maps. With a crop range
+/// (make-training-set --crop-from 64-320) each map is instead rendered at a box B drawn from that range,
+/// on the grid B·voxel/64 = voxel·64/B finer, and Fourier-cropped to 64 as preprocess crops a user's map:
+/// the same shapes, poses, resolutions, noise and labels (B comes from a stream of its own), so the two
+/// kinds of set compare map by map.
 ///
 /// Label rule: the level whose isosurface encloses the molecular volume, Σ mass × specific volume with
 /// 1.21 Å³/Da for protein (partial specific volume 0.73 cm³/g) and 0.91 Å³/Da for nucleic acid (0.55 cm³/g),
@@ -46,8 +49,44 @@ public static class TrainingSet
     // 6.55 Å grid (σ = 0.34 voxel), so both kinds of map are in the training set.
     private const double MinSigmaVoxelsLow = 0.25, MinSigmaVoxelsHigh = 0.6;
 
-    /// <summary>One generated map and what made it.</summary>
-    public sealed record Sample(int Id, string Family, float[] Map, double VoxelSize, double Resolution, double MolecularVolume, double Label);
+    /// <summary>One generated map and what made it (<paramref name="RenderBox"/>: the box it was rendered at before its crop to 64).</summary>
+    public sealed record Sample(int Id, string Family, float[] Map, double VoxelSize, double Resolution, double MolecularVolume, double Label, int RenderBox = Box);
+
+    /// <summary>The stream purpose of a map's render box, apart from its other draws (<see cref="SirenRandom.ForStream"/>).</summary>
+    private const ulong RenderBoxPurpose = 0xC409;
+
+    /// <summary>
+    /// The boxes a map may be rendered at before its crop to 64 (--crop-from LO-HI): the even boxes in the range
+    /// made of factors 2, 3, 5 and 7, which the crop's own FFT transforms (64, 70, 72, 80, 84, 90, 96, 98, 100, …).
+    /// </summary>
+    public static int[] CropBoxes(int low, int high)
+    {
+        if (low < Box || high < low || high > MaxCropBox)
+            throw new SirenException($"--crop-from {low}-{high}: boxes are cropped down to {Box}, so the range must lie within {Box}–{MaxCropBox} with its low end first. Fix: pass --crop-from 64-320.");
+        var boxes = Enumerable.Range(low, high - low + 1).Where(b => b % 2 == 0 && IsSevenSmooth(b)).ToArray();
+        if (boxes.Length == 0)
+            throw new SirenException($"--crop-from {low}-{high} holds no even box made of factors 2, 3, 5 and 7. Fix: widen the range (64-320).");
+        return boxes;
+    }
+
+    public static void RequireCropShare(double cropShare)
+    {
+        if (!(cropShare >= 0 && cropShare <= 1))
+            throw new SirenException($"--crop-share {cropShare}: a share of maps lies between 0 and 1. Fix: omit it (every map cropped) or pass e.g. 0.5.");
+    }
+
+    /// <summary>
+    /// The largest render box: the range of user maps the model is evaluated on; a 320³ map and its crop's
+    /// first stage take 0.25 GB per map in flight (one per core).
+    /// </summary>
+    public const int MaxCropBox = 320;
+
+    private static bool IsSevenSmooth(int n)
+    {
+        foreach (int p in (int[])[2, 3, 5, 7])
+            while (n % p == 0) n /= p;
+        return n == 1;
+    }
 
     /// <summary>A shape to render: the molecule's atoms and extra density that is not molecule (a detergent belt).</summary>
     private sealed record Shape(Atom[] Molecule, Atom[] Extra);
@@ -62,9 +101,12 @@ public static class TrainingSet
     /// resolution, apix, molecular_volume. Map i draws from its own stream of <paramref name="seed"/>, so the
     /// set does not depend on thread scheduling.
     /// </summary>
+    /// <param name="cropBoxes">Boxes to render at and crop to 64 (<see cref="CropBoxes"/>), one drawn per cropped map; null renders every map at 64.</param>
+    /// <param name="cropShare">The share of maps cropped (drawn per map); the others are rendered at 64.</param>
     public static void Write(string outdir, int count, ulong seed, IReadOnlyList<string> families, string? ribosomeDir,
-        bool rawMaps, IProgress<double>? progress = null)
+        bool rawMaps, IProgress<double>? progress = null, int[]? cropBoxes = null, double cropShare = 1)
     {
+        RequireCropShare(cropShare);
         Validate(outdir, count, families, ribosomeDir, rawMaps);
         var chains = families.Contains("ribosome_subset") ? LoadRibosomeChains(ribosomeDir) : [];
         var rows = new string[count];
@@ -72,11 +114,19 @@ public static class TrainingSet
         // One array per map: a set of more than 8,191 maps has more elements than one .NET array can hold.
         var packed = rawMaps ? null : new Half[count][];
         int done = 0;
-        Parallel.For(0, count, i =>
+        // One map in flight per core: a map's render and crop wait on their own parallel loops, and the thread pool
+        // answers waiting work items with more threads, each holding a map (19 GB at 6,000 maps cropped from 64–320).
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
             var rng = SirenRandom.ForStream(seed, (ulong)i);
             string family = families[rng.NextInt(families.Count)];
-            var sample = Generate(i, family, rng, chains);
+            int renderBox = Box;
+            if (cropBoxes is not null)
+            {
+                var boxRng = SirenRandom.ForStream(seed, (ulong)i, RenderBoxPurpose);
+                if (boxRng.NextDouble() < cropShare) renderBox = cropBoxes[boxRng.NextInt(cropBoxes.Length)];
+            }
+            var sample = Generate(i, family, rng, chains, renderBox);
             var volume = new MrcVolume(Box, Box, Box, sample.Map, Vec3.All((float)sample.VoxelSize), default);
             var prepared = Preprocess.Prepare(volume, i, family, out _);
             if (rawMaps)
@@ -88,7 +138,8 @@ public static class TrainingSet
                 packed![i] = half;
             }
             rows[i] = string.Create(CultureInfo.InvariantCulture,
-                $"{i},{sample.Label:R},{prepared.Stats.Normalize(sample.Label):R},{prepared.Stats.Min:R},{prepared.Stats.Max:R},{family},{sample.Resolution:0.##},{sample.VoxelSize:0.###},{sample.MolecularVolume:0}");
+                $"{i},{sample.Label:R},{prepared.Stats.Normalize(sample.Label):R},{prepared.Stats.Min:R},{prepared.Stats.Max:R},{family},{sample.Resolution:0.##},{sample.VoxelSize:0.###},{sample.MolecularVolume:0}")
+                + (cropBoxes is null ? "" : $",{sample.RenderBox}");
             progress?.Report((double)Interlocked.Increment(ref done) / count);
         });
         if (packed is not null)
@@ -98,11 +149,12 @@ public static class TrainingSet
                     s.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(map.AsSpan()));
             });
         AtomicFile.WriteAllText(Path.Combine(outdir, LabelsFile),
-            "vol_id,contour_level,normalized_label,vol_min,vol_max,family,resolution,apix,molecular_volume\n" + string.Join("\n", rows) + "\n");
+            "vol_id,contour_level,normalized_label,vol_min,vol_max,family,resolution,apix,molecular_volume" + (cropBoxes is null ? "" : ",render_box") + "\n" + string.Join("\n", rows) + "\n");
     }
 
     /// <summary>Generates one map of a family with a random pose, scale, resolution, noise, mask and offset.</summary>
-    public static Sample Generate(int id, string family, SirenRandom rng, IReadOnlyList<Atom[]> ribosomeChains)
+    /// <param name="renderBox">The box to render at before the Fourier crop to 64; 64 renders at 64 directly.</param>
+    public static Sample Generate(int id, string family, SirenRandom rng, IReadOnlyList<Atom[]> ribosomeChains, int renderBox = Box)
     {
         var shape = family switch
         {
@@ -135,12 +187,18 @@ public static class TrainingSet
         double voxel = 2 * radius / fill / Box;
         double resolution = rng.Uniform(3, 15);
         double sigmaFloor = rng.Uniform(MinSigmaVoxelsLow, MinSigmaVoxelsHigh);
-        double renderResolution = Math.Max(resolution, sigmaFloor * voxel / Molmap.SigmaPerResolution);
+        // Rendered at a larger box, the σ floor only keeps atoms from falling between the fine grid's points;
+        // the crop sets the band limit.
+        double renderVoxel = voxel * Box / renderBox;
+        double renderResolution = Math.Max(resolution, sigmaFloor * renderVoxel / Molmap.SigmaPerResolution);
         var shift = new Vector3(U(rng, -3, 3), U(rng, -3, 3), U(rng, -3, 3)) * (float)voxel;
         var posed = all.Select(a => a with { Position = Vector3.Transform(a.Position - centre, rotation) + shift }).ToArray();
-        var grid = new GridSpec(Box, voxel, -new Vector3((Box - 1) / 2f) * (float)voxel);
-        var map = new float[Box * Box * Box];
-        Molmap.Accumulate(map, posed, grid, renderResolution);
+        // The crop's voxel j lies where the fine grid's voxel j·B/64 does (an even B), so both grids start at
+        // the same point and the particle sits where a direct render puts it.
+        var grid = new GridSpec(renderBox, renderVoxel, -new Vector3((Box - 1) / 2f) * (float)voxel);
+        var rendered = new float[renderBox * renderBox * renderBox];
+        Molmap.Accumulate(rendered, posed, grid, renderResolution);
+        var map = renderBox == Box ? rendered : FourierCrop.Downsample(rendered, renderBox, Box);
 
         double peak = map.Max();
         if (rng.NextDouble() < 0.8)
@@ -160,7 +218,7 @@ public static class TrainingSet
 
         double molecularVolume = molecule.MolecularVolume;
         double label = Molmap.ThresholdForVolume(map, voxel * voxel * voxel, molecularVolume);
-        return new Sample(id, family, map, voxel, resolution, molecularVolume, label);
+        return new Sample(id, family, map, voxel, resolution, molecularVolume, label, renderBox);
     }
 
     /// <summary>

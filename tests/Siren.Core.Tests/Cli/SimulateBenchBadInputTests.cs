@@ -198,6 +198,25 @@ public class SimulateBenchBadInputTests
         AssertOneError(SirenProcess.Run(["make-training-set", "--out", TestPaths.NewTempDir(), option, value, .. families]), named, "Fix:");
     }
 
+    [Theory]
+    [InlineData("320", "'320' is not a box range")]
+    [InlineData("32-128", "--crop-from 32-128")]
+    [InlineData("128-64", "--crop-from 128-64")]
+    [InlineData("64-400", "64–320")]
+    [InlineData("101-103", "holds no even box")]
+    [InlineData("64-320 --crop-share 1.5", "--crop-share 1.5")]
+    public void MakeTrainingSetRefusesBadCropRanges(string range, string named)
+    {
+        string outdir = TestPaths.NewTempDir();
+        AssertOneError(SirenProcess.Run(["make-training-set", "--out", outdir, "--families", "elongated", "--count", "1", "--crop-from", .. range.Split(' ')]), named, "Fix:");
+        Assert.Empty(Directory.GetFileSystemEntries(outdir));
+    }
+
+    [Fact]
+    public void MakeTrainingSetCropShareNeedsCropBoxes() =>
+        AssertOneError(SirenProcess.Run("make-training-set", "--out", TestPaths.NewTempDir(), "--families", "elongated", "--count", "1", "--crop-share", "0.5"),
+            "--crop-share needs --crop-from");
+
     [Fact]
     public void MakeTrainingSetReplacesItsEarlierSetWholeAndNothingElse()
     {
