@@ -156,6 +156,9 @@ public static class TrainingSet
     /// <param name="renderBox">The box to render at before the Fourier crop to 64; 64 renders at 64 directly.</param>
     public static Sample Generate(int id, string family, SirenRandom rng, IReadOnlyList<Atom[]> ribosomeChains, int renderBox = Box)
     {
+        // The crop only shrinks, and an odd box's crop samples half a voxel in, off the direct render's grid.
+        if (renderBox < Box || renderBox % 2 != 0)
+            throw new ArgumentOutOfRangeException(nameof(renderBox), renderBox, $"the render box must be even and at least {Box}");
         var shape = family switch
         {
             "ribosome_subset" => new Shape(RibosomeSubset(rng, ribosomeChains), []),
