@@ -85,7 +85,7 @@ public sealed class ThresholdPredictor : IDisposable
             && dims.Skip(1).Zip(contract.Skip(1), (d, c) => d == c || d < 0).All(ok => ok)
             && dims[0] is < 0 or 1;
         if (!matches)
-            throw new SirenException($"{ModelSource} takes '{InputName}' as {DescribeShape(dims)} of {(input.ElementType == typeof(float) ? "float32" : input.ElementType.Name.ToLowerInvariant())}; the contract is [N,1,64,64,64] of float32. Fix: export it for box-64 maps with a free batch axis (training/convert_original.py does).");
+            throw new SirenException($"{ModelSource} takes '{InputName}' as {DescribeShape(dims)} of {DescribeType(input)}; the contract is [N,1,64,64,64] of float32. Fix: export it for box-64 maps with a free batch axis (training/convert_original.py does).");
         return dims[0] == 1;
     }
 
@@ -98,8 +98,10 @@ public sealed class ThresholdPredictor : IDisposable
     {
         int[] dims = output.Dimensions;
         if (output.ElementType != typeof(float) || dims.Length is 1 or > 2 || dims.Length == 2 && (dims[0] is >= 0 and not 1 || dims[1] is >= 0 and not 1))
-            throw new SirenException($"{ModelSource} gives '{ThresholdOutput}' as {DescribeShape(dims)} of {(output.ElementType == typeof(float) ? "float32" : output.ElementType.Name.ToLowerInvariant())}; the contract is [N,1] of float32, one normalized level per map. Fix: export it with one output value per map (training/convert_original.py does).");
+            throw new SirenException($"{ModelSource} gives '{ThresholdOutput}' as {DescribeShape(dims)} of {DescribeType(output)}; the contract is [N,1] of float32, one normalized level per map. Fix: export it with one output value per map (training/convert_original.py does).");
     }
+
+    private static string DescribeType(NodeMetadata node) => node.ElementType == typeof(float) ? "float32" : node.ElementType.Name.ToLowerInvariant();
 
     private static string DescribeShape(IEnumerable<int> dims) =>
         "[" + string.Join(",", dims.Select(d => d < 0 ? "N" : d.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";

@@ -63,7 +63,7 @@ public static class TrainingSet
     {
         if (low < Box || high < low || high > MaxCropBox)
             throw new SirenException($"--crop-from {low}-{high}: boxes are cropped down to {Box}, so the range must lie within {Box}–{MaxCropBox} with its low end first. Fix: pass --crop-from 64-320.");
-        var boxes = Enumerable.Range(low, high - low + 1).Where(b => b % 2 == 0 && IsSevenSmooth(b)).ToArray();
+        var boxes = Enumerable.Range(low, high - low + 1).Where(b => b % 2 == 0 && MixedRadixFft.Handles(b)).ToArray();
         if (boxes.Length == 0)
             throw new SirenException($"--crop-from {low}-{high} holds no even box made of factors 2, 3, 5 and 7. Fix: widen the range (64-320).");
         return boxes;
@@ -80,13 +80,6 @@ public static class TrainingSet
     /// first stage take 0.25 GB per map in flight (one per core).
     /// </summary>
     public const int MaxCropBox = 320;
-
-    private static bool IsSevenSmooth(int n)
-    {
-        foreach (int p in (int[])[2, 3, 5, 7])
-            while (n % p == 0) n /= p;
-        return n == 1;
-    }
 
     /// <summary>A shape to render: the molecule's atoms and extra density that is not molecule (a detergent belt).</summary>
     private sealed record Shape(Atom[] Molecule, Atom[] Extra);
